@@ -11,7 +11,14 @@ from datetime import UTC, datetime
 
 from vcore.errors import MalformedError
 
-__all__ = ["Clock", "format_datetime", "from_timestamp", "parse_datetime", "system_clock", "to_timestamp"]
+__all__ = [
+    "Clock",
+    "format_datetime",
+    "from_timestamp",
+    "parse_datetime",
+    "system_clock",
+    "to_timestamp",
+]
 
 Clock = Callable[[], datetime]
 

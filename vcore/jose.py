@@ -1,0 +1,188 @@
+"""Compact JWS sign/verify: the only module that imports PyJWT.
+
+Safe defaults over PyJWT (RFC 7515):
+
+* the algorithm comes from the key (pinned), the header's ``alg`` is only compared;
+* only ES256 and EdDSA; ``none`` and HS* never (alg-confusion, CVE-2022-29217);
+* ``jku``/``x5u``/``jwk``/``x5c`` headers are refused, never fetched or trusted (key
+  injection / SSRF); ``crit`` is refused since we understand no extensions (RFC 7515 §4.1.11);
+* strict unpadded base64url, JSON objects without duplicate members, size and depth limits.
+
+Anything read before the signature is checked is an :class:`UnverifiedJWS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from jwt.api_jws import PyJWS
+
+from vcore.errors import (
+    AlgorithmNotAllowedError,
+    BadSignatureError,
+    HeaderNotAllowedError,
+    MalformedError,
+    TokenTooLargeError,
+)
+from vcore.jsontext import dumps_compact, loads_strict
+from vcore.keys import ALLOWED_ALGS, PrivateKey, PublicKey, b64url_decode
+
+__all__ = [
+    "FORBIDDEN_HEADERS",
+    "MAX_TOKEN_SIZE",
+    "UnverifiedJWS",
+    "VerifiedJWS",
+    "decode_unverified",
+    "sign",
+    "verify",
+]
+
+MAX_TOKEN_SIZE = 16 * 1024
+FORBIDDEN_HEADERS = frozenset({"jku", "x5u", "jwk", "x5c", "crit", "b64"})
+
+_jws = PyJWS(algorithms=sorted(ALLOWED_ALGS))
+
+
+@dataclass(frozen=True)
+class UnverifiedJWS:
+    """A parsed compact JWS whose signature has NOT been checked."""
+
+    token: str
+    header: dict[str, Any]
+    payload: dict[str, Any]
+
+    @property
+    def alg(self) -> str:
+        """The header's ``alg`` (already known to be ES256 or EdDSA)."""
+        return str(self.header["alg"])
+
+    @property
+    def kid(self) -> str | None:
+        """The header's ``kid`` if it is a string."""
+        kid = self.header.get("kid")
+        return kid if isinstance(kid, str) else None
+
+    @property
+    def typ(self) -> str | None:
+        """The header's ``typ`` if it is a string."""
+        typ = self.header.get("typ")
+        return typ if isinstance(typ, str) else None
+
+
+@dataclass(frozen=True)
+class VerifiedJWS:
+    """A compact JWS whose signature verified with a pinned key."""
+
+    header: dict[str, Any]
+    payload: dict[str, Any]
+
+
+def _part(segment: str, what: str) -> dict[str, Any]:
+    try:
+        raw = b64url_decode(segment)
+    except ValueError as exc:
+        raise MalformedError(f"JWS {what} is not canonical base64url") from exc
+    value = loads_strict(raw)
+    if not isinstance(value, dict):
+        raise MalformedError(f"JWS {what} must be a JSON object")
+    return value
+
+
+def decode_unverified(token: object, *, max_size: int = MAX_TOKEN_SIZE) -> UnverifiedJWS:
+    """Parse a compact JWS without checking its signature.
+
+    Raises:
+        TokenTooLargeError: longer than ``max_size`` characters.
+        MalformedError: not a compact JWS with JSON object header and payload.
+        AlgorithmNotAllowedError: ``alg`` is not ES256/EdDSA.
+        HeaderNotAllowedError: a refused header parameter is present.
+    """
+    if not isinstance(token, str):
+        raise MalformedError("a compact JWS must be a string")
+    if len(token) > max_size:
+        raise TokenTooLargeError(f"token of {len(token)} characters exceeds {max_size}")
+    parts = token.strip().split(".")
+    if len(parts) != 3 or not all(parts):
+        raise MalformedError("not a compact JWS (expected three non-empty dot-separated parts)")
+    header = _part(parts[0], "header")
+    alg = header.get("alg")
+    if alg not in ALLOWED_ALGS:
+        raise AlgorithmNotAllowedError(f"algorithm {alg!r} is not allowed (ES256, EdDSA only)")
+    refused = FORBIDDEN_HEADERS.intersection(header)
+    if refused:
+        raise HeaderNotAllowedError(f"header parameter(s) {sorted(refused)} are not accepted")
+    payload = _part(parts[1], "payload")
+    try:
+        b64url_decode(parts[2])
+    except ValueError as exc:
+        raise MalformedError("JWS signature is not canonical base64url") from exc
+    return UnverifiedJWS(token=token.strip(), header=header, payload=payload)
+
+
+def _typ_matches(actual: str | None, expected: Iterable[str]) -> bool:
+    if actual is None:
+        return False
+    norm = actual.lower().removeprefix("application/")
+    return any(norm == e.lower().removeprefix("application/") for e in expected)
+
+
+def verify(
+    token: object,
+    key: PublicKey,
+    *,
+    typ: str | Iterable[str] | None = None,
+    max_size: int = MAX_TOKEN_SIZE,
+) -> VerifiedJWS:
+    """Verify a compact JWS with a pinned key.
+
+    Args:
+        token: The compact JWS.
+        key: The verification key; its ``alg`` is the only algorithm accepted.
+        typ: Accepted ``typ`` header value(s), or None to accept any.
+        max_size: Size limit in characters.
+
+    Raises:
+        AlgorithmNotAllowedError: the header's ``alg`` differs from the key's.
+        BadSignatureError: the signature does not verify.
+        MalformedError: the token is malformed or its ``typ`` is wrong.
+    """
+    parsed = decode_unverified(token, max_size=max_size)
+    if parsed.alg != key.alg:
+        raise AlgorithmNotAllowedError(
+            f"token says {parsed.alg!r} but the key is pinned to {key.alg!r}"
+        )
+    if typ is not None:
+        expected = [typ] if isinstance(typ, str) else list(typ)
+        if not _typ_matches(parsed.typ, expected):
+            raise MalformedError(f"typ {parsed.typ!r} is not one of {expected}")
+    try:
+        _jws.decode_complete(parsed.token, key=key.key, algorithms=[key.alg])
+    except jwt.InvalidSignatureError as exc:
+        raise BadSignatureError("signature does not verify with the issuer's key") from exc
+    except jwt.PyJWTError as exc:
+        raise MalformedError(f"JWS rejected: {exc}") from exc
+    return VerifiedJWS(header=parsed.header, payload=parsed.payload)
+
+
+def sign(
+    payload: dict[str, Any],
+    key: PrivateKey,
+    *,
+    typ: str,
+    kid: str,
+    cty: str | None = None,
+) -> str:
+    """Sign ``payload`` as a compact JWS with header ``{alg, kid, typ[, cty]}``.
+
+    Raises:
+        MalformedError: the payload does not serialise within the limits.
+    """
+    headers: dict[str, str] = {"kid": kid, "typ": typ}
+    if cty is not None:
+        headers["cty"] = cty
+    body = dumps_compact(payload).encode("utf-8")
+    token = _jws.encode(body, key.key, algorithm=key.alg, headers=headers)
+    return token

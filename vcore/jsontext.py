@@ -1,0 +1,63 @@
+"""Strict JSON text handling shared by tokens, documents and request bodies.
+
+RFC 8259 leaves duplicate member names undefined; parsers disagree on which one wins,
+which lets an attacker show one verifier a different claim than another. We refuse
+duplicates, non-finite numbers and nesting deeper than :data:`MAX_DEPTH` (DESIGN §4).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from vcore.errors import MalformedError
+
+__all__ = ["MAX_DEPTH", "check_depth", "dumps_compact", "loads_strict"]
+
+MAX_DEPTH = 32
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in result:
+            raise MalformedError(f"duplicate JSON member {name!r}")
+        result[name] = value
+    return result
+
+
+def _no_constant(name: str) -> Any:
+    raise MalformedError(f"non-finite number {name} is not JSON")
+
+
+def check_depth(value: object, max_depth: int = MAX_DEPTH) -> None:
+    """Raise :class:`MalformedError` when containers nest deeper than ``max_depth``."""
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > max_depth:
+                raise MalformedError(f"JSON nested deeper than {max_depth}")
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+
+
+def loads_strict(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
+    """Parse JSON text, refusing duplicates, NaN/Infinity and deep nesting.
+
+    Raises:
+        MalformedError: the text is not acceptable JSON.
+    """
+    try:
+        value = json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except MalformedError:
+        raise
+    except (ValueError, RecursionError) as exc:
+        raise MalformedError("not valid JSON") from exc
+    check_depth(value, max_depth)
+    return value
+
+
+def dumps_compact(value: object) -> str:
+    """Serialise without whitespace (smallest tokens and QR codes), UTF-8 kept as is."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
