@@ -38,6 +38,7 @@ __all__ = [
     "decode_unverified",
     "sign",
     "verify",
+    "verify_raw",
     "verify_signature",
 ]
 
@@ -84,15 +85,39 @@ class VerifiedJWS:
     payload: dict[str, Any]
 
 
-def _part(segment: str, what: str) -> dict[str, Any]:
+def _segment(segment: str, what: str) -> bytes:
     try:
-        raw = b64url_decode(segment)
+        return b64url_decode(segment)
     except ValueError as exc:
         raise MalformedError(f"JWS {what} is not canonical base64url") from exc
+
+
+def _object(raw: bytes, what: str) -> dict[str, Any]:
     value = loads_strict(raw)
     if not isinstance(value, dict):
         raise MalformedError(f"JWS {what} must be a JSON object")
     return value
+
+
+def _split(token: object, max_size: int) -> tuple[str, dict[str, Any], bytes, bytes]:
+    """Strictly split a compact JWS: (token, header, payload bytes, signature)."""
+    if not isinstance(token, str):
+        raise MalformedError("a compact JWS must be a string")
+    if len(token) > max_size:
+        raise TokenTooLargeError(f"token of {len(token)} characters exceeds {max_size}")
+    parts = token.strip().split(".")
+    if len(parts) != 3 or not all(parts):
+        raise MalformedError("not a compact JWS (expected three non-empty dot-separated parts)")
+    header = _object(_segment(parts[0], "header"), "header")
+    alg = header.get("alg")
+    if alg not in ALLOWED_ALGS:
+        raise AlgorithmNotAllowedError(f"algorithm {alg!r} is not allowed (ES256, EdDSA only)")
+    refused = FORBIDDEN_HEADERS.intersection(header)
+    if refused:
+        raise HeaderNotAllowedError(f"header parameter(s) {sorted(refused)} are not accepted")
+    payload = _segment(parts[1], "payload")
+    signature = _segment(parts[2], "signature")
+    return ".".join(parts), header, payload, signature
 
 
 def decode_unverified(token: object, *, max_size: int = MAX_TOKEN_SIZE) -> UnverifiedJWS:
@@ -104,32 +129,34 @@ def decode_unverified(token: object, *, max_size: int = MAX_TOKEN_SIZE) -> Unver
         AlgorithmNotAllowedError: ``alg`` is not ES256/EdDSA.
         HeaderNotAllowedError: a refused header parameter is present.
     """
-    if not isinstance(token, str):
-        raise MalformedError("a compact JWS must be a string")
-    if len(token) > max_size:
-        raise TokenTooLargeError(f"token of {len(token)} characters exceeds {max_size}")
-    parts = token.strip().split(".")
-    if len(parts) != 3 or not all(parts):
-        raise MalformedError("not a compact JWS (expected three non-empty dot-separated parts)")
-    header = _part(parts[0], "header")
-    alg = header.get("alg")
-    if alg not in ALLOWED_ALGS:
-        raise AlgorithmNotAllowedError(f"algorithm {alg!r} is not allowed (ES256, EdDSA only)")
-    refused = FORBIDDEN_HEADERS.intersection(header)
-    if refused:
-        raise HeaderNotAllowedError(f"header parameter(s) {sorted(refused)} are not accepted")
-    payload = _part(parts[1], "payload")
-    try:
-        signature = b64url_decode(parts[2])
-    except ValueError as exc:
-        raise MalformedError("JWS signature is not canonical base64url") from exc
+    compact, header, payload, signature = _split(token, max_size)
     return UnverifiedJWS(
-        token=".".join(parts),
+        token=compact,
         header=header,
-        payload=payload,
-        signing_input=f"{parts[0]}.{parts[1]}".encode("ascii"),
+        payload=_object(payload, "payload"),
+        signing_input=compact.rsplit(".", 1)[0].encode("ascii"),
         signature=signature,
     )
+
+
+def verify_raw(
+    token: object, key: PublicKey, *, max_size: int = MAX_TOKEN_SIZE
+) -> tuple[dict[str, Any], bytes]:
+    """Verify a compact JWS whose payload need not be JSON; returns (header, payload bytes).
+
+    Same checks as :func:`verify` except the payload shape and ``typ``.
+
+    Raises:
+        MalformedError, AlgorithmNotAllowedError, HeaderNotAllowedError, BadSignatureError.
+    """
+    compact, header, payload, signature = _split(token, max_size)
+    if header["alg"] != key.alg:
+        raise AlgorithmNotAllowedError(
+            f"token says {header['alg']!r} but the key is pinned to {key.alg!r}"
+        )
+    if not verify_signature(key, compact.rsplit(".", 1)[0].encode("ascii"), signature):
+        raise BadSignatureError("signature does not verify with the signer's key")
+    return header, payload
 
 
 def verify_signature(key: PublicKey, signing_input: bytes, signature: bytes) -> bool:
