@@ -19,7 +19,8 @@ minimum length         131,072 entries (§3.2 step 2)        none
 Decoding is built for hostile input: base64url is parsed strictly (no padding, no
 stray characters, no non-canonical trailing bits), the wrong container (zlib where
 GZIP is expected and vice versa) is refused, and inflation is streamed against a
-hard output bound so a decompression bomb costs at most ``max_inflated + 1`` bytes.
+hard output bound, so a decompression bomb costs at most ``max_inflated`` bytes plus
+one 256 KiB chunk before it is refused (it is never inflated fully first).
 Every failure raises :class:`~vcore.errors.StatusListError` (``status_list_invalid``).
 
 This module is pure: no I/O, no clock. Checking the status list credential's
@@ -132,8 +133,8 @@ def _b64url_decode_strict(text: str, what: str, max_chars: int) -> bytes:
 
 
 def _max_encoded_chars(max_inflated: int) -> int:
-    # DEFLATE never needs more than ~5 bytes per 64 KiB stored block over the input, so a
-    # compressed stream far longer than the inflate bound cannot be a list we accept.
+    # A compressor never needs more than ~5 bytes per 64 KiB stored block over its input,
+    # so a compressed stream far longer than the inflate bound is not an honest list.
     # Refusing it up front avoids base64-decoding an arbitrarily large string.
     compressed_bound = max_inflated + max_inflated // 64 + 4096
     return (compressed_bound * 4) // 3 + 4
@@ -279,8 +280,9 @@ class BitstringStatusList(_PackedStatuses):
 
     Entry ``i`` occupies bits ``i * status_size`` to ``(i + 1) * status_size - 1`` of the
     bitstring, where bit 0 is the left-most (most significant) bit of byte 0 (§2.2
-    ``encodedList``, §7.1 "Bitstring Encoding"); a multi-bit value is read with its
-    first bit most significant. The wire form is ``encodedList``: multibase ``u`` +
+    ``encodedList``, §7.1 "Bitstring Encoding"). The spec does not spell out the order
+    inside a multi-bit entry; this module reads it like the bitstring, first bit most
+    significant, so ``status_size=8`` is simply one byte per entry. The wire form is ``encodedList``: multibase ``u`` +
     unpadded base64url of the GZIP-compressed bitstring (§3.3, §3.4).
 
     Args:
