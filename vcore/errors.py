@@ -28,8 +28,10 @@ Tree::
     ├── PresentationError                     presentation_invalid
     │   ├── NonceMismatchError                nonce_mismatch
     │   ├── AudienceMismatchError             audience_mismatch
-    │   └── HolderBindingError                holder_binding
+    │   ├── HolderBindingError                holder_binding
+    │   └── NonceReusedError                  nonce_reused
     ├── TrustListError                        trust_list_invalid
+    ├── OutboundURLError                      url_not_allowed
     └── QRError                               qr_invalid
         └── QRTooLargeError                   qr_too_large
 """
@@ -48,7 +50,9 @@ __all__ = [
     "IssuerMismatchError",
     "MalformedError",
     "NonceMismatchError",
+    "NonceReusedError",
     "NotYetValidError",
+    "OutboundURLError",
     "PresentationError",
     "QRError",
     "QRTooLargeError",
@@ -241,11 +245,25 @@ class HolderBindingError(PresentationError):
     title = "Holder binding failed"
 
 
+class NonceReusedError(PresentationError):
+    """The presentation's nonce was already used (replay within its lifetime)."""
+
+    code = "nonce_reused"
+    title = "Nonce already used"
+
+
 class TrustListError(TrustIDError):
     """The trust list is malformed or its signature does not verify."""
 
     code = "trust_list_invalid"
     title = "Invalid trust list"
+
+
+class OutboundURLError(TrustIDError):
+    """A URL or address may not be fetched (SSRF policy: scheme, host, private address)."""
+
+    code = "url_not_allowed"
+    title = "URL not allowed"
 
 
 class QRError(TrustIDError):
