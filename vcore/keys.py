@@ -32,6 +32,7 @@ __all__ = [
     "private_key_from_der",
     "private_key_from_jwk",
     "public_key_from_jwk",
+    "select_key",
 ]
 
 Alg = Literal["ES256", "EdDSA"]
@@ -227,6 +228,12 @@ def public_key_from_jwk(jwk: object) -> PublicKey:
     if not isinstance(jwk, Mapping):
         raise InvalidKeyError("JWK must be a JSON object")
     jwk = cast(Mapping[str, object], jwk)
+    # A key published for encryption must not verify signatures (RFC 7517 §4.2, §4.3).
+    if jwk.get("use", "sig") != "sig":
+        raise InvalidKeyError(f"JWK use {jwk.get('use')!r} is not 'sig'")
+    ops = jwk.get("key_ops")
+    if ops is not None and (not isinstance(ops, list) or "verify" not in ops):
+        raise InvalidKeyError("JWK key_ops does not allow 'verify'")
     alg = _alg_for(jwk)
     if alg == "EdDSA":
         return PublicKey.from_raw_bytes("EdDSA", _coord(jwk, "x", 32))
@@ -276,3 +283,27 @@ def private_key_from_der(data: bytes) -> PrivateKey:
     if isinstance(key, ec.EllipticCurvePrivateKey) and isinstance(key.curve, ec.SECP256R1):
         return PrivateKey("ES256", key)
     raise InvalidKeyError("only P-256 and Ed25519 keys are supported")
+
+
+def select_key(jwks: object, kid: str) -> PublicKey:
+    """Pick the key with exactly this ``kid`` from a JWK Set (RFC 7517 §5).
+
+    Ambiguity is refused: two keys with the same ``kid`` means we cannot know which one
+    the signer meant (Wycheproof ``jws_duplicate_kid``). Keys we cannot use are skipped
+    only if their ``kid`` differs.
+
+    Raises:
+        InvalidKeyError: not a JWK Set, duplicate ``kid``, or the matching key is unusable.
+        UnknownKeyError: no key with this ``kid``.
+    """
+    from vcore.errors import UnknownKeyError  # local: the key module needs it only here
+
+    keys = jwks.get("keys") if isinstance(jwks, Mapping) else None
+    if not isinstance(keys, list):
+        raise InvalidKeyError("JWK Set must be an object with a 'keys' list")
+    matches = [k for k in keys if isinstance(k, Mapping) and k.get("kid") == kid]
+    if len(matches) > 1:
+        raise InvalidKeyError(f"JWK Set has {len(matches)} keys with kid {kid!r}")
+    if not matches:
+        raise UnknownKeyError(f"no key with kid {kid!r} in the JWK Set")
+    return public_key_from_jwk(matches[0])
