@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Quick start: install TrustID into .venv, then run the issuer (:8100) and the verifier
+# (:8200) on the embedded SQLite default, with a demo agency and a trust list that lists
+# the demo issuer. Ctrl-C stops both. Re-running keeps the data in ./var.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating .venv"
+  "$PY" -m venv .venv
+fi
+if ! .venv/bin/python -c "import vcore, issuer, verifier, wallet_cli" 2>/dev/null \
+   || [ pyproject.toml -nt .venv/.trustid-installed ]; then
+  echo "==> installing TrustID and its dependencies (first run takes a minute)"
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e .
+  touch .venv/.trustid-installed
+fi
+
+export TRUSTID_DATA_DIR="${TRUSTID_DATA_DIR:-$PWD/var}"
+export TRUSTID_ISSUER_URL="${TRUSTID_ISSUER_URL:-http://127.0.0.1:8100}"
+export TRUSTID_VERIFIER_URL="${TRUSTID_VERIFIER_URL:-http://127.0.0.1:8200}"
+issuer_hostport="${TRUSTID_ISSUER_URL#*://}"; issuer_hostport="${issuer_hostport%%/*}"
+export TRUSTID_ALLOW_INSECURE_HOSTS="${TRUSTID_ALLOW_INSECURE_HOSTS:-$issuer_hostport}"
+export TRUSTID_TRUST_LIST="${TRUSTID_TRUST_LIST:-$TRUSTID_DATA_DIR/trust-list.json}"
+mkdir -p "$TRUSTID_DATA_DIR"
+chmod 700 "$TRUSTID_DATA_DIR"
+
+BIN=.venv/bin
+agency_file="$TRUSTID_DATA_DIR/demo-agency.json"
+if [ ! -s "$agency_file" ]; then
+  echo "==> creating the demo agency (accredited for every shipped credential type)"
+  types=$($BIN/python -c "import json,subprocess,sys; print(','.join(t['type'] for t in json.loads(subprocess.run([sys.argv[1],'types','list','--json'],check=True,capture_output=True,text=True).stdout)))" "$BIN/trustid-issuer")
+  (umask 077; $BIN/trustid-issuer agency create "Demo City Registry Office" --types "$types" --json > "$agency_file")
+fi
+# The trust list: this issuer's own entry (a real deployment points at the national list).
+if [ ! -s "$TRUSTID_TRUST_LIST" ] || [ "$TRUSTID_TRUST_LIST" = "$TRUSTID_DATA_DIR/trust-list.json" ]; then
+  $BIN/python - "$TRUSTID_TRUST_LIST" <<'PY'
+import json, subprocess, sys
+entry = json.loads(subprocess.run([".venv/bin/trustid-issuer", "trust-entry", "--json"], check=True, capture_output=True, text=True).stdout)
+with open(sys.argv[1], "w", encoding="utf-8") as fh:
+    json.dump({"issuers": [entry]}, fh, indent=2)
+PY
+fi
+
+api_key=$($BIN/python -c "import json,sys; print(json.load(open(sys.argv[1]))['api_key'])" "$agency_file")
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+$BIN/trustid-issuer serve --host 127.0.0.1 --port "${TRUSTID_ISSUER_PORT:-8100}" & pids+=($!)
+$BIN/trustid-verifier serve --host 127.0.0.1 --port "${TRUSTID_VERIFIER_PORT:-8200}" & pids+=($!)
+
+for _ in $(seq 1 100); do
+  if $BIN/python -c "import httpx,sys; [httpx.get(u + '/healthz', timeout=1).raise_for_status() for u in sys.argv[1:]]" \
+       "$TRUSTID_ISSUER_URL" "$TRUSTID_VERIFIER_URL" 2>/dev/null; then break; fi
+  sleep 0.3
+done
+
+cat <<MSG
+
+  TrustID is running.
+    issuer    $TRUSTID_ISSUER_URL   (API docs: $TRUSTID_ISSUER_URL/docs)
+    verifier  $TRUSTID_VERIFIER_URL   (service-counter page: $TRUSTID_VERIFIER_URL/)
+    data      $TRUSTID_DATA_DIR  (demo agency API key in demo-agency.json)
+
+  Try it (in another terminal):
+    export KEY=$api_key
+    curl -s -X POST $TRUSTID_ISSUER_URL/credentials/issue -H "Authorization: Bearer \$KEY" \\
+      -H 'Content-Type: application/json' -d @examples/issue-resident.json > /tmp/vc.json
+    curl -s -X POST $TRUSTID_VERIFIER_URL/credentials/verify -H 'Content-Type: application/json' \\
+      -d @/tmp/vc.json | python3 -m json.tool
+
+  Ctrl-C stops both services.
+MSG
+wait

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install TrustID with its test extras into .venv and run the whole test suite.
+# Needs: python3 (3.11+); PostgreSQL on 127.0.0.1:5432 for the PostgreSQL tests (skipped
+# with a message otherwise); Debian's chromium for the counter-page tests (installed here
+# with apt-get when running as root, skipped with a message otherwise).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[test]'
+
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "==> installing Debian's chromium for the browser tests"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 \
+    || { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; } \
+    || echo "warning: could not install chromium; browser tests will be skipped"
+fi
+
+exec .venv/bin/python -m pytest "$@" </dev/null
