@@ -107,7 +107,7 @@ def start_server(
     for ``/healthz``."""
     full_env = {**os.environ, **env}
     handle = log.open("wb")
-    proc = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+    proc = subprocess.Popen(
         [sys.executable, "-m", *args], env=full_env, stdout=handle, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
