@@ -1,0 +1,122 @@
+"""The one place that maps wallet failures to exit codes and one-line messages.
+
+A citizen sees one line on stderr and a script sees a stable exit code per class of
+failure (click's ``ClickException.exit_code`` habit). Core errors (:mod:`vcore.errors`)
+are translated here too, so commands never pick exit codes themselves.
+
+======  ===========================  ===================================================
+ code    class                        when
+======  ===========================  ===================================================
+ 0                                    success
+ 1       (unexpected)                 a bug: reported in one line, please report it
+ 2       :class:`InputError`          bad arguments or input: unreadable file, no QR code
+                                      in an image, ambiguous id, wallet already exists
+ 3       :class:`VaultError`          wrong passphrase, vault modified/corrupted/truncated,
+                                      unsafe permissions, refused KDF parameters
+ 4       :class:`NotFoundError`       no wallet at the home directory, unknown credential
+ 5       :class:`VerificationError`   signature, issuer, holder or validity check failed;
+                                      the verifier said "not verified"
+ 6       :class:`NetworkError`        issuer/verifier unreachable, bad HTTP answer, URL
+                                      refused by the outbound policy
+ 7       :class:`DoesNotFitError`     the payload does not fit in one QR code
+ 8       :class:`BusyError`           another wallet command held the lock too long
+======  ===========================  ===================================================
+"""
+
+from __future__ import annotations
+
+from vcore.errors import OutboundURLError, QRError, QRTooLargeError, TrustIDError
+
+__all__ = [
+    "EXIT_CODES_HELP",
+    "BusyError",
+    "DoesNotFitError",
+    "InputError",
+    "NetworkError",
+    "NotFoundError",
+    "VaultError",
+    "VerificationError",
+    "WalletError",
+    "describe",
+]
+
+
+class WalletError(Exception):
+    """Root of the wallet's own errors; ``exit_code`` is the process exit status."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+class InputError(WalletError):
+    """Bad arguments or input the user can fix."""
+
+    exit_code = 2
+
+
+class VaultError(WalletError):
+    """The vault cannot be opened: passphrase, integrity, permissions or KDF parameters."""
+
+    exit_code = 3
+
+
+class NotFoundError(WalletError):
+    """No wallet, or no credential with that id."""
+
+    exit_code = 4
+
+
+class VerificationError(WalletError):
+    """A credential or presentation did not pass a check."""
+
+    exit_code = 5
+
+
+class NetworkError(WalletError):
+    """An issuer or verifier could not be reached or answered badly."""
+
+    exit_code = 6
+
+
+class DoesNotFitError(WalletError):
+    """A payload needs more than one QR code."""
+
+    exit_code = 7
+
+
+class BusyError(WalletError):
+    """The wallet lock could not be taken in time."""
+
+    exit_code = 8
+
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 ok; 1 unexpected error; 2 bad input; 3 wrong passphrase or damaged/unsafe "
+    "vault; 4 no wallet or unknown credential; 5 verification failed; 6 network; "
+    "7 does not fit in a QR code; 8 wallet busy."
+)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def describe(exc: BaseException) -> tuple[int, str]:
+    """Return ``(exit code, one-line message)`` for any exception a command may raise."""
+    if isinstance(exc, WalletError):
+        return exc.exit_code, _one_line(exc.message)
+    if isinstance(exc, QRTooLargeError):
+        return DoesNotFitError.exit_code, _one_line(exc.detail)
+    if isinstance(exc, QRError):
+        return InputError.exit_code, _one_line(exc.detail)
+    if isinstance(exc, OutboundURLError):
+        return NetworkError.exit_code, _one_line(f"refused to connect: {exc.detail}")
+    if isinstance(exc, TrustIDError):
+        detail = exc.detail if exc.detail != exc.title else ""
+        text = f"{exc.title} ({exc.code})" + (f": {detail}" if detail else "")
+        return VerificationError.exit_code, _one_line(text)
+    name = type(exc).__name__
+    return 1, _one_line(f"unexpected error ({name}): {exc}. Please report this.")
