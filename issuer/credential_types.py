@@ -1,0 +1,175 @@
+"""Credential types: a JSON Schema (Draft 2020-12) for ``credentialSubject`` per type.
+
+Built-in types live in ``issuer/types/<Type>.json``; ``TRUSTID_TYPES_DIR`` adds more in
+the same shape. A type file is a schema whose ``title`` is the type name (equal to the
+file name), with ``examples`` (at least one valid subject, without ``id``) and an
+optional ``x-trustid-validDays`` annotation (default validity, days). Every schema is
+checked against the metaschema and its own examples when loaded, so a broken type
+stops the service at start rather than at the first issuance.
+
+Claims are validated with format checking on (``date`` is enforced); messages name
+the failing rule, never echo the value (it is a citizen's personal data).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError, ValidationError
+
+from issuer.errors import ClaimsInvalidError, ConfigurationError
+from vcore.jsontext import loads_strict
+
+__all__ = [
+    "BUILTIN_TYPES_DIR",
+    "DEFAULT_VALID_DAYS",
+    "MAX_VALID_DAYS",
+    "CredentialType",
+    "TypeRegistry",
+    "load_types",
+]
+
+BUILTIN_TYPES_DIR = Path(__file__).resolve().parent / "types"
+DEFAULT_VALID_DAYS = 1826
+MAX_VALID_DAYS = 3653
+"""No credential is valid longer than 10 years: keys rotate and claims age."""
+
+_NAME_RE = re.compile(r"[A-Z][A-Za-z0-9]{2,63}")
+_MAX_SCHEMA_FILE = 256 * 1024
+_MAX_ERRORS = 20
+
+
+@dataclass(frozen=True)
+class CredentialType:
+    """One credential type and its subject schema."""
+
+    name: str
+    schema: dict[str, Any]
+    valid_days: int
+    source: str
+    _validator: Draft202012Validator = field(repr=False, compare=False)
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 (hex) of the canonical schema JSON: changes when the schema does."""
+        canonical = json.dumps(self.schema, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    @property
+    def examples(self) -> list[dict[str, Any]]:
+        """Example subjects (valid, without ``id``)."""
+        return list(self.schema.get("examples", []))
+
+    def published_schema(self, schema_url: str) -> dict[str, Any]:
+        """The schema as served to verifiers, with ``$id`` set to where it is served."""
+        return {"$id": schema_url, **self.schema}
+
+    def validate_subject(self, subject: Mapping[str, Any]) -> None:
+        """Check a ``credentialSubject`` (including ``id``) against the schema.
+
+        Raises:
+            ClaimsInvalidError: with up to 20 ``errors`` naming the path and the rule.
+        """
+        errors = sorted(
+            self._validator.iter_errors(dict(subject)), key=lambda e: list(e.absolute_path)
+        )
+        if not errors:
+            return
+        details = [_describe(error) for error in errors[:_MAX_ERRORS]]
+        raise ClaimsInvalidError(
+            f"credentialSubject does not satisfy the {self.name} schema: {details[0]['msg']}",
+            details,
+        )
+
+
+def _describe(error: ValidationError) -> dict[str, Any]:
+    where = ["credential", "credentialSubject", *error.absolute_path]
+    if error.validator in {"required", "additionalProperties", "unevaluatedProperties"}:
+        # These messages hold property names only, never values.
+        message = error.message
+    else:
+        message = f"fails '{error.validator}' ({error.validator_value!r})"
+    return {"loc": where, "msg": message, "type": f"schema.{error.validator}"}
+
+
+def _load_type(path: Path, source: str) -> CredentialType:
+    name = path.stem
+    if not _NAME_RE.fullmatch(name):
+        raise ConfigurationError(f"{path}: type name must match {_NAME_RE.pattern}")
+    if path.stat().st_size > _MAX_SCHEMA_FILE:
+        raise ConfigurationError(f"{path}: schema file larger than {_MAX_SCHEMA_FILE} bytes")
+    try:
+        schema = loads_strict(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"{path}: not readable JSON: {exc}") from exc
+    if not isinstance(schema, dict):
+        raise ConfigurationError(f"{path}: a schema must be a JSON object")
+    if schema.get("title") != name:
+        raise ConfigurationError(f"{path}: 'title' must be the type name {name!r}")
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise ConfigurationError(f"{path}: not a valid JSON Schema: {exc.message}") from exc
+    valid_days = schema.get("x-trustid-validDays", DEFAULT_VALID_DAYS)
+    if isinstance(valid_days, bool) or not isinstance(valid_days, int):
+        raise ConfigurationError(f"{path}: x-trustid-validDays must be an integer")
+    if not 1 <= valid_days <= MAX_VALID_DAYS:
+        raise ConfigurationError(f"{path}: x-trustid-validDays must be 1..{MAX_VALID_DAYS}")
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    ctype = CredentialType(name, schema, valid_days, source, validator)
+    examples = schema.get("examples")
+    if not isinstance(examples, list) or not examples:
+        raise ConfigurationError(f"{path}: 'examples' must list at least one valid subject")
+    for number, example in enumerate(examples):
+        if not isinstance(example, dict) or "id" in example:
+            raise ConfigurationError(f"{path}: example {number} must be an object without 'id'")
+        try:
+            ctype.validate_subject(example)
+        except ClaimsInvalidError as exc:
+            raise ConfigurationError(f"{path}: example {number} is invalid: {exc.detail}") from exc
+    return ctype
+
+
+class TypeRegistry(Mapping[str, CredentialType]):
+    """The credential types this issuer knows, by name (sorted)."""
+
+    def __init__(self, types: Mapping[str, CredentialType]) -> None:
+        self._types = dict(sorted(types.items()))
+
+    def __getitem__(self, name: str) -> CredentialType:
+        return self._types[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._types)
+
+    def __len__(self) -> int:
+        return len(self._types)
+
+
+def load_types(extra_dir: Path | None = None) -> TypeRegistry:
+    """Load the built-in types and those in ``extra_dir``.
+
+    Raises:
+        ConfigurationError: a schema is invalid, an example fails its schema, or a type
+            in ``extra_dir`` has the name of one already loaded.
+    """
+    types: dict[str, CredentialType] = {}
+    sources = [(BUILTIN_TYPES_DIR, "builtin")]
+    if extra_dir is not None:
+        if not extra_dir.is_dir():
+            raise ConfigurationError(f"TRUSTID_TYPES_DIR {extra_dir} is not a directory")
+        sources.append((extra_dir, str(extra_dir)))
+    for directory, source in sources:
+        for path in sorted(directory.glob("*.json")):
+            ctype = _load_type(path, source)
+            if ctype.name in types:
+                raise ConfigurationError(f"{path}: type {ctype.name} is already defined")
+            types[ctype.name] = ctype
+    return TypeRegistry(types)
