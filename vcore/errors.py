@@ -33,7 +33,10 @@ Tree::
     ├── TrustListError                        trust_list_invalid
     ├── OutboundURLError                      url_not_allowed
     └── QRError                               qr_invalid
-        └── QRTooLargeError                   qr_too_large
+        ├── QRTooLargeError                   qr_too_large
+        ├── UnsupportedImageError             unsupported_media
+        ├── ImageTooLargeError                image_too_large
+        └── NoQRFoundError                    no_qr_found
 """
 
 from __future__ import annotations
@@ -46,9 +49,11 @@ __all__ = [
     "ExpiredError",
     "HeaderNotAllowedError",
     "HolderBindingError",
+    "ImageTooLargeError",
     "InvalidKeyError",
     "IssuerMismatchError",
     "MalformedError",
+    "NoQRFoundError",
     "NonceMismatchError",
     "NonceReusedError",
     "NotYetValidError",
@@ -66,6 +71,7 @@ __all__ = [
     "TrustListError",
     "TypeNotAccreditedError",
     "UnknownKeyError",
+    "UnsupportedImageError",
     "UntrustedIssuerError",
     "VCError",
 ]
@@ -278,3 +284,24 @@ class QRTooLargeError(QRError):
 
     code = "qr_too_large"
     title = "Does not fit in a QR code"
+
+
+class UnsupportedImageError(QRError):
+    """The uploaded file is not a PNG or JPEG image (judged by its magic bytes)."""
+
+    code = "unsupported_media"
+    title = "Unsupported image type"
+
+
+class ImageTooLargeError(QRError):
+    """The image exceeds the byte or pixel limit (DESIGN §4: 5 MiB, 16 Mpx)."""
+
+    code = "image_too_large"
+    title = "Image too large"
+
+
+class NoQRFoundError(QRError):
+    """No readable QR code was found in the image."""
+
+    code = "no_qr_found"
+    title = "No QR code found"
