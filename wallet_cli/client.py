@@ -1,0 +1,220 @@
+"""HTTP to issuers and verifiers, under the outbound policy (DESIGN §4 "outbound HTTP").
+
+Credentials name the URLs the wallet fetches (did:web documents, status lists), so a
+hostile credential could point the wallet at the user's router or a cloud metadata
+address. Every URL passes :func:`vcore.outbound.check_url`, and every address a host
+name resolves to passes :func:`vcore.outbound.check_address` *in the connection itself*
+(a network backend that connects only to the address it checked), so DNS rebinding
+between the check and the connection gains nothing. No redirects, no proxies from the
+environment, connect 2 s / read 5 s, and every body is read against a size bound.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterable
+from typing import Any
+
+import httpcore
+import httpx
+
+from vcore.errors import MalformedError, OutboundURLError
+from vcore.jsontext import loads_strict
+from vcore.outbound import check_address, check_url, did_web_url, host_port
+from wallet_cli.errors import NetworkError
+
+__all__ = [
+    "MAX_CREDENTIAL_BODY",
+    "MAX_DID_DOCUMENT",
+    "MAX_STATUS_LIST",
+    "MAX_VERIFIER_RESPONSE",
+    "WalletClient",
+    "guarded_http_client",
+]
+
+MAX_DID_DOCUMENT = 100 * 1024
+MAX_STATUS_LIST = 1024 * 1024
+MAX_CREDENTIAL_BODY = 64 * 1024
+MAX_VERIFIER_RESPONSE = 1024 * 1024
+_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
+_USER_AGENT = "trustid-wallet/0.1"
+
+
+class _GuardedBackend(httpcore.NetworkBackend):
+    """Resolve, check every address against the policy, then connect to a checked one."""
+
+    def __init__(self, allow_insecure_hosts: frozenset[str]) -> None:
+        self._allow = allow_insecure_hosts
+        self._inner = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        for address in addresses:
+            # All of them: a name with one public and one private address is refused.
+            check_address(address, host_port(host, port), self._allow)
+        error: Exception | None = None
+        for address in addresses:
+            try:
+                return self._inner.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except httpcore.ConnectError as exc:
+                error = exc
+        raise error or httpcore.ConnectError(f"{host} has no address")
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("unix sockets are not used")
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def guarded_http_client(allow_insecure_hosts: frozenset[str]) -> httpx.Client:
+    """An httpx client whose connections go only to addresses the policy allows."""
+    transport = httpx.HTTPTransport(retries=0)
+    # httpx does not take a network backend, so the pool is rebuilt with ours (the same
+    # defaults HTTPTransport uses: its verified TLS context, HTTP/1.1).
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(),
+        network_backend=_GuardedBackend(allow_insecure_hosts),
+    )
+    return httpx.Client(
+        transport=transport,
+        timeout=_TIMEOUT,
+        follow_redirects=False,
+        trust_env=False,
+        headers={"User-Agent": _USER_AGENT},
+    )
+
+
+class WalletClient:
+    """The wallet's only network I/O.
+
+    Args:
+        allow_insecure_hosts: Parsed ``TRUSTID_ALLOW_INSECURE_HOSTS``.
+        http: An httpx client (tests pass one with ``MockTransport``); by default a
+            :func:`guarded_http_client`.
+    """
+
+    def __init__(
+        self, allow_insecure_hosts: frozenset[str], http: httpx.Client | None = None
+    ) -> None:
+        self._allow = allow_insecure_hosts
+        self._http = http if http is not None else guarded_http_client(allow_insecure_hosts)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> WalletClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def check_url(self, url: str) -> str:
+        """The URL normalised, if the policy allows it.
+
+        Raises:
+            OutboundURLError: not allowed.
+        """
+        return check_url(url, allow_insecure_hosts=self._allow)
+
+    def _send(
+        self, method: str, url: str, limit: int, **kwargs: Any
+    ) -> tuple[httpx.Response, bytes]:
+        url = self.check_url(url)
+        host = httpx.URL(url).host
+        try:
+            with self._http.stream(method, url, **kwargs) as response:
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > limit:
+                        raise NetworkError(f"{host} sent more than {limit:,} bytes; refused")
+                return response, bytes(body)
+        except httpx.TimeoutException:
+            raise NetworkError(f"{host} did not answer in time") from None
+        except httpx.HTTPError as exc:
+            if isinstance(exc.__cause__, OutboundURLError):
+                raise exc.__cause__ from None
+            raise NetworkError(f"cannot reach {host}: {exc}") from None
+
+    def _get(self, url: str, limit: int, accept: str) -> bytes:
+        response, body = self._send("GET", url, limit, headers={"Accept": accept})
+        if response.status_code != 200:
+            raise NetworkError(
+                f"{response.url.host} answered {response.status_code} for {response.url.path}"
+            )
+        return body
+
+    def fetch_did_document(self, did: str) -> dict[str, Any]:
+        """GET a did:web DID document (no redirects, at most 100 KiB).
+
+        Raises:
+            OutboundURLError: the DID's URL is not allowed.
+            NetworkError: unreachable, not 200, too large.
+            MalformedError: not a JSON object.
+        """
+        url = did_web_url(did, self._allow)
+        document = loads_strict(self._get(url, MAX_DID_DOCUMENT, "application/json"))
+        if not isinstance(document, dict):
+            raise MalformedError("the DID document is not a JSON object")
+        return document
+
+    def fetch_status_list(self, url: str) -> str:
+        """GET a status list credential (a compact JWS).
+
+        Raises:
+            OutboundURLError, NetworkError: as for :meth:`fetch_did_document`.
+        """
+        body = self._get(url, MAX_STATUS_LIST, "application/vc+jwt, application/jwt")
+        return body.decode("ascii", errors="replace").strip()
+
+    def fetch_credential(self, url: str) -> str:
+        """GET a credential an issuer offers at a URL: a JWT or a VC-API JSON body."""
+        body = self._get(url, MAX_CREDENTIAL_BODY, "application/vc+jwt, application/json")
+        return body.decode("utf-8", errors="replace")
+
+    def verify_credential(
+        self, verifier: str, credential: dict[str, Any], api_key: str | None
+    ) -> dict[str, Any]:
+        """POST ``/credentials/verify`` and return the verifier's report (200 or 400 body).
+
+        Raises:
+            NetworkError: unreachable, refused (401/403/429...), or not a report.
+        """
+        base = verifier.rstrip("/")
+        headers = {"Accept": "application/json"}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        response, body = self._send(
+            "POST",
+            f"{base}/credentials/verify",
+            MAX_VERIFIER_RESPONSE,
+            json={"verifiableCredential": credential, "options": {}},
+            headers=headers,
+        )
+        try:
+            report = loads_strict(body)
+        except MalformedError:
+            report = None
+        if response.status_code in (200, 400) and isinstance(report, dict) and "verified" in report:
+            return report
+        detail = report.get("detail") if isinstance(report, dict) else None
+        raise NetworkError(
+            f"the verifier answered {response.status_code}"
+            + (f": {detail}" if isinstance(detail, str) else "")
+        )

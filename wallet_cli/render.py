@@ -1,0 +1,313 @@
+"""What the citizen sees: tables, details, verification checks, and QR codes.
+
+JSON shapes (``--json``) are built here too, so the table and the JSON always agree.
+QR codes are planned with :mod:`vcore.qr` (so the wallet can say which version a code
+needs before drawing it) and drawn with ``qrcode``: on the terminal with half-block
+characters (two modules per character cell, explicitly black on white so dark terminal
+themes do not invert the code), or as a PNG.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from vcore.credentials import DEFAULT_LEEWAY
+from vcore.errors import QRTooLargeError
+from vcore.qr import QRPlan, best_plan, encode_qr_text
+from wallet_cli.records import CredentialRecord, holder_name_of
+
+__all__ = [
+    "Encoding",
+    "QRCodeText",
+    "credential_json",
+    "overall_status",
+    "plan_qr_text",
+    "print_checks",
+    "print_credential",
+    "print_credentials",
+    "print_qr",
+    "qr_png",
+    "render_qr_lines",
+    "status_label",
+]
+
+Encoding = Literal["auto", "plain", "compact"]
+
+
+def _date(value: datetime | None) -> str:
+    return "-" if value is None else value.strftime("%Y-%m-%d")
+
+
+def overall_status(record: CredentialRecord, now: datetime) -> str:
+    """One word for a credential: revoked, suspended, expired, not_yet_valid, unknown, valid.
+
+    ``unknown`` means it has a status list entry that has never been checked successfully.
+    """
+    view = record.view
+    if record.status.revocation:
+        return "revoked"
+    if record.status.suspension:
+        return "suspended"
+    if view.valid_until is not None and view.valid_until < now - DEFAULT_LEEWAY:
+        return "expired"
+    if view.valid_from is not None and view.valid_from > now + DEFAULT_LEEWAY:
+        return "not_yet_valid"
+    if view.status_entries and record.status.checked_at is None:
+        return "unknown"
+    return "valid"
+
+
+def status_label(record: CredentialRecord, now: datetime) -> str:
+    """The status with the date it is known as of, e.g. ``revoked (as of 2026-11-23)``."""
+    state = overall_status(record, now).replace("_", " ")
+    checked = record.status.checked_at
+    if checked and state in ("valid", "revoked", "suspended"):
+        state = f"{state} (as of {checked[:10]})"
+    if not record.view.status_entries and state == "valid":
+        state = "valid (no status list)"
+    return state
+
+
+def credential_json(record: CredentialRecord, now: datetime) -> dict[str, Any]:
+    """The ``list --json`` object for one credential (DESIGN §3 "Wallet")."""
+    view = record.view
+    return {
+        "id": record.id,
+        "shortId": record.short_id,
+        "type": view.credential_type,
+        "types": view.types,
+        "issuer": view.issuer,
+        "issuerName": record.issuer_name,
+        "holder": view.holder,
+        "holderName": holder_name_of(view),
+        "validFrom": view.credential.get("validFrom"),
+        "validUntil": view.credential.get("validUntil"),
+        "status": overall_status(record, now),
+        "revoked": record.status.revocation,
+        "suspended": record.status.suspension,
+        "statusCheckedAt": record.status.checked_at,
+        "statusError": record.status.error,
+        "format": view.format,
+        "receivedAt": record.received_at,
+    }
+
+
+_STATUS_STYLE = {
+    "valid": "green",
+    "revoked": "bold red",
+    "suspended": "yellow",
+    "expired": "red",
+    "not_yet_valid": "yellow",
+    "unknown": "dim",
+}
+
+
+def print_credentials(console: Console, records: Sequence[CredentialRecord], now: datetime) -> None:
+    """The ``list`` table."""
+    if not records:
+        console.print("No credentials yet. Receive one with: trustid-wallet receive FILE")
+        return
+    table = Table(title=f"{len(records)} credential(s)", title_justify="left")
+    for name in ("ID", "Type", "Issuer", "Holder", "Valid until", "Status"):
+        table.add_column(name, overflow="fold")
+    for record in records:
+        view = record.view
+        state = overall_status(record, now)
+        table.add_row(
+            record.short_id,
+            view.credential_type,
+            record.issuer_name or view.issuer,
+            holder_name_of(view) or "-",
+            _date(view.valid_until) if view.valid_until else "no expiry",
+            Text(status_label(record, now), style=_STATUS_STYLE.get(state, "")),
+        )
+    console.print(table)
+
+
+def _flatten(value: object, prefix: str = "") -> Iterable[tuple[str, str]]:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _flatten(item, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _flatten(item, f"{prefix}[{index}]")
+    else:
+        yield prefix, "" if value is None else str(value)
+
+
+def print_credential(
+    console: Console, record: CredentialRecord, now: datetime, holder_did: str
+) -> None:
+    """The ``show`` view: what it is, who issued it, to whom, until when, its status, claims."""
+    view = record.view
+    state = overall_status(record, now)
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column(overflow="fold")
+    holder = view.holder or "(none: bearer credential)"
+    if view.holder and view.holder.split("#")[0] == holder_did:
+        holder += "  (this wallet)"
+    rows: list[tuple[str, str | Text]] = [
+        ("Type", view.credential_type),
+        ("ID", record.id),
+        ("Issuer", f"{record.issuer_name or ''}  {view.issuer}".strip()),
+        ("Holder", holder),
+        ("Valid from", view.credential.get("validFrom") or "-"),
+        ("Valid until", view.credential.get("validUntil") or "no expiry"),
+        ("Status", Text(status_label(record, now), style=_STATUS_STYLE.get(state, ""))),
+        ("Format", view.format),
+        ("Received", record.received_at),
+    ]
+    if record.status.error:
+        rows.append(("Last status error", record.status.error))
+    rows.extend(("Note", note) for note in record.notes)
+    for name, value in rows:
+        head.add_row(name, value)
+    console.print(head)
+    claims = Table(title="Claims", title_justify="left")
+    claims.add_column("Claim", style="bold")
+    claims.add_column("Value", overflow="fold")
+    for name, text in _flatten({k: v for k, v in view.subject.items() if k != "id"}):
+        claims.add_row(name, text)
+    console.print(claims)
+
+
+_CHECK_STYLE = {"passed": "green", "failed": "bold red", "skipped": "dim"}
+
+
+def print_checks(console: Console, report: Mapping[str, Any]) -> None:
+    """A verifier's report: verdict, then each check with its outcome and detail."""
+    verified = bool(report.get("verified"))
+    verdict = Text(
+        "VERIFIED" if verified else "NOT VERIFIED", style="bold green" if verified else "bold red"
+    )
+    console.print(verdict)
+    table = Table()
+    table.add_column("Check")
+    table.add_column("Result")
+    table.add_column("Detail", overflow="fold")
+    checks = report.get("checks")
+    for check in checks if isinstance(checks, list) else []:
+        if not isinstance(check, Mapping):
+            continue
+        status = str(check.get("status", ""))
+        table.add_row(
+            str(check.get("id", "")),
+            Text(status, style=_CHECK_STYLE.get(status, "")),
+            str(check.get("detail", "")),
+        )
+    console.print(table)
+    warnings = report.get("warnings")
+    for warning in warnings if isinstance(warnings, list) else []:
+        console.print(f"[yellow]warning:[/] {warning}")
+
+
+# -- QR codes -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QRCodeText:
+    """The text chosen for a QR code, its plan, and whether it is the compact form."""
+
+    text: str
+    plan: QRPlan
+    compact: bool
+
+    def describe(self) -> str:
+        form = "compact TID1 form" if self.compact else "plain token"
+        return f"{self.plan.describe()}, {form}"
+
+
+def plan_qr_text(token: str, encoding: Encoding = "auto") -> QRCodeText:
+    """Choose the QR text: the plain token when it fits (any scanner reads it), else the
+    compact form (DESIGN §2 "QR budget").
+
+    Raises:
+        QRTooLargeError: neither form fits in one QR code (with both sizes).
+    """
+    candidates: list[QRCodeText] = []
+    if encoding in ("auto", "plain"):
+        candidates.append(QRCodeText(token, best_plan(token), compact=False))
+    if encoding in ("auto", "compact"):
+        text = encode_qr_text(token, compact=True)
+        candidates.append(QRCodeText(text, best_plan(text), compact=True))
+    for candidate in candidates:
+        if candidate.plan.fits:
+            return candidate
+    sizes = ", ".join(
+        f"{'compact' if c.compact else 'plain'} {c.plan.length:,} characters" for c in candidates
+    )
+    raise QRTooLargeError(
+        f"too large for one QR code ({sizes}; at most {candidates[-1].plan.capacity:,} fit)"
+    )
+
+
+def _make_qr(chosen: QRCodeText, box_size: int = 1) -> Any:
+    import qrcode
+    import qrcode.constants
+    import qrcode.util
+
+    levels = {
+        "L": qrcode.constants.ERROR_CORRECT_L,
+        "M": qrcode.constants.ERROR_CORRECT_M,
+        "Q": qrcode.constants.ERROR_CORRECT_Q,
+        "H": qrcode.constants.ERROR_CORRECT_H,
+    }
+    code = qrcode.QRCode(
+        version=chosen.plan.version,
+        error_correction=levels[chosen.plan.ecc],
+        box_size=box_size,
+        border=4,
+    )
+    # qrcode.util.MODE_ALPHA_NUM is 2 and MODE_8BIT_BYTE 4; its stubs type them as int.
+    mode: Literal[2, 4] = 2 if chosen.plan.mode == "alphanumeric" else 4
+    code.add_data(qrcode.util.QRData(chosen.text, mode=mode))
+    code.make(fit=False)
+    return code
+
+
+def render_qr_lines(chosen: QRCodeText) -> list[str]:
+    """The QR code as text lines: each character is two modules stacked (dark = ink)."""
+    matrix: list[list[bool]] = _make_qr(chosen).get_matrix()
+    blocks = {
+        (False, False): " ",
+        (True, False): "\u2580",
+        (False, True): "\u2584",
+        (True, True): "\u2588",
+    }
+    lines = []
+    for y in range(0, len(matrix), 2):
+        top = matrix[y]
+        bottom = matrix[y + 1] if y + 1 < len(matrix) else [False] * len(top)
+        lines.append("".join(blocks[(t, b)] for t, b in zip(top, bottom, strict=True)))
+    return lines
+
+
+def print_qr(console: Console, chosen: QRCodeText) -> None:
+    """Draw the code on the terminal, black ink on white so any theme scans."""
+    lines = render_qr_lines(chosen)
+    width = len(lines[0]) if lines else 0
+    if console.is_terminal and console.width < width:
+        console.print(
+            f"[yellow]warning:[/] this code is {width} columns wide and the terminal has "
+            f"{console.width}: widen the window or use --png FILE",
+            highlight=False,
+        )
+    for line in lines:
+        console.print(Text(line, style="black on white"), soft_wrap=True, highlight=False)
+
+
+def qr_png(chosen: QRCodeText, box_size: int = 6) -> bytes:
+    """The code as a PNG (``box_size`` pixels per module, 4-module quiet zone)."""
+    image = _make_qr(chosen, box_size=box_size).make_image(fill_color="black", back_color="white")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

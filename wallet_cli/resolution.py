@@ -1,0 +1,102 @@
+"""Issuer keys and status lists for :mod:`vcore.verification`, online or from the cache.
+
+did:key/did:jwk issuers resolve offline. did:web issuers resolve through their DID
+document (fetched under the outbound policy); every key that verified a credential is
+kept in the vault so ``--offline`` can check against it later. Status lists are fetched
+and signature-checked with their issuer's key; offline, status is "unavailable", never
+guessed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from vcore.clock import format_datetime
+from vcore.dids import is_offline_did, key_from_did_document, parse_did_url, resolve_offline
+from vcore.errors import StatusUnavailableError, TrustIDError, UnknownKeyError
+from vcore.keys import PublicKey, public_key_from_jwk
+from vcore.verification import (
+    StatusListSnapshot,
+    parse_status_list_unverified,
+    verify_status_list_token,
+)
+from wallet_cli.client import WalletClient
+from wallet_cli.errors import NetworkError
+from wallet_cli.records import IssuerKeyRecord
+
+__all__ = ["Resolver"]
+
+
+class Resolver:
+    """Key and status-list resolution for one command run.
+
+    Args:
+        client: None for ``--offline`` (cached keys only, no status).
+        cache: The vault's cached issuer keys (read only here; see :attr:`fetched`).
+        now: The command's instant.
+
+    Attributes:
+        fetched: Issuer keys resolved online in this run, to cache once they verified.
+    """
+
+    def __init__(
+        self,
+        client: WalletClient | None,
+        cache: dict[str, IssuerKeyRecord],
+        now: datetime,
+    ) -> None:
+        self._client = client
+        self._cache = cache
+        self._now = now
+        self._documents: dict[str, dict[str, object]] = {}
+        self.fetched: dict[str, IssuerKeyRecord] = {}
+
+    @property
+    def offline(self) -> bool:
+        return self._client is None
+
+    def key_for(self, kid: str) -> PublicKey:
+        """The public key named by ``kid``.
+
+        Raises:
+            UnknownKeyError, DIDError, InvalidKeyError: no usable key.
+            NetworkError, OutboundURLError: the issuer could not be asked.
+        """
+        did = parse_did_url(kid).did
+        if is_offline_did(did):
+            return resolve_offline(kid)
+        if self._client is None:
+            cached = self._cache.get(kid)
+            if cached is None:
+                raise UnknownKeyError(
+                    f"the key {kid[:80]} is not in this wallet's cache; run once without "
+                    "--offline to fetch it from the issuer"
+                )
+            return public_key_from_jwk(cached.jwk)
+        document = self._documents.get(did)
+        if document is None:
+            document = self._client.fetch_did_document(did)
+            self._documents[did] = document
+        key = key_from_did_document(document, kid)
+        self.fetched[kid] = IssuerKeyRecord(jwk=key.to_jwk(), fetched_at=format_datetime(self._now))
+        return key
+
+    def status_for(self, url: str) -> StatusListSnapshot:
+        """A signature-checked status list; any failure is ``status_unavailable``.
+
+        Raises:
+            TrustIDError: the list could not be had or did not verify.
+        """
+        if self._client is None:
+            raise StatusUnavailableError("offline: the status was not checked")
+        try:
+            token = self._client.fetch_status_list(url)
+            unverified = parse_status_list_unverified(token)
+            key = self.key_for(unverified.kid)
+        except NetworkError as exc:
+            raise StatusUnavailableError(exc.message) from exc
+        except TrustIDError as exc:
+            raise StatusUnavailableError(
+                f"the status list could not be used: {exc.detail}"
+            ) from exc
+        return verify_status_list_token(unverified, key=key, list_url=url, fetched_at=self._now)
