@@ -1,0 +1,104 @@
+"""Status-list slot allocation: random free index, unique by constraint, 75% rollover.
+
+Herd privacy (Bitstring Status List §6.5): an index must not reveal when a credential
+was issued or how many were, so it is drawn uniformly from the free slots
+(:func:`vcore.status_list.pick_free_index`), never sequential. The database primary key
+``(list_id, idx)`` is what guarantees uniqueness; the insert runs in a SAVEPOINT and a
+collision just draws again. When a list passes 75% allocation it is closed and a new
+one opened in the same transaction, which keeps random draws cheap (>= 1 in 4 hits a
+free slot) and the anonymity set large.
+
+Concurrency: the open list's row is locked (``SELECT ... FOR UPDATE``) for the rest of
+the issuing transaction, so the ``allocated`` counter and the rollover are exact with
+any number of processes on PostgreSQL; a partial unique index allows one open list per
+purpose, so two processes can never both open one. SQLite serialises writers itself.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from issuer.errors import UnavailableError
+from issuer.storage.status_lists import StatusListRepository
+from issuer.storage.tables import StatusEntry, StatusList, StatusListToken
+from vcore.status_list import pick_free_index
+
+__all__ = ["PURPOSES", "ROLLOVER_NUMERATOR", "allocate_slot", "open_list"]
+
+PURPOSES = ("revocation", "suspension")
+ROLLOVER_NUMERATOR = 3  # close a list once allocated > size * 3/4
+_ROLLOVER_DENOMINATOR = 4
+_MAX_ATTEMPTS = 16
+
+
+def open_list(session: Session, purpose: str, size: int, now: datetime) -> StatusList | None:
+    """Open a new list for ``purpose``; None if another transaction opened one first."""
+    repo = StatusListRepository(session)
+    status_list = StatusList(
+        purpose=purpose, size=size, allocated=0, active=True, version=0, created_at=now
+    )
+    try:
+        with session.begin_nested():
+            repo.add(status_list)
+            # An empty cache row (version -1 never matches) so publishing only UPDATEs.
+            repo.add_token_row(
+                StatusListToken(
+                    list_id=status_list.id, version=-1, kid="", token="", etag="", signed_at=now
+                )
+            )
+    except IntegrityError:
+        return None
+    return status_list
+
+
+def allocate_slot(
+    session: Session,
+    *,
+    purpose: str,
+    credential_id: str,
+    new_list_size: int,
+    now: datetime,
+    rng: Callable[[int], int],
+) -> StatusEntry:
+    """Give ``credential_id`` a random free slot in the open ``purpose`` list.
+
+    Raises:
+        UnavailableError: no slot after repeated collisions (practically unreachable).
+    """
+    repo = StatusListRepository(session)
+    for _ in range(_MAX_ATTEMPTS):
+        status_list = repo.active_for_update(purpose)
+        if status_list is None:
+            status_list = open_list(session, purpose, new_list_size, now)
+            if status_list is None:
+                continue  # someone else opened it: lock theirs on the next round
+        list_id = status_list.id
+        idx = pick_free_index(
+            status_list.size, functools.partial(repo.slot_taken, list_id), rng=rng
+        )
+        entry = StatusEntry(
+            list_id=list_id,
+            idx=idx,
+            credential_id=credential_id,
+            purpose=purpose,
+            status=0,
+            updated_at=now,
+        )
+        try:
+            with session.begin_nested():
+                repo.add_entry(entry)
+        except IntegrityError:
+            continue
+        status_list.allocated += 1
+        if status_list.allocated * _ROLLOVER_DENOMINATOR > status_list.size * ROLLOVER_NUMERATOR:
+            status_list.active = False
+            status_list.closed_at = now
+            session.flush()
+            open_list(session, purpose, new_list_size, now)
+        return entry
+    raise UnavailableError(f"could not allocate a {purpose} status slot; retry")

@@ -1,0 +1,379 @@
+"""Issuing a credential: validate, reserve (record + status slots), sign, record the digest.
+
+Order of events, and why:
+
+1. Everything that can be refused is checked first, without touching the database
+   (type, accreditation, holder DID, schema, dates, size): a refused request leaves
+   no row behind.
+2. One transaction commits the issuance record, its revocation and suspension slots
+   and the idempotency key. It commits *before* the credential is signed, so no
+   signed credential can exist that the issuer has no record of (and could not revoke).
+3. The credential is signed outside any transaction (no locks held while signing).
+4. A second transaction stores the SHA-256 of the token (not the token: it holds the
+   citizen's personal data) and, with an ``Idempotency-Key``, the response sealed under
+   the KEK for 24 hours.
+
+A record whose digest is NULL is a slot whose credential was never delivered (crash or
+outage between 2 and 4); a retry with the same ``Idempotency-Key`` signs that same
+credential (same id, dates and slots) instead of allocating a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from issuer.credential_types import MAX_VALID_DAYS, CredentialType
+from issuer.errors import (
+    CredentialTooLargeError,
+    IdempotencyConflictError,
+    InvalidRequestError,
+    UnknownTypeError,
+)
+from issuer.service.allocation import PURPOSES, allocate_slot
+from issuer.service.context import IssuerContext, Principal
+from issuer.service.keys import ActiveKey, SigningKeyService
+from issuer.storage.credential_records import CredentialRecordRepository
+from issuer.storage.idempotency import IdempotencyRepository
+from issuer.storage.status_lists import StatusListRepository
+from issuer.storage.tables import CredentialRecord, IdempotencyKey, StatusEntry
+from vcore.clock import parse_datetime
+from vcore.credentials import CredentialFormat, build_credential, new_credential_id, sign_credential
+from vcore.dids import did_web_to_url, parse_did_url, resolve_offline
+from vcore.errors import DIDError, InvalidKeyError, MalformedError, TypeNotAccreditedError
+from vcore.jose import MAX_TOKEN_SIZE
+from vcore.jsontext import dumps_compact
+from vcore.status_list import build_status_entry
+
+__all__ = ["IDEMPOTENCY_TTL", "IssuanceService", "IssueCommand", "IssuedCredential"]
+
+IDEMPOTENCY_TTL = timedelta(hours=24)
+_VC_TYPE = "VerifiableCredential"
+
+
+@dataclass(frozen=True)
+class IssueCommand:
+    """An issue request, as the API received it.
+
+    Attributes:
+        types: The credential's ``type`` values.
+        subject: ``credentialSubject`` including ``id`` (the holder DID).
+        valid_until: Requested ``validUntil`` (date-time string) or None.
+        fmt: ``vc+jwt`` (default) or ``jwt_vc_json``.
+        valid_days: Requested validity in days (instead of ``valid_until``) or None.
+        request: The whole request body; its canonical hash is what an
+            ``Idempotency-Key`` is bound to.
+    """
+
+    types: tuple[str, ...]
+    subject: Mapping[str, Any]
+    valid_until: str | None
+    fmt: CredentialFormat
+    valid_days: int | None
+    request: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    """A signed credential: the compact token and its id."""
+
+    token: str
+    credential_id: str
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class _Plan:
+    ctype: CredentialType
+    holder: str
+    claims: dict[str, Any]
+    valid_from: datetime
+    valid_until: datetime
+    fmt: CredentialFormat
+
+
+@dataclass(frozen=True)
+class _Reservation:
+    record: CredentialRecord
+    entries: Sequence[StatusEntry]
+    key: ActiveKey
+
+
+def request_digest(request: Mapping[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of a request (member order and spacing do not count)."""
+    canonical = json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def check_holder_did(value: object) -> str:
+    """A holder DID: did:key, did:jwk (whose key must decode) or did:web, no fragment.
+
+    Raises:
+        DIDError: anything else.
+    """
+    parsed = parse_did_url(value)
+    if parsed.fragment is not None:
+        raise DIDError("the holder must be a DID, not a DID URL with a fragment")
+    method = parsed.did.split(":")[1]
+    try:
+        if method in {"key", "jwk"}:
+            resolve_offline(parsed.did)
+        else:
+            did_web_to_url(parsed.did)
+    except InvalidKeyError as exc:
+        raise DIDError(f"the holder DID does not hold a usable key: {exc.detail}") from exc
+    return parsed.did
+
+
+class IssuanceService:
+    """The issue use case."""
+
+    def __init__(self, ctx: IssuerContext, keys: SigningKeyService) -> None:
+        self._ctx = ctx
+        self._keys = keys
+
+    # -- validation (no database) -----------------------------------------------------
+
+    def _credential_type(self, principal: Principal, types: Sequence[str]) -> CredentialType:
+        specific = [t for t in types if t != _VC_TYPE]
+        if len(specific) != 1 or len(set(types)) != len(types):
+            raise InvalidRequestError(
+                "credential.type must name exactly one credential type "
+                "(besides VerifiableCredential), without repeats"
+            )
+        ctype = self._ctx.types.get(specific[0])
+        if ctype is None:
+            raise UnknownTypeError(
+                f"unknown credential type {specific[0][:64]!r}; known: {', '.join(self._ctx.types)}"
+            )
+        if ctype.name not in principal.types:
+            raise TypeNotAccreditedError(
+                f"agency {principal.agency_name!r} is not accredited to issue {ctype.name}"
+            )
+        return ctype
+
+    def _validity(
+        self, cmd: IssueCommand, ctype: CredentialType, now: datetime
+    ) -> tuple[datetime, datetime]:
+        latest = now + timedelta(days=MAX_VALID_DAYS)
+        if cmd.valid_until is not None and cmd.valid_days is not None:
+            raise InvalidRequestError("give credential.validUntil or options.validDays, not both")
+        if cmd.valid_until is not None:
+            try:
+                until = parse_datetime(cmd.valid_until).replace(microsecond=0)
+            except MalformedError as exc:
+                raise InvalidRequestError(f"credential.validUntil: {exc.detail}") from exc
+            if until <= now:
+                raise InvalidRequestError("credential.validUntil must be in the future")
+            if until > latest:
+                raise InvalidRequestError(
+                    f"credential.validUntil may be at most {MAX_VALID_DAYS} days ahead"
+                )
+            return now, until
+        days = cmd.valid_days if cmd.valid_days is not None else ctype.valid_days
+        return now, now + timedelta(days=days)
+
+    def _plan(self, principal: Principal, cmd: IssueCommand, now: datetime) -> _Plan:
+        ctype = self._credential_type(principal, cmd.types)
+        if "id" not in cmd.subject:
+            raise InvalidRequestError(
+                "credential.credentialSubject.id (the holder DID) is required"
+            )
+        holder = check_holder_did(cmd.subject["id"])
+        ctype.validate_subject(cmd.subject)
+        valid_from, valid_until = self._validity(cmd, ctype, now)
+        claims = {k: v for k, v in cmd.subject.items() if k != "id"}
+        plan = _Plan(ctype, holder, claims, valid_from, valid_until, cmd.fmt)
+        self._check_size(plan)
+        return plan
+
+    def _build(
+        self, plan: _Plan, credential_id: str, entries: Sequence[StatusEntry]
+    ) -> dict[str, Any]:
+        status = [
+            build_status_entry(
+                list_url=self._ctx.list_url(entry.list_id), index=entry.idx, purpose=entry.purpose
+            )
+            for entry in sorted(entries, key=lambda e: PURPOSES.index(e.purpose))
+        ]
+        return build_credential(
+            issuer=self._ctx.issuer_did,
+            credential_type=plan.ctype.name,
+            subject=plan.claims,
+            holder=plan.holder,
+            credential_id=credential_id,
+            valid_from=plan.valid_from,
+            valid_until=plan.valid_until,
+            status=status,
+            schema={"id": self._ctx.schema_url(plan.ctype.name), "type": "JsonSchema"},
+        )
+
+    def _check_size(self, plan: _Plan) -> None:
+        # Verifiers refuse tokens over 16 KiB (DESIGN §4). Refuse before reserving a
+        # slot, with the largest status entries the lists can produce.
+        big = [
+            StatusEntry(list_id=10**9, idx=10**8, purpose=p, credential_id="", status=0)
+            for p in PURPOSES
+        ]
+        payload = dumps_compact(self._build(plan, new_credential_id(), big)).encode("utf-8")
+        header = len(self._ctx.issuer_did) + 128  # {"alg","kid":did#thumbprint,"typ","cty"}
+        estimate = math.ceil(len(payload) * 4 / 3) + math.ceil(header * 4 / 3) + 2 + 88
+        if estimate > MAX_TOKEN_SIZE:
+            raise CredentialTooLargeError(
+                f"the signed credential would be about {estimate} characters; "
+                f"verifiers accept at most {MAX_TOKEN_SIZE}"
+            )
+
+    # -- reservation (transaction 1) ------------------------------------------------------
+
+    def _idempotency_aad(self, principal: Principal, key: str) -> str:
+        return f"idempotency:{principal.agency_id}:{key}"
+
+    def _claim_idempotency_key(
+        self, session: Session, principal: Principal, key: str, digest: str, now: datetime
+    ) -> tuple[IdempotencyKey, bool]:
+        """Insert the key; returns the row and whether it existed before."""
+        repo = IdempotencyRepository(session)
+        repo.purge_before(now - IDEMPOTENCY_TTL)
+        existing = repo.get(principal.agency_id, key)
+        if existing is None:
+            row = IdempotencyKey(
+                agency_id=principal.agency_id, key=key, request_sha256=digest, created_at=now
+            )
+            try:
+                with session.begin_nested():
+                    repo.add(row)
+                return row, False
+            except IntegrityError:
+                # A concurrent request with the same key committed first.
+                existing = repo.get(principal.agency_id, key)
+                if existing is None:  # pragma: no cover - purged in between: vanishingly rare
+                    raise
+        if not secrets.compare_digest(existing.request_sha256, digest):
+            raise IdempotencyConflictError(
+                "this Idempotency-Key was already used with a different request body"
+            )
+        return existing, True
+
+    def _reserve(
+        self,
+        session: Session,
+        principal: Principal,
+        plan: _Plan,
+        digest: str,
+        idempotency_key: str | None,
+        now: datetime,
+    ) -> _Reservation | IssuedCredential:
+        idempotency_row: IdempotencyKey | None = None
+        if idempotency_key is not None:
+            idempotency_row, existed = self._claim_idempotency_key(
+                session, principal, idempotency_key, digest, now
+            )
+            if existed:
+                return self._resume(session, principal, idempotency_row, idempotency_key)
+        key = self._keys.active(session)
+        record = CredentialRecord(
+            id=new_credential_id(),
+            type_name=plan.ctype.name,
+            agency_id=principal.agency_id,
+            api_key_id=principal.api_key_id,
+            holder_did=plan.holder,
+            format=plan.fmt,
+            kid=key.kid,
+            valid_from=plan.valid_from,
+            valid_until=plan.valid_until,
+            created_at=now,
+        )
+        CredentialRecordRepository(session).add(record)
+        entries = [
+            allocate_slot(
+                session,
+                purpose=purpose,
+                credential_id=record.id,
+                new_list_size=self._ctx.settings.status_list_size,
+                now=now,
+                rng=self._ctx.rng,
+            )
+            for purpose in PURPOSES
+        ]
+        if idempotency_row is not None:
+            idempotency_row.credential_id = record.id
+        return _Reservation(record, entries, key)
+
+    def _resume(
+        self, session: Session, principal: Principal, row: IdempotencyKey, key: str
+    ) -> _Reservation | IssuedCredential:
+        if row.response_sealed is not None:
+            token = self._ctx.kek.open(
+                row.response_sealed, aad=self._idempotency_aad(principal, key)
+            ).decode("utf-8")
+            return IssuedCredential(token, row.credential_id or "", replayed=True)
+        if row.credential_id is None:
+            raise IdempotencyConflictError("a request with this Idempotency-Key is in progress")
+        record = CredentialRecordRepository(session).get(row.credential_id)
+        if record is None:  # pragma: no cover - foreign key makes this impossible
+            raise IdempotencyConflictError("the original request left no record; use a new key")
+        entries = list(StatusListRepository(session).entries_of(record.id).values())
+        thumbprint = record.kid.rpartition("#")[2]
+        return _Reservation(record, entries, self._keys.by_thumbprint(session, thumbprint))
+
+    # -- the use case ------------------------------------------------------------------------
+
+    def issue(
+        self, principal: Principal, cmd: IssueCommand, idempotency_key: str | None = None
+    ) -> IssuedCredential:
+        """Issue one credential (see the module docstring for the order of events).
+
+        Raises:
+            InvalidRequestError, UnknownTypeError, CredentialTooLargeError: bad request.
+            TypeNotAccreditedError: the agency may not issue this type.
+            DIDError: the holder DID is unusable.
+            ClaimsInvalidError: the claims fail the type's schema.
+            IdempotencyConflictError: the key was used with another body.
+            UnavailableError: the database is unavailable.
+        """
+        now = self._ctx.clock()
+        plan = self._plan(principal, cmd, now)
+        digest = request_digest(cmd.request)
+        with self._ctx.session() as session:
+            with session.begin():
+                outcome = self._reserve(session, principal, plan, digest, idempotency_key, now)
+            if isinstance(outcome, IssuedCredential):
+                return outcome
+            record = outcome.record
+            if record.valid_until is None:  # pragma: no cover - we always set it
+                raise InvalidRequestError("validUntil missing")
+            plan = _Plan(
+                plan.ctype,
+                plan.holder,
+                plan.claims,
+                record.valid_from,
+                record.valid_until,
+                plan.fmt,
+            )
+            credential = self._build(plan, record.id, outcome.entries)
+            token = sign_credential(
+                credential, outcome.key.private_key, outcome.key.kid, fmt=plan.fmt
+            )
+            signed_at = self._ctx.clock()
+            with session.begin():
+                CredentialRecordRepository(session).record_signed(
+                    record.id, hashlib.sha256(token.encode("ascii")).hexdigest(), signed_at
+                )
+                if idempotency_key is not None:
+                    sealed = self._ctx.kek.seal(
+                        token.encode("ascii"), aad=self._idempotency_aad(principal, idempotency_key)
+                    )
+                    IdempotencyRepository(session).store_response(
+                        principal.agency_id, idempotency_key, sealed
+                    )
+        return IssuedCredential(token, record.id)

@@ -1,0 +1,184 @@
+"""Status changes (revoke, suspend, un-suspend) and the published status lists.
+
+Revocation is final: once the revocation bit is set, nothing about the credential
+changes again (un-revoking, or suspending a revoked credential, is a 409). Every
+change is one transaction that updates the slot, bumps the list's ``version`` and
+appends a ``status_changes`` row (agency, API key, reason, time).
+
+Publishing builds the W3C Bitstring Status List from the database (so a change shows
+at the next fetch) and signs it as a ``vc+jwt`` BitstringStatusListCredential. The
+signed token is cached per list and reused while the list's ``version`` and the active
+key are unchanged and it is younger than 12 hours; it is valid for 24 hours (DESIGN
+§4: re-signed at least every 12 h, ``ttl`` 300 s).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from issuer.errors import ForbiddenError, NotFoundError, RevocationFinalError
+from issuer.service.allocation import PURPOSES
+from issuer.service.context import IssuerContext, Principal
+from issuer.service.keys import SigningKeyService
+from issuer.storage.credential_records import CredentialRecordRepository
+from issuer.storage.status_lists import StatusListRepository
+from issuer.storage.tables import StatusChange
+from vcore.clock import format_datetime
+from vcore.credentials import sign_credential
+from vcore.keys import b64url_encode
+from vcore.status_list import BitstringStatusList, build_status_list_credential
+
+__all__ = [
+    "LIST_TTL",
+    "LIST_VALIDITY",
+    "RESIGN_AFTER",
+    "PublishedStatusList",
+    "StatusChangeResult",
+    "StatusService",
+]
+
+LIST_TTL = timedelta(seconds=300)
+RESIGN_AFTER = timedelta(hours=12)
+LIST_VALIDITY = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class StatusChangeResult:
+    """The outcome of a status change request."""
+
+    credential_id: str
+    purpose: str
+    status: bool
+    changed: bool
+    list_url: str
+    index: int
+
+
+@dataclass(frozen=True)
+class PublishedStatusList:
+    """A signed status-list credential with its HTTP validators."""
+
+    token: str
+    etag: str
+    max_age: int
+
+
+class StatusService:
+    """Status changes and status-list publication."""
+
+    def __init__(self, ctx: IssuerContext, keys: SigningKeyService) -> None:
+        self._ctx = ctx
+        self._keys = keys
+
+    def change(
+        self,
+        principal: Principal,
+        credential_id: str,
+        purpose: str,
+        status: bool,
+        reason: str | None = None,
+    ) -> StatusChangeResult:
+        """Set or clear one status bit of one of the agency's credentials.
+
+        Raises:
+            NotFoundError: no such credential.
+            ForbiddenError: another agency issued it.
+            RevocationFinalError: it is revoked (un-revoke, or any suspension change).
+        """
+        if purpose not in PURPOSES:
+            raise NotFoundError(f"no status purpose {purpose!r}")
+        now = self._ctx.clock()
+        new = 1 if status else 0
+        with self._ctx.session() as session, session.begin():
+            record = CredentialRecordRepository(session).get(credential_id)
+            if record is None:
+                raise NotFoundError("no credential with this id was issued here")
+            if record.agency_id != principal.agency_id:
+                raise ForbiddenError("this credential was issued by another agency")
+            repo = StatusListRepository(session)
+            entries = repo.entries_of(credential_id, for_update=True)
+            entry = entries.get(purpose)
+            if entry is None:  # pragma: no cover - every record gets both entries
+                raise NotFoundError(f"the credential has no {purpose} entry")
+            revoked = entries["revocation"].status != 0
+            if revoked and not (purpose == "revocation" and new == 1):
+                raise RevocationFinalError("the credential is revoked; revocation is final")
+            result = StatusChangeResult(
+                credential_id=credential_id,
+                purpose=purpose,
+                status=bool(new),
+                changed=entry.status != new,
+                list_url=self._ctx.list_url(entry.list_id),
+                index=entry.idx,
+            )
+            if not result.changed:
+                return result
+            old = entry.status
+            entry.status = new
+            entry.updated_at = now
+            repo.bump_version(entry.list_id)
+            repo.add_change(
+                StatusChange(
+                    credential_id=credential_id,
+                    purpose=purpose,
+                    list_id=entry.list_id,
+                    idx=entry.idx,
+                    old_status=old,
+                    new_status=new,
+                    agency_id=principal.agency_id,
+                    api_key_id=principal.api_key_id,
+                    reason=reason,
+                    changed_at=now,
+                )
+            )
+        return result
+
+    def published(self, list_id: int) -> PublishedStatusList:
+        """The signed status list ``list_id`` (cached while unchanged).
+
+        Raises:
+            NotFoundError: no such list.
+        """
+        now = self._ctx.clock()
+        max_age = int(LIST_TTL.total_seconds())
+        with self._ctx.session() as session, session.begin():
+            repo = StatusListRepository(session)
+            status_list = repo.get(list_id)
+            if status_list is None:
+                raise NotFoundError(f"no status list {list_id}")
+            key = self._keys.active(session)
+            cached = repo.cached_token(list_id)
+            if (
+                cached is not None
+                and cached.version == status_list.version
+                and cached.kid == key.kid
+                and now - cached.signed_at < RESIGN_AFTER
+            ):
+                return PublishedStatusList(cached.token, cached.etag, max_age)
+            bits = BitstringStatusList(status_list.size)
+            for idx in repo.set_indexes(list_id):
+                bits.set(idx, 1)
+            payload = build_status_list_credential(
+                list_id=self._ctx.list_url(list_id),
+                issuer=self._ctx.issuer_did,
+                purpose=status_list.purpose,
+                encoded_list=bits.encode(),
+                valid_from=format_datetime(now),
+                valid_until=format_datetime(now + LIST_VALIDITY),
+                ttl_ms=max_age * 1000,
+            )
+            token = sign_credential(payload, key.private_key, key.kid)
+            digest = b64url_encode(hashlib.sha256(token.encode("ascii")).digest()[:12])
+            # Strong validator: the version names the content, the digest the signature.
+            etag = f'"{status_list.version}-{digest}"'
+            repo.save_token(
+                list_id,
+                version=status_list.version,
+                kid=key.kid,
+                token=token,
+                etag=etag,
+                signed_at=now,
+            )
+        return PublishedStatusList(token, etag, max_age)

@@ -1,0 +1,123 @@
+"""Status lists, slots, status changes and the signed-list cache (repository; never commits)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session
+
+from issuer.storage.tables import StatusChange, StatusEntry, StatusList, StatusListToken
+
+__all__ = ["StatusListRepository"]
+
+
+class StatusListRepository:
+    """Everything about status lists; the caller frames transactions and savepoints."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    # -- lists -------------------------------------------------------------------------
+
+    def get(self, list_id: int) -> StatusList | None:
+        return self._session.get(StatusList, list_id, populate_existing=True)
+
+    def all(self) -> Sequence[StatusList]:
+        return self._session.scalars(select(StatusList).order_by(StatusList.id)).all()
+
+    def active_for_update(self, purpose: str) -> StatusList | None:
+        """The open list for ``purpose``, row-locked until the transaction ends.
+
+        On PostgreSQL the lock makes allocation in one list a queue across processes:
+        the 75% rollover and the ``allocated`` counter stay exact. SQLite ignores
+        ``FOR UPDATE``; its ``BEGIN IMMEDIATE`` already serialises writers.
+        """
+        return self._session.scalar(
+            select(StatusList)
+            .where(StatusList.purpose == purpose, StatusList.active.is_(True))
+            .order_by(StatusList.id)
+            .limit(1)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+
+    def add(self, status_list: StatusList) -> None:
+        """Insert; raises IntegrityError if another process opened a list first."""
+        self._session.add(status_list)
+        self._session.flush()
+
+    def bump_version(self, list_id: int) -> None:
+        self._session.execute(
+            update(StatusList)
+            .where(StatusList.id == list_id)
+            .values(version=StatusList.version + 1)
+        )
+
+    # -- slots -------------------------------------------------------------------------
+
+    def slot_taken(self, list_id: int, idx: int) -> bool:
+        return bool(
+            self._session.scalar(
+                select(exists().where(StatusEntry.list_id == list_id, StatusEntry.idx == idx))
+            )
+        )
+
+    def add_entry(self, entry: StatusEntry) -> None:
+        """Insert; raises IntegrityError if the slot is taken (the uniqueness guarantee)."""
+        self._session.add(entry)
+        self._session.flush()
+
+    def entries_of(self, credential_id: str, *, for_update: bool = False) -> dict[str, StatusEntry]:
+        query = select(StatusEntry).where(StatusEntry.credential_id == credential_id)
+        if for_update:
+            query = query.with_for_update()
+        rows = self._session.scalars(query.execution_options(populate_existing=True))
+        return {row.purpose: row for row in rows}
+
+    def set_indexes(self, list_id: int) -> list[int]:
+        """Indexes whose status is not 0 (served by the partial index)."""
+        return list(
+            self._session.scalars(
+                select(StatusEntry.idx).where(
+                    StatusEntry.list_id == list_id, StatusEntry.status != 0
+                )
+            )
+        )
+
+    def entries_in(self, list_id: int) -> Sequence[StatusEntry]:
+        return self._session.scalars(
+            select(StatusEntry).where(StatusEntry.list_id == list_id)
+        ).all()
+
+    # -- audit trail -------------------------------------------------------------------
+
+    def add_change(self, change: StatusChange) -> None:
+        self._session.add(change)
+
+    def changes_of(self, credential_id: str) -> Sequence[StatusChange]:
+        return self._session.scalars(
+            select(StatusChange)
+            .where(StatusChange.credential_id == credential_id)
+            .order_by(StatusChange.id)
+        ).all()
+
+    # -- signed list cache -------------------------------------------------------------
+
+    def cached_token(self, list_id: int) -> StatusListToken | None:
+        return self._session.get(StatusListToken, list_id, populate_existing=True)
+
+    def save_token(
+        self, list_id: int, *, version: int, kid: str, token: str, etag: str, signed_at: datetime
+    ) -> None:
+        """Replace the cached token. The row exists from the list's creation on, so this
+        is a plain UPDATE and concurrent readers never race on an INSERT."""
+        self._session.execute(
+            update(StatusListToken)
+            .where(StatusListToken.list_id == list_id)
+            .values(version=version, kid=kid, token=token, etag=etag, signed_at=signed_at)
+        )
+
+    def add_token_row(self, row: StatusListToken) -> None:
+        self._session.add(row)

@@ -1,0 +1,288 @@
+"""Database tables (SQLAlchemy 2.0 typed declarative). Alembic migrations mirror these.
+
+What is stored, and what is deliberately not:
+
+* ``credentials`` holds an issuance record (id, type, agency, holder DID, kid, dates,
+  SHA-256 of the signed token), never the claims: the citizen's personal data lives in
+  their wallet, not in the issuer's database.
+* ``status_entries`` is one row per (credential, purpose) with its slot in a status list;
+  the primary key ``(list_id, idx)`` is the constraint that makes every index unique in
+  its list, whatever the number of issuer processes.
+* ``status_changes`` is append-only (database triggers refuse UPDATE and DELETE).
+* ``signing_keys.private_key_sealed`` is the PKCS#8 key sealed under the KEK
+  (:mod:`issuer.keystore`) with the key's thumbprint as associated data.
+* ``api_keys.key_hash`` is SHA-256 of a 256-bit random secret; a slow hash adds nothing
+  for secrets that cannot be guessed, and lookups stay O(1).
+* ``idempotency_keys.response_sealed`` holds the signed credential sealed under the KEK
+  (it carries personal data) and is purged after 24 hours.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "Accreditation",
+    "Agency",
+    "ApiKey",
+    "Base",
+    "CredentialRecord",
+    "CredentialTypeRow",
+    "IdempotencyKey",
+    "SigningKey",
+    "StatusChange",
+    "StatusEntry",
+    "StatusList",
+    "StatusListToken",
+    "UTCDateTime",
+]
+
+# Deterministic constraint names so migrations on SQLite and PostgreSQL agree.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on PostgreSQL and on SQLite (which drops zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime from the database, got {type(value)!r}")
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Timestamp = UTCDateTime()
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Agency(Base):
+    """An accredited agency that issues credentials through the API."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    disabled_at: Mapped[datetime | None] = mapped_column(Timestamp, default=None)
+
+
+class CredentialTypeRow(Base):
+    """A credential type known to the issuer (schema from the type files)."""
+
+    __tablename__ = "credential_types"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    schema_json: Mapped[str] = mapped_column(Text)
+    schema_sha256: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Accreditation(Base):
+    """An agency may issue a credential type."""
+
+    __tablename__ = "accreditations"
+
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    type_name: Mapped[str] = mapped_column(ForeignKey("credential_types.name"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class ApiKey(Base):
+    """An agency's API key, stored as SHA-256 of the secret."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    revoked_at: Mapped[datetime | None] = mapped_column(Timestamp, default=None)
+
+
+class SigningKey(Base):
+    """An issuer signing key; exactly one is active, retired ones stay published."""
+
+    __tablename__ = "signing_keys"
+    __table_args__ = (
+        # At most one active key, enforced by the database (two processes starting on
+        # an empty database cannot both create one).
+        Index(
+            "uq_signing_keys_one_active",
+            "active",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+    )
+
+    thumbprint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    alg: Mapped[str] = mapped_column(String(16))
+    public_jwk: Mapped[str] = mapped_column(Text)
+    private_key_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    kek_id: Mapped[str] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    retired_at: Mapped[datetime | None] = mapped_column(Timestamp, default=None)
+
+
+class StatusList(Base):
+    """A status list (one purpose). ``version`` is bumped by every status change."""
+
+    __tablename__ = "status_lists"
+    __table_args__ = (
+        Index(
+            "uq_status_lists_one_active_per_purpose",
+            "purpose",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+    )
+
+    # Small integers keep status-list URLs (and so QR codes) short.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(Integer)
+    allocated: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    closed_at: Mapped[datetime | None] = mapped_column(Timestamp, default=None)
+
+
+class StatusListToken(Base):
+    """The last signed status-list credential, reused while ``version`` is unchanged."""
+
+    __tablename__ = "status_list_tokens"
+
+    list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    kid: Mapped[str] = mapped_column(Text)
+    token: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str] = mapped_column(String(80))
+    signed_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class CredentialRecord(Base):
+    """An issuance record: who issued what type to which holder, when, with which key.
+
+    ``token_sha256`` is NULL between the commit of the record (before signing) and the
+    store of the digest (after signing): such a row is a slot reserved for a credential
+    that was never delivered, or one a retried idempotent request will sign again.
+    """
+
+    __tablename__ = "credentials"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    type_name: Mapped[str] = mapped_column(ForeignKey("credential_types.name"))
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    api_key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"))
+    holder_did: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(16))
+    kid: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[datetime] = mapped_column(Timestamp)
+    valid_until: Mapped[datetime | None] = mapped_column(Timestamp)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    signed_at: Mapped[datetime | None] = mapped_column(Timestamp, default=None)
+    token_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class StatusEntry(Base):
+    """A credential's slot in a status list, with its current value."""
+
+    __tablename__ = "status_entries"
+    __table_args__ = (
+        UniqueConstraint("credential_id", "purpose"),
+        # Building a list reads only its set slots: a partial index keeps that cheap.
+        Index(
+            "ix_status_entries_set",
+            "list_id",
+            sqlite_where=text("status <> 0"),
+            postgresql_where=text("status <> 0"),
+        ),
+    )
+
+    list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.id"), primary_key=True)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"))
+    purpose: Mapped[str] = mapped_column(String(16))
+    status: Mapped[int] = mapped_column(SmallInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class StatusChange(Base):
+    """Append-only audit record of a status change: who, when, what, why."""
+
+    __tablename__ = "status_changes"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.id"))
+    idx: Mapped[int] = mapped_column(Integer)
+    old_status: Mapped[int] = mapped_column(SmallInteger)
+    new_status: Mapped[int] = mapped_column(SmallInteger)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"))
+    api_key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    changed_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class IdempotencyKey(Base):
+    """An ``Idempotency-Key`` seen from an agency, for 24 hours."""
+
+    __tablename__ = "idempotency_keys"
+
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    credential_id: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"))
+    response_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, index=True)
