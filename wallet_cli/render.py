@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from rich.console import Console
@@ -39,7 +40,13 @@ __all__ = [
     "status_label",
 ]
 
-Encoding = Literal["auto", "plain", "compact"]
+
+class Encoding(StrEnum):
+    """Which QR text to use: the plain token when it fits (else compact), or force one."""
+
+    auto = "auto"
+    plain = "plain"
+    compact = "compact"
 
 
 def _date(value: datetime | None) -> str:
@@ -66,14 +73,16 @@ def overall_status(record: CredentialRecord, now: datetime) -> str:
 
 
 def status_label(record: CredentialRecord, now: datetime) -> str:
-    """The status with the date it is known as of, e.g. ``revoked (as of 2026-11-23)``."""
-    state = overall_status(record, now).replace("_", " ")
+    """The status with the time it is known as of, e.g. ``revoked (as of 2026-11-23 10:31 UTC)``."""
+    state = overall_status(record, now)
+    label = state.replace("_", " ")
     checked = record.status.checked_at
-    if checked and state in ("valid", "revoked", "suspended"):
-        state = f"{state} (as of {checked[:10]})"
-    if not record.view.status_entries and state == "valid":
-        state = "valid (no status list)"
-    return state
+    if state in ("valid", "revoked", "suspended"):
+        if not record.view.status_entries:
+            label += " (no status list)"
+        elif checked:
+            label += f" (as of {checked[:16].replace('T', ' ')} UTC)"
+    return label
 
 
 def credential_json(record: CredentialRecord, now: datetime) -> dict[str, Any]:
@@ -155,10 +164,14 @@ def print_credential(
     holder = view.holder or "(none: bearer credential)"
     if view.holder and view.holder.split("#")[0] == holder_did:
         holder += "  (this wallet)"
+    issuer = view.issuer
+    name = record.issuer_name
+    if name and name != issuer and not name.endswith("..."):  # a name, not a shortened DID
+        issuer = f"{name}\n{issuer}"
     rows: list[tuple[str, str | Text]] = [
         ("Type", view.credential_type),
         ("ID", record.id),
-        ("Issuer", f"{record.issuer_name or ''}  {view.issuer}".strip()),
+        ("Issuer", issuer),
         ("Holder", holder),
         ("Valid from", view.credential.get("validFrom") or "-"),
         ("Valid until", view.credential.get("validUntil") or "no expiry"),
@@ -207,7 +220,7 @@ def print_checks(console: Console, report: Mapping[str, Any]) -> None:
     console.print(table)
     warnings = report.get("warnings")
     for warning in warnings if isinstance(warnings, list) else []:
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(Text.assemble(("warning: ", "yellow"), str(warning)), soft_wrap=True)
 
 
 # -- QR codes -----------------------------------------------------------------------------
@@ -226,22 +239,26 @@ class QRCodeText:
         return f"{self.plan.describe()}, {form}"
 
 
-def plan_qr_text(token: str, encoding: Encoding = "auto") -> QRCodeText:
-    """Choose the QR text: the plain token when it fits (any scanner reads it), else the
-    compact form (DESIGN §2 "QR budget").
+def plan_qr_text(token: str, encoding: Encoding = Encoding.auto) -> QRCodeText:
+    """Choose the QR text that makes the smallest code (DESIGN §2 "QR budget").
+
+    ``auto`` takes whichever form needs the lower QR version (the compact ``TID1`` form
+    that TrustID verifiers read, in practice; the plain token on a tie): a smaller code
+    scans more reliably off a phone screen. ``plain`` keeps the token itself, which any
+    scanner reads.
 
     Raises:
         QRTooLargeError: neither form fits in one QR code (with both sizes).
     """
     candidates: list[QRCodeText] = []
-    if encoding in ("auto", "plain"):
+    if encoding in (Encoding.auto, Encoding.plain):
         candidates.append(QRCodeText(token, best_plan(token), compact=False))
-    if encoding in ("auto", "compact"):
+    if encoding in (Encoding.auto, Encoding.compact):
         text = encode_qr_text(token, compact=True)
         candidates.append(QRCodeText(text, best_plan(text), compact=True))
-    for candidate in candidates:
-        if candidate.plan.fits:
-            return candidate
+    fitting = [c for c in candidates if c.plan.fits]
+    if fitting:
+        return min(fitting, key=lambda c: (c.plan.version or 41, c.plan.ecc != "M", c.compact))
     sizes = ", ".join(
         f"{'compact' if c.compact else 'plain'} {c.plan.length:,} characters" for c in candidates
     )
@@ -297,9 +314,9 @@ def print_qr(console: Console, chosen: QRCodeText) -> None:
     width = len(lines[0]) if lines else 0
     if console.is_terminal and console.width < width:
         console.print(
-            f"[yellow]warning:[/] this code is {width} columns wide and the terminal has "
-            f"{console.width}: widen the window or use --png FILE",
-            highlight=False,
+            f"this code is {width} columns wide and the terminal has {console.width}: "
+            "widen the window or use --png FILE",
+            style="yellow",
         )
     for line in lines:
         console.print(Text(line, style="black on white"), soft_wrap=True, highlight=False)

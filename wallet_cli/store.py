@@ -62,6 +62,7 @@ __all__ = [
     "read_backup",
     "read_input_file",
     "seal",
+    "vault_exists",
     "write_backup",
     "write_output_file",
 ]
@@ -406,6 +407,11 @@ def read_backup(path: Path, passphrase: str, *, allow_test_kdf: bool) -> WalletC
 # -- the vault ----------------------------------------------------------------------------
 
 
+def vault_exists(home: Path) -> bool:
+    """Whether a vault file (or something in its place) exists under ``home``."""
+    return os.path.lexists(home / VAULT_NAME)
+
+
 def _unsafe_mode(info: os.stat_result) -> bool:
     return bool(info.st_mode & 0o077) or info.st_uid != os.getuid()
 
@@ -436,7 +442,7 @@ class Vault:
         return self.home / VAULT_NAME
 
     def exists(self) -> bool:
-        return os.path.lexists(self.path)
+        return vault_exists(self.home)
 
     # -- permissions and lock
 

@@ -1,0 +1,80 @@
+"""``trustid-wallet``: the citizen's wallet (DESIGN §3 "Wallet").
+
+Every failure ends here as one line on stderr and the exit code of its class
+(:mod:`wallet_cli.errors`), never a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from wallet_cli.commands import backup, browse, check, holder, present, receive
+from wallet_cli.errors import EXIT_CODES_HELP, describe
+from wallet_cli.session import Session
+
+__all__ = ["app", "main"]
+
+
+class _WalletGroup(TyperGroup):
+    """Turns any exception from a command into one stderr line and its exit code."""
+
+    # Any: typer >= 0.20 vendors click, and the Context type it declares here is private.
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise  # usage errors and --help: typer prints them and exits 2/0 itself
+        except Exception as exc:  # noqa: BLE001 - the single place errors become exit codes
+            code, message = describe(exc)
+            typer.echo(f"error: {message}", err=True)
+            raise typer.Exit(code) from None
+
+
+app = typer.Typer(
+    cls=_WalletGroup,
+    name="trustid-wallet",
+    help=(
+        "Your wallet for digital identity credentials: keep your resident card, driving "
+        "licence or degree encrypted on this computer, show them as a QR code, and send "
+        "them to agencies.\n\n"
+        "The passphrase is asked for each time (scripts: TRUSTID_WALLET_PASSPHRASE)."
+    ),
+    epilog=EXIT_CODES_HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            help="Wallet directory \\[env: TRUSTID_WALLET_HOME; default: ~/.trustid-wallet].",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    ctx.obj = Session(home)
+
+
+# Registration order is the order of `--help`: the life of a credential.
+for module in (holder, receive, browse, present, check, backup):
+    module.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="trustid-wallet")
+
+
+if __name__ == "__main__":
+    main()

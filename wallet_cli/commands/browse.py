@@ -1,0 +1,138 @@
+"""``list``, ``show`` and ``remove``: what is in the wallet."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from wallet_cli.errors import InputError
+from wallet_cli.render import Encoding, credential_json, print_credential, print_credentials
+from wallet_cli.session import session_of
+from wallet_cli.store import write_output_file
+
+__all__ = ["EncodingOption", "IdArgument", "register"]
+
+IdArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="ID", help="The credential id from `list` (its first characters are enough)."
+    ),
+]
+EncodingOption = Annotated[
+    Encoding,
+    typer.Option(
+        "--encoding",
+        help="QR text: auto (the smaller code), plain (the token, any scanner reads it) "
+        "or compact (TrustID verifiers).",
+    ),
+]
+
+
+def list_credentials(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+) -> None:
+    """List your credentials: type, issuer, holder, validity and last known status.
+
+    Examples:
+
+      trustid-wallet list
+
+      trustid-wallet list --json
+    """
+    session = session_of(ctx)
+    contents = session.vault().load()
+    if as_json:
+        items = [credential_json(r, session.now) for r in contents.credentials]
+        typer.echo(json.dumps(items, indent=2, ensure_ascii=False))
+        return
+    print_credentials(session.out, contents.credentials, session.now)
+
+
+def show(
+    ctx: typer.Context,
+    credential_id: IdArgument,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the credential as JSON.")] = False,
+    qr: Annotated[
+        bool, typer.Option("--qr", help="Draw the credential's QR code in the terminal.")
+    ] = False,
+    png: Annotated[
+        Path | None,
+        typer.Option("--png", metavar="FILE", help="Write the credential's QR code as a PNG."),
+    ] = None,
+    encoding: EncodingOption = Encoding.auto,
+) -> None:
+    """Show one credential: its claims, issuer, validity and status; or its QR code.
+
+    The QR code is the credential itself (bearer use): show it at a counter that checks
+    your photo ID. To prove you are the holder, use `present`.
+
+    Examples:
+
+      trustid-wallet show 3f2a9c1b
+
+      trustid-wallet show 3f2a --qr
+
+      trustid-wallet show 3f2a --png card.png
+    """
+    session = session_of(ctx)
+    if sum((as_json, qr, png is not None)) > 1:
+        raise InputError("choose one of --json, --qr and --png")
+    contents = session.vault().load()
+    record = contents.find(credential_id)
+    if as_json:
+        payload = {
+            **credential_json(record, session.now),
+            "credential": record.view.credential,
+            "token": record.token,
+            "notes": record.notes,
+        }
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    if qr or png is not None:
+        from wallet_cli.render import plan_qr_text, print_qr, qr_png
+
+        chosen = plan_qr_text(record.token, encoding)
+        session.err.print(f"QR code: {chosen.describe()}", soft_wrap=True)
+        if png is not None:
+            write_output_file(png, qr_png(chosen))
+            session.say(f"Wrote {png}")
+        else:
+            print_qr(session.out, chosen)
+        return
+    print_credential(session.out, record, session.now, contents.holder.did)
+
+
+def remove(
+    ctx: typer.Context,
+    credential_id: IdArgument,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Remove a credential from the wallet (export a backup first if unsure).
+
+    Example:
+
+      trustid-wallet remove 3f2a9c1b
+    """
+    session = session_of(ctx)
+    vault = session.vault()
+    record = vault.load().find(credential_id)
+    label = f"{record.view.credential_type} {record.short_id}"
+    if not yes:
+        if not sys.stdin.isatty():
+            raise InputError("pass --yes to remove without a question")
+        if not typer.confirm(f"Remove {label}?", default=False):
+            raise InputError("nothing removed")
+    with vault.edit() as contents:
+        contents.remove(record.id)
+    session.say(f"Removed {label}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("list")(list_credentials)
+    app.command("show")(show)
+    app.command("remove")(remove)

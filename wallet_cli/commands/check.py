@@ -1,0 +1,109 @@
+"""``verify`` (ask a verifier) and ``status`` (refresh revocation/suspension)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from vcore.credentials import envelope_credential
+from wallet_cli.commands.browse import IdArgument
+from wallet_cli.errors import VerificationError
+from wallet_cli.render import credential_json, print_checks, print_credentials
+from wallet_cli.session import session_of
+
+__all__ = ["register"]
+
+
+def verify(
+    ctx: typer.Context,
+    credential_id: IdArgument,
+    verifier: Annotated[
+        str, typer.Option("--verifier", metavar="URL", help="The verifier's base URL.")
+    ],
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            "--api-key",
+            help="The verifier's API key, if it requires one \\[env: TRUSTID_WALLET_VERIFIER_KEY].",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the verifier's report.")] = False,
+) -> None:
+    """Ask a verifier whether it accepts a credential, and show each of its checks.
+
+    Exit code 0 when verified, 5 when not.
+
+    Example:
+
+      trustid-wallet verify 3f2a --verifier https://verify.city.example
+    """
+    session = session_of(ctx)
+    record = session.vault().load().find(credential_id)
+    key = api_key
+    if key is None and session.settings.wallet_verifier_key is not None:
+        key = session.settings.wallet_verifier_key.get_secret_value()
+    with session.client() as client:
+        report = client.verify_credential(verifier, envelope_credential(record.token), key)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        print_checks(session.out, report)
+    if not report.get("verified"):
+        problems = report.get("problemDetails")
+        first = problems[0] if isinstance(problems, list) and problems else {}
+        detail = first.get("detail") if isinstance(first, dict) else None
+        raise VerificationError(f"the verifier did not verify it: {detail or 'see the checks'}")
+
+
+def status(
+    ctx: typer.Context,
+    credential_id: Annotated[
+        str | None,
+        typer.Argument(metavar="[ID]", help="One credential (default: all).", show_default=False),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+) -> None:
+    """Refresh revocation and suspension from the issuers' status lists.
+
+    Shows the status of each credential "as of" the time its list was fetched; if an
+    issuer cannot be reached, the last known status and its date are kept.
+
+    Examples:
+
+      trustid-wallet status
+
+      trustid-wallet status 3f2a --json
+    """
+    from wallet_cli.receiving import refresh_status
+    from wallet_cli.resolution import Resolver
+
+    session = session_of(ctx)
+    vault = session.vault()
+    snapshot = vault.load()
+    targets = [snapshot.find(credential_id)] if credential_id is not None else snapshot.credentials
+    with session.client() as client:
+        resolver = Resolver(client, snapshot.issuer_keys, session.now)
+        fresh = {r.id: refresh_status(r, resolver=resolver, now=session.now) for r in targets}
+    with vault.edit() as contents:
+        # Merge by id into the current contents: another command may have run meanwhile.
+        for record in contents.credentials:
+            if record.id in fresh:
+                record.status = fresh[record.id]
+        contents.issuer_keys.update(resolver.fetched)
+        shown = [r for r in contents.credentials if r.id in fresh]
+    for record in shown:
+        if record.status.error:
+            session.warn(f"{record.short_id}: {record.status.error}")
+    if as_json:
+        items = [credential_json(r, session.now) for r in shown]
+        typer.echo(json.dumps(items, indent=2, ensure_ascii=False))
+        return
+    print_credentials(session.out, shown, session.now)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("verify")(verify)
+    app.command("status")(status)

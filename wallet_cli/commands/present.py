@@ -1,0 +1,133 @@
+"""``present``: prove you hold credentials, for one verifier and one challenge."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from vcore.dids import parse_did_url
+from vcore.errors import QRTooLargeError, TrustIDError
+from vcore.presentations import build_presentation
+from wallet_cli.commands.browse import EncodingOption
+from wallet_cli.errors import DoesNotFitError, InputError, VerificationError
+from wallet_cli.render import Encoding, overall_status
+from wallet_cli.session import session_of
+from wallet_cli.store import write_output_file
+
+__all__ = ["register"]
+
+_ADVICE = (
+    "At a counter that checks your photo ID, show the credential's own QR code instead "
+    "(trustid-wallet show ID --qr), or send the presentation over the network "
+    "(trustid-wallet present ... --out FILE)."
+)
+
+
+def _bound(holder: str | None, did: str) -> bool:
+    if holder is None:
+        return False
+    try:
+        return parse_did_url(holder).did == did
+    except TrustIDError:
+        return False
+
+
+def present(
+    ctx: typer.Context,
+    credential_ids: Annotated[
+        list[str], typer.Argument(metavar="ID...", help="The credential(s) to present.")
+    ],
+    audience: Annotated[
+        str,
+        typer.Option("--audience", help="The verifier's identifier, as it gave it to you."),
+    ],
+    nonce: Annotated[str, typer.Option("--nonce", help="The verifier's one-time challenge.")],
+    qr: Annotated[bool, typer.Option("--qr", help="Draw the presentation as a QR code.")] = False,
+    png: Annotated[
+        Path | None,
+        typer.Option("--png", metavar="FILE", help="Write the presentation's QR code as a PNG."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", metavar="FILE", help="Write the presentation token to a file."),
+    ] = None,
+    encoding: EncodingOption = Encoding.auto,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the token and its QR plan as JSON.")
+    ] = False,
+) -> None:
+    """Present credentials to a verifier, signed with your holder key (a vp+jwt).
+
+    The verifier gives you its audience and a fresh nonce; the presentation is only
+    valid for them, for about five minutes. Without --qr/--png/--out the token is printed.
+
+    A presentation wrapping a full credential is often too large for one QR code: the
+    wallet says which QR version it needs and refuses, with advice, when none is enough.
+
+    Examples:
+
+      trustid-wallet present 3f2a --audience https://counter.example --nonce 8fJ2 --out vp.jwt
+
+      trustid-wallet present 3f2a --audience https://counter.example --nonce 8fJ2 --png vp.png
+    """
+    session = session_of(ctx)
+    if sum((qr, png is not None, out is not None, as_json)) > 1:
+        raise InputError("choose one of --qr, --png, --out and --json")
+    contents = session.vault().load()
+    records = [contents.find(ref) for ref in credential_ids]
+    if len({r.id for r in records}) != len(records):
+        raise InputError("the same credential is named twice")
+    holder = contents.holder
+    for record in records:
+        if not _bound(record.view.holder, holder.did):
+            raise VerificationError(
+                f"credential {record.short_id} is not issued to this wallet's DID, so a "
+                "verifier would refuse it in a presentation; show it with `show --qr` instead"
+            )
+        state = overall_status(record, session.now)
+        if state != "valid":
+            session.warn(f"credential {record.short_id} is {state.replace('_', ' ')}")
+    token = build_presentation(
+        [r.token for r in records],
+        holder.private_key,
+        holder.did,
+        audience=audience,
+        nonce=nonce,
+        now=session.now,
+    )
+    if out is not None:
+        write_output_file(out, token.encode("ascii") + b"\n")
+        session.say(f"Wrote the presentation ({len(token):,} characters) to {out}")
+        return
+    if not (qr or png is not None or as_json):
+        typer.echo(token)
+        return
+    from wallet_cli.render import plan_qr_text, print_qr, qr_png
+
+    try:
+        chosen = plan_qr_text(token, encoding)
+    except QRTooLargeError as exc:
+        if as_json:
+            typer.echo(json.dumps({"presentation": token, "qr": None, "qrError": exc.detail}))
+            return
+        raise DoesNotFitError(
+            f"the presentation does not fit in a QR code: {exc.detail}. {_ADVICE}"
+        ) from None
+    if as_json:
+        plan = chosen.plan
+        qr_info = {"version": plan.version, "ecc": plan.ecc, "compact": chosen.compact}
+        typer.echo(json.dumps({"presentation": token, "qr": qr_info}))
+        return
+    session.err.print(f"QR code: {chosen.describe()}", soft_wrap=True)
+    if png is not None:
+        write_output_file(png, qr_png(chosen))
+        session.say(f"Wrote {png}")
+    else:
+        print_qr(session.out, chosen)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("present")(present)

@@ -1,0 +1,103 @@
+"""``receive``: check a credential and keep it in the vault."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from wallet_cli.session import session_of
+
+__all__ = ["register"]
+
+
+def receive(
+    ctx: typer.Context,
+    source: Annotated[
+        str | None,
+        typer.Argument(
+            help="A credential file, - for standard input, the JWT itself, or the https URL "
+            "the issuer gave you.",
+            show_default=False,
+        ),
+    ] = None,
+    qr: Annotated[
+        Path | None,
+        typer.Option("--qr", metavar="IMAGE", help="Read the credential from a QR code photo."),
+    ] = None,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline", help="Check the signature against cached issuer keys; no network."
+        ),
+    ] = False,
+    accept_unbound: Annotated[
+        bool,
+        typer.Option(
+            "--accept-unbound",
+            help="Keep a credential issued to another holder (or to none); you cannot "
+            "present it as its holder.",
+        ),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the stored credential as JSON.")
+    ] = False,
+) -> None:
+    """Receive a credential: check its signature and issuer, then store it encrypted.
+
+    Refused when the signature does not verify or the credential names another holder.
+    An expired, revoked or suspended credential is stored with a warning.
+
+    Examples:
+
+      trustid-wallet receive resident.jwt
+
+      trustid-wallet receive --qr photo-of-the-qr-code.png
+
+      cat resident.jwt | trustid-wallet receive -
+    """
+    # Imported here: the verification pipeline is only needed by this command.
+    from wallet_cli.receiving import accept_credential
+    from wallet_cli.render import credential_json
+    from wallet_cli.resolution import Resolver
+    from wallet_cli.sources import read_credential_source
+
+    session = session_of(ctx)
+    token = read_credential_source(source, qr_image=qr, stdin=sys.stdin, client=session.client)
+    vault = session.vault()
+    snapshot = vault.load()
+    client = None if offline else session.client()
+    try:
+        resolver = Resolver(client, snapshot.issuer_keys, session.now)
+        acceptance = accept_credential(
+            token,
+            holder_did=snapshot.holder.did,
+            resolver=resolver,
+            now=session.now,
+            accept_unbound=accept_unbound,
+        )
+    finally:
+        if client is not None:
+            client.close()
+    record = acceptance.record
+    with vault.edit() as contents:
+        added = contents.add(record)
+        contents.issuer_keys.update(resolver.fetched)
+    for warning in acceptance.warnings:
+        session.warn(warning)
+    if as_json:
+        stored = record if added else contents.get(record.id) or record
+        typer.echo(json.dumps({"stored": added, **credential_json(stored, session.now)}))
+        return
+    view = record.view
+    if not added:
+        session.say(f"Already in your wallet: {view.credential_type} {record.short_id}")
+        return
+    session.say(f"Stored {view.credential_type} from {record.issuer_name} as {record.short_id}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("receive")(receive)

@@ -1,0 +1,147 @@
+"""Per-invocation state shared by the commands: settings, home, passphrase, vault, client.
+
+Everything is made on first use, so ``--help`` reads no settings and ``list`` builds no
+HTTP client.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.text import Text
+
+from vcore.clock import system_clock
+from wallet_cli.errors import InputError
+from wallet_cli.settings import WalletSettings, load_settings
+from wallet_cli.store import DEFAULT_KDF, TEST_KDF, KdfParams, Vault, check_new_passphrase
+
+if TYPE_CHECKING:
+    from wallet_cli.client import WalletClient
+
+__all__ = ["Session", "session_of"]
+
+
+def _terminal_available() -> bool:
+    # getpass reads from /dev/tty (not stdin), so `receive -` can still prompt.
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        return False
+    os.close(fd)
+    return True
+
+
+class Session:
+    """What one wallet command needs, built lazily.
+
+    Args:
+        home: ``--home`` if given (else ``TRUSTID_WALLET_HOME`` or ``~/.trustid-wallet``).
+    """
+
+    def __init__(self, home: Path | None = None) -> None:
+        self._home = home
+        self._now: datetime | None = None
+
+    @cached_property
+    def settings(self) -> WalletSettings:
+        return load_settings()
+
+    @property
+    def home(self) -> Path:
+        return (self._home or self.settings.wallet_home).expanduser()
+
+    @property
+    def now(self) -> datetime:
+        """One instant per command, so every check in it agrees."""
+        if self._now is None:
+            self._now = system_clock()
+        return self._now
+
+    # No markup, emoji or highlighting: claims and issuer names come from outside and
+    # must print as they are ("did:key:" is not an emoji, "[red]" is not a style).
+    @cached_property
+    def out(self) -> Console:
+        return Console(markup=False, emoji=False, highlight=False)
+
+    @cached_property
+    def err(self) -> Console:
+        return Console(stderr=True, markup=False, emoji=False, highlight=False)
+
+    def say(self, message: str) -> None:
+        """One line of plain text on stdout (not wrapped: scripts may grep it)."""
+        self.out.print(message, soft_wrap=True)
+
+    def warn(self, message: str) -> None:
+        """One ``warning:`` line on stderr."""
+        self.err.print(Text.assemble(("warning: ", "yellow"), message), soft_wrap=True)
+
+    @property
+    def kdf(self) -> KdfParams:
+        """KDF cost for new vaults and backups (the cheap profile only under tests)."""
+        return TEST_KDF if self.settings.wallet_test_kdf else DEFAULT_KDF
+
+    def _ask(self, prompt: str, *, env_value: str | None, env_name: str, confirm: bool) -> str:
+        if env_value:
+            if confirm:
+                check_new_passphrase(env_value)
+            return env_value
+        if not _terminal_available():
+            raise InputError(f"no passphrase: set {env_name} or run in a terminal")
+        value = getpass.getpass(f"{prompt}: ")
+        if confirm:
+            check_new_passphrase(value)
+            if getpass.getpass("Repeat it: ") != value:
+                raise InputError("the two passphrases differ; nothing was changed")
+        if not value:
+            raise InputError("an empty passphrase is not accepted")
+        return value
+
+    def passphrase(self, *, new: bool = False) -> str:
+        """The vault passphrase (``TRUSTID_WALLET_PASSPHRASE`` or a prompt)."""
+        secret = self.settings.wallet_passphrase
+        return self._ask(
+            "New wallet passphrase" if new else "Wallet passphrase",
+            env_value=secret.get_secret_value() if secret else None,
+            env_name="TRUSTID_WALLET_PASSPHRASE",
+            confirm=new,
+        )
+
+    def backup_passphrase(self, *, new: bool) -> str:
+        """The backup passphrase (``TRUSTID_WALLET_BACKUP_PASSPHRASE`` or a prompt)."""
+        secret = self.settings.wallet_backup_passphrase
+        return self._ask(
+            "Passphrase for the backup" if new else "Backup passphrase",
+            env_value=secret.get_secret_value() if secret else None,
+            env_name="TRUSTID_WALLET_BACKUP_PASSPHRASE",
+            confirm=new,
+        )
+
+    def vault(self, *, new: bool = False) -> Vault:
+        """The vault at the home directory, opened with the user's passphrase."""
+        return Vault(
+            self.home,
+            self.passphrase(new=new),
+            allow_test_kdf=self.settings.wallet_test_kdf,
+        )
+
+    def client(self) -> WalletClient:
+        """An HTTP client under the outbound policy (close it, or use ``with``)."""
+        # Imported here: httpx costs a quarter second that list/show/remove do not need.
+        from vcore.outbound import parse_allow_list
+        from wallet_cli.client import WalletClient
+
+        return WalletClient(parse_allow_list(self.settings.allow_insecure_hosts))
+
+
+def session_of(ctx: object) -> Session:
+    """The :class:`Session` the root callback stored on the click context."""
+    obj = getattr(ctx, "obj", None)
+    if not isinstance(obj, Session):  # pragma: no cover - the callback always sets it
+        raise TypeError("no wallet session on this context")
+    return obj
