@@ -43,6 +43,7 @@ from vcore.credentials import (
     UnverifiedCredential,
     check_validity,
     parse_credential_unverified,
+    unwrap_credential,
 )
 from vcore.dids import holder_kid, is_offline_did, parse_did_url
 from vcore.errors import (
@@ -64,6 +65,7 @@ from vcore.keys import PublicKey
 from vcore.presentations import (
     check_holder_binding,
     parse_presentation_unverified,
+    unwrap_presentation,
     verify_presentation,
 )
 from vcore.status_list import StatusEntry, parse_status_entry, read_status_list_credential
@@ -528,7 +530,8 @@ def plan_credential(token: object, *, trust: TrustList | None, now: datetime) ->
     """Phase 1: read the token unverified and do the offline checks.
 
     Args:
-        token: The compact ``vc+jwt`` or VC-JWT 1.1 token.
+        token: The compact ``vc+jwt`` or VC-JWT 1.1 token, its ``data:`` URL, or an
+            ``EnvelopedVerifiableCredential`` object.
         trust: The trust list; None skips the trust check (with a warning), for callers
             such as a wallet that has no list and checks the issuer otherwise.
         now: The decision instant (for the accreditation period).
@@ -539,7 +542,7 @@ def plan_credential(token: object, *, trust: TrustList | None, now: datetime) ->
     steps = _Steps()
     text = token if isinstance(token, str) else ""
     try:
-        credential = parse_credential_unverified(token)
+        credential = parse_credential_unverified(unwrap_credential(token))
     except TrustIDError as exc:
         steps.fail("format", exc)
         steps.skip_rest(_PRE_SIGNATURE[1:] + _POST_SIGNATURE)
@@ -948,6 +951,7 @@ def plan_presentation(
     Holder keys are did:key/did:jwk (offline), so this needs no network.
     """
     try:
+        token = unwrap_presentation(token)
         presentation = verify_presentation(token, nonce=nonce, audience=audience, now=now)
     except TrustIDError as exc:
         check_id = _PRESENTATION_CHECK.get(exc.code, "presentation")

@@ -1,0 +1,82 @@
+"""Dependencies: the service, the caller's client (auth + rate limit), strict bodies."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Header, Request
+from pydantic import BaseModel, ValidationError
+
+from vcore.errors import TrustIDError
+from vcore.jsontext import loads_strict
+from verifier.clients import ClientInfo, ClientRegistry, RateLimiter
+from verifier.problems import RequestProblem
+from verifier.service import VerifierService
+
+__all__ = ["Caller", "Service", "parse_json_body"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def get_service(request: Request) -> VerifierService:
+    """The app's service."""
+    service: VerifierService = request.app.state.service
+    return service
+
+
+def get_caller(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> ClientInfo | None:
+    """Authenticate and rate-limit (sync: runs in the thread pool, it hits the DB)."""
+    clients: ClientRegistry = request.app.state.clients
+    limiter: RateLimiter = request.app.state.rate_limiter
+    client = clients.authenticate(authorization)
+    if client is not None:
+        limiter.check(client)
+    return client
+
+
+Service = Annotated[VerifierService, Depends(get_service)]
+Caller = Annotated[ClientInfo | None, Depends(get_caller)]
+
+
+async def parse_json_body(request: Request, model: type[M]) -> M:
+    """Read the body as strict JSON (no duplicate members, depth <= 32) into ``model``.
+
+    Raises:
+        RequestProblem: 415 not JSON, 400 malformed JSON, 422 schema mismatch (413 comes
+            from the body-limit middleware while reading).
+    """
+    media = request.headers.get("content-type", "application/json").split(";")[0].strip()
+    if media != "application/json" and not media.endswith("+json"):
+        raise RequestProblem(415, "unsupported_media_type", "send application/json")
+    raw = await request.body()
+    try:
+        data: Any = loads_strict(raw)
+    except TrustIDError as exc:
+        raise RequestProblem(400, "malformed", f"the body is not valid JSON: {exc.detail}") from exc
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = [
+            {"loc": [str(p) for p in e["loc"]], "msg": e["msg"]}
+            for e in exc.errors(include_url=False)
+        ]
+        raise RequestProblem(
+            422,
+            "invalid_request",
+            "the request body does not match the schema",
+            extra={"errors": errors},
+        ) from exc
+
+
+def openapi_body(model: type[BaseModel]) -> dict[str, Any]:
+    """``openapi_extra`` documenting a body parsed by :func:`parse_json_body`."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": schema}},
+        }
+    }

@@ -1,0 +1,132 @@
+"""Verification routes (VC-API shaped): credentials, presentations, batches, QR."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.datastructures import UploadFile
+
+from verifier.api.deps import Caller, Service, openapi_body, parse_json_body
+from verifier.api.models import (
+    ChallengeResponse,
+    VerifyBatchRequest,
+    VerifyCredentialRequest,
+    VerifyPresentationRequest,
+)
+from verifier.problems import RequestProblem
+from verifier.service import NONCE_LIFETIME, QRInput, report_status
+
+router = APIRouter(tags=["verification"])
+
+_RESULT: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Verified: {verified: true, checks, credential, warnings}"},
+    400: {"description": "Not verified: {verified: false, checks, problemDetails}"},
+    401: {"description": "API key missing or unknown (problem+json)"},
+    413: {"description": "Body too large (problem+json)"},
+    422: {"description": "Request does not match the schema (problem+json)"},
+    429: {"description": "Rate limit exceeded (problem+json)"},
+}
+
+
+def _result(body: dict[str, Any], status: int) -> JSONResponse:
+    # Results hold personal data: never cached by browsers or proxies.
+    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+@router.post(
+    "/credentials/verify",
+    responses=_RESULT,
+    openapi_extra=openapi_body(VerifyCredentialRequest),
+    summary="Verify one credential",
+)
+async def verify_credential(request: Request, service: Service, _caller: Caller) -> JSONResponse:
+    body = await parse_json_body(request, VerifyCredentialRequest)
+    report = await service.verify_credential(body.verifiableCredential)
+    return _result(report.to_json(), report_status(report))
+
+
+@router.post(
+    "/credentials/verify/batch",
+    responses=_RESULT,
+    openapi_extra=openapi_body(VerifyBatchRequest),
+    summary="Verify up to 1,000 credentials with shared fetches",
+)
+async def verify_batch(request: Request, service: Service, _caller: Caller) -> JSONResponse:
+    body = await parse_json_body(request, VerifyBatchRequest)
+    values = [
+        item.get("verifiableCredential") if isinstance(item, dict) else item for item in body.items
+    ]
+    reports = await service.verify_batch(values)
+    return _result({"results": [r.to_json() for r in reports]}, 200)
+
+
+@router.post(
+    "/presentations/verify",
+    responses=_RESULT,
+    openapi_extra=openapi_body(VerifyPresentationRequest),
+    summary="Verify a presentation (nonce, audience, holder binding, every credential)",
+)
+async def verify_presentation(request: Request, service: Service, _caller: Caller) -> JSONResponse:
+    body = await parse_json_body(request, VerifyPresentationRequest)
+    report = await service.verify_presentation(
+        body.verifiablePresentation,
+        challenge=body.options.challenge,
+        domain=body.options.domain,
+    )
+    return _result(report.to_json(), report_status(report))
+
+
+@router.post("/challenges", response_model=ChallengeResponse, summary="Get a fresh challenge")
+async def new_challenge(service: Service, _caller: Caller) -> ChallengeResponse:
+    return ChallengeResponse(
+        challenge=secrets.token_urlsafe(24),
+        domain=service.audience,
+        expiresIn=int(NONCE_LIFETIME.total_seconds()),
+    )
+
+
+_MAX_FORM_TEXT = 64 * 1024
+
+
+def _form_text(value: object, name: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise RequestProblem(422, "invalid_request", f"'{name}' must be a text field")
+    return value
+
+
+@router.post(
+    "/verify/qr",
+    responses=_RESULT,
+    summary="Verify a QR code: multipart 'file' (PNG/JPEG) or 'text', optional challenge/domain",
+)
+async def verify_qr(request: Request, service: Service, _caller: Caller) -> JSONResponse:
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        raise RequestProblem(
+            415, "unsupported_media_type", "send multipart/form-data with 'file' or 'text'"
+        )
+    # Malformed multipart becomes Starlette's HTTP 400 (rendered as problem+json); an
+    # oversize body becomes 413 from the body-limit middleware while it is read.
+    async with request.form(max_files=1, max_fields=8, max_part_size=_MAX_FORM_TEXT) as form:
+        upload = form.get("file")
+        image: bytes | None = None
+        content_type: str | None = None
+        if isinstance(upload, UploadFile):
+            image = await upload.read()
+            content_type = upload.content_type
+        elif upload is not None:
+            raise RequestProblem(422, "invalid_request", "'file' must be an uploaded file")
+        qr = QRInput(
+            image=image,
+            content_type=content_type,
+            text=_form_text(form.get("text"), "text"),
+            challenge=_form_text(form.get("challenge"), "challenge") or None,
+            domain=_form_text(form.get("domain"), "domain") or None,
+        )
+    report = await service.verify_qr(qr)
+    return _result(report.to_json(), report_status(report))

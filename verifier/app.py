@@ -1,0 +1,171 @@
+"""The verifier application factory.
+
+``create_app(settings=None)`` wires settings -> resolvers -> service -> routes; nothing
+is built at import time. Tests pass ``transport`` (an ``httpx.MockTransport``),
+``host_resolver`` and ``clock`` to run the real app without a network.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from vcore.clock import Clock, system_clock
+from vcore.errors import TrustIDError, TrustListError
+from vcore.jsontext import loads_strict
+from vcore.keys import PublicKey, public_key_from_jwk
+from verifier.api import ops, verify
+from verifier.clients import ClientRegistry, RateLimiter
+from verifier.headers import SecurityHeadersMiddleware
+from verifier.limits import BodyLimitMiddleware
+from verifier.metrics import VerifierMetrics
+from verifier.problems import RequestProblem, install_problem_handlers
+from verifier.resolvers import (
+    Fetcher,
+    HostResolver,
+    KeyResolver,
+    SchemaResolver,
+    StatusListResolver,
+    TrustListSource,
+    build_http_client,
+    resolve_host,
+)
+from verifier.service import VerifierService
+from verifier.settings import VerifierSettings, get_settings
+from verifier.storage import make_engine
+
+__all__ = ["OPEN_MODE_WARNING", "WEB_DIR", "create_app", "load_anchor"]
+
+log = logging.getLogger("trustid.verifier")
+
+WEB_DIR = Path(__file__).resolve().parent / "web"
+OPEN_MODE_WARNING = (
+    "NO API CLIENTS: the verifier is OPEN, anyone can call it. Development only. "
+    "Create one with `trustid-verifier client create NAME` to require API keys."
+)
+
+
+def load_anchor(path: Path | None) -> PublicKey | None:
+    """The trust anchor's public key from a JWK file (``TRUSTID_TRUST_ANCHOR``).
+
+    Raises:
+        TrustListError: unreadable file or not a public P-256/Ed25519 JWK.
+    """
+    if path is None:
+        return None
+    try:
+        jwk = loads_strict(path.read_bytes())
+    except OSError as exc:
+        raise TrustListError(f"cannot read TRUSTID_TRUST_ANCHOR {path}: {exc.strerror}") from exc
+    except TrustIDError as exc:
+        raise TrustListError(f"TRUSTID_TRUST_ANCHOR {path} is not JSON") from exc
+    if isinstance(jwk, dict) and "keys" in jwk and isinstance(jwk["keys"], list):
+        keys = jwk["keys"]
+        if len(keys) != 1:
+            raise TrustListError("TRUSTID_TRUST_ANCHOR must hold exactly one key")
+        jwk = keys[0]
+    if isinstance(jwk, dict) and "d" in jwk:
+        raise TrustListError("TRUSTID_TRUST_ANCHOR must be the PUBLIC key (it has 'd')")
+    try:
+        return public_key_from_jwk(jwk)
+    except TrustIDError as exc:
+        raise TrustListError(f"TRUSTID_TRUST_ANCHOR: {exc.detail}") from exc
+
+
+def create_app(
+    settings: VerifierSettings | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    host_resolver: HostResolver | None = None,
+    clock: Clock = system_clock,
+) -> FastAPI:
+    """Build the verifier app.
+
+    Args:
+        settings: Defaults to :func:`verifier.settings.get_settings`.
+        transport: Outbound transport (tests: ``httpx.MockTransport``); default guarded.
+        host_resolver: Name resolution for the address policy (tests: a fake map).
+        clock: Time source.
+
+    Raises:
+        TrustListError: the trust anchor is unusable.
+        OutboundURLError: ``TRUSTID_ALLOW_INSECURE_HOSTS`` is malformed.
+    """
+    settings = settings or get_settings()
+    allow = settings.allow_hosts
+    anchor = load_anchor(settings.trust_anchor)
+    metrics = VerifierMetrics()
+    engine = make_engine(settings.db_url)
+    client = build_http_client(allow, transport=transport)
+    fetcher = Fetcher(
+        client, allow=allow, resolver=host_resolver or resolve_host, events=metrics.event
+    )
+    trust_source = TrustListSource(settings.trust_list, anchor=anchor, fetcher=fetcher, clock=clock)
+    keys = KeyResolver(fetcher, trust_source.current, clock=clock, events=metrics.event)
+    service = VerifierService(
+        trust_source=trust_source,
+        keys=keys,
+        status_lists=StatusListResolver(
+            fetcher,
+            keys,
+            trust_source.current,
+            max_age=settings.status_max_age,
+            clock=clock,
+            events=metrics.event,
+        ),
+        schemas=SchemaResolver(fetcher, clock=clock, events=metrics.event),
+        engine=engine,
+        metrics=metrics,
+        audience=settings.audience,
+        clock=clock,
+    )
+    clients = ClientRegistry(engine, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.trust_list:
+            trust = await trust_source.load()
+            log.info("trust list: %d issuer(s), signed=%s", len(trust), trust.signed)
+        else:
+            log.warning("TRUSTID_TRUST_LIST is not set: no issuer is trusted")
+        if not clients.any():
+            log.warning(OPEN_MODE_WARNING)
+        try:
+            yield
+        finally:
+            await client.aclose()
+            engine.dispose()
+
+    app = FastAPI(
+        title="TrustID Verifier",
+        version="0.1.0",
+        description="Verify W3C Verifiable Credentials and Presentations (vc+jwt, VC-JWT 1.1).",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.service = service
+    app.state.metrics = metrics
+    app.state.clients = clients
+    app.state.rate_limiter = RateLimiter(settings.verifier_rate_limit)
+    install_problem_handlers(app)
+    app.include_router(verify.router)
+    app.include_router(ops.router)
+
+    @app.get("/", include_in_schema=False)
+    async def counter_page() -> FileResponse:
+        index = WEB_DIR / "index.html"
+        if not index.is_file():
+            raise RequestProblem(404, "not_found", "the counter page is not installed")
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+    app.mount("/static", StaticFiles(directory=WEB_DIR, check_dir=False), name="static")
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app

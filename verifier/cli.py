@@ -1,0 +1,277 @@
+"""``trustid-verifier``: serve the verifier, manage agency API clients and trust lists.
+
+Exit codes: 0 ok, 1 unexpected, 2 usage, 3 configuration or trust list invalid,
+4 client name taken / not found.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from vcore.clock import system_clock
+from vcore.errors import TrustIDError
+from vcore.jsontext import loads_strict
+
+if TYPE_CHECKING:
+    from vcore.trust_list import TrustList
+    from verifier.clients import ClientRegistry
+    from verifier.settings import VerifierSettings
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="trustid-verifier",
+    help="TrustID verifier: check credentials, presentations and QR codes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+client_app = typer.Typer(help="Agency API clients (keys for the verification endpoints).")
+trust_app = typer.Typer(help="Trust lists: check the configured list, sign one.")
+app.add_typer(client_app, name="client")
+app.add_typer(trust_app, name="trust-list")
+
+EXIT_CONFIG = 3
+EXIT_CONFLICT = 4
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _print_json(value: object) -> None:
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _settings() -> VerifierSettings:
+    from verifier.settings import get_settings
+
+    try:
+        return get_settings()
+    except ValueError as exc:  # pydantic ValidationError is a ValueError
+        _fail(f"invalid TRUSTID_* setting: {str(exc).splitlines()[0]}", EXIT_CONFIG)
+
+
+def _registry() -> ClientRegistry:
+    from verifier.clients import ClientRegistry
+    from verifier.storage import make_engine
+
+    return ClientRegistry(make_engine(_settings().db_url))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8200,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Run the verifier HTTP service (default http://127.0.0.1:8200).
+
+    Example: TRUSTID_TRUST_LIST=trust.json trustid-verifier serve --port 8200
+    """
+    import uvicorn
+
+    from verifier.app import OPEN_MODE_WARNING, create_app, load_anchor
+
+    settings = _settings()
+    try:
+        anchor = load_anchor(settings.trust_anchor)
+        location = settings.trust_list
+        if location and not location.startswith(("http://", "https://")):
+            from vcore.trust_list import load_trust_list
+
+            load_trust_list(Path(location).read_bytes(), anchor=anchor, now=system_clock())
+        application = create_app(settings)
+    except TrustIDError as exc:
+        _fail(exc.detail, EXIT_CONFIG)
+    except OSError as exc:
+        _fail(f"cannot read the trust list: {exc}", EXIT_CONFIG)
+    if not settings.trust_list:
+        typer.echo("WARNING: TRUSTID_TRUST_LIST is not set: no issuer is trusted.", err=True)
+    if not application.state.clients.any():
+        bar = "!" * 78
+        typer.echo(f"{bar}\n{OPEN_MODE_WARNING}\n{bar}", err=True)
+    uvicorn.run(application, host=host, port=port, log_level=log_level)
+
+
+@client_app.command("create")
+def client_create(
+    name: Annotated[str, typer.Argument(help="Agency name, e.g. 'City Housing Office'.")],
+    rate_limit: Annotated[
+        int | None, typer.Option(help="Requests per minute (default TRUSTID_VERIFIER_RATE_LIMIT).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print {"api_key": ...} as JSON.')
+    ] = False,
+) -> None:
+    """Create an API client; its key is shown once and stored only hashed.
+
+    Example: trustid-verifier client create "City Housing Office" --json
+    """
+    from verifier.clients import ClientExistsError
+
+    try:
+        info, key = _registry().create(name, rate_limit=rate_limit)
+    except ValueError as exc:
+        _fail(str(exc), 2)
+    except ClientExistsError as exc:
+        _fail(str(exc), EXIT_CONFLICT)
+    if as_json:
+        _print_json({"client_id": info.id, "name": info.name, "api_key": key})
+    else:
+        typer.echo(f"Client {info.name!r} created. API key (shown once, keep it secret):\n{key}")
+
+
+@client_app.command("list")
+def client_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List API clients (never their keys)."""
+    clients = _registry().list()
+    if as_json:
+        _print_json(
+            [
+                {
+                    "client_id": c.id,
+                    "name": c.name,
+                    "rate_limit": c.rate_limit,
+                    "created_at": c.created_at,
+                }
+                for c in clients
+            ]
+        )
+        return
+    if not clients:
+        typer.echo("No clients: the verifier runs open (development only).")
+    for c in clients:
+        limit = f"{c.rate_limit}/min" if c.rate_limit else "default limit"
+        typer.echo(f"{c.id:>4}  {c.name}  ({limit}, created {c.created_at})")
+
+
+@client_app.command("remove")
+def client_remove(name: Annotated[str, typer.Argument(help="Client name.")]) -> None:
+    """Remove a client; its key stops working immediately."""
+    if not _registry().remove(name):
+        _fail(f"no client named {name!r}", EXIT_CONFLICT)
+    typer.echo(f"Client {name!r} removed.")
+
+
+@trust_app.command("check")
+def trust_check(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the parsed list as JSON.")] = False,
+) -> None:
+    """Load TRUSTID_TRUST_LIST (checking TRUSTID_TRUST_ANCHOR if set) and show it."""
+    import anyio
+
+    from verifier.app import load_anchor
+    from verifier.resolvers import Fetcher, TrustListSource, build_http_client
+
+    settings = _settings()
+    if not settings.trust_list:
+        _fail("TRUSTID_TRUST_LIST is not set", EXIT_CONFIG)
+
+    async def load() -> TrustList:
+        allow = settings.allow_hosts
+        async with build_http_client(allow) as client:
+            source = TrustListSource(
+                settings.trust_list,
+                anchor=load_anchor(settings.trust_anchor),
+                fetcher=Fetcher(client, allow=allow),
+            )
+            return await source.load()
+
+    try:
+        trust = anyio.run(load)
+    except TrustIDError as exc:
+        _fail(exc.detail, EXIT_CONFIG)
+    except Exception as exc:  # noqa: BLE001 - file or network errors, one line
+        _fail(f"cannot load the trust list: {exc}", EXIT_CONFIG)
+    if as_json:
+        _print_json({**trust.to_json(), "signed": trust.signed})
+        return
+    typer.echo(f"{len(trust)} trusted issuer(s), {'signed' if trust.signed else 'unsigned'}:")
+    for entry in trust:
+        typer.echo(f"- {entry.name}: {', '.join(sorted(entry.types))}\n  {entry.id}")
+
+
+@trust_app.command("sign")
+def trust_sign(
+    source: Annotated[Path, typer.Argument(help="Trust list JSON file.")],
+    key: Annotated[Path, typer.Option(help="The anchor's PRIVATE JWK file.")],
+    valid_days: Annotated[int | None, typer.Option(help="Set exp this many days ahead.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+) -> None:
+    """Sign a trust list as trustlist+jwt with the anchor key.
+
+    Example: trustid-verifier trust-list sign trust.json --key anchor.jwk --out trust.jwt
+    """
+    from vcore.keys import private_key_from_jwk
+    from vcore.trust_list import sign_trust_list
+
+    try:
+        document = loads_strict(source.read_bytes())
+        private = private_key_from_jwk(loads_strict(key.read_bytes()))
+        kid = private.public_key().thumbprint()
+        token = sign_trust_list(
+            document,
+            private,
+            kid=kid,
+            now=system_clock(),
+            valid_for=None if valid_days is None else timedelta(days=valid_days),
+        )
+    except TrustIDError as exc:
+        _fail(exc.detail, EXIT_CONFIG)
+    except OSError as exc:
+        _fail(f"cannot read {exc.filename}: {exc.strerror}", EXIT_CONFIG)
+    if out is None:
+        typer.echo(token)
+    else:
+        out.write_text(token + "\n", encoding="ascii")
+        typer.echo(f"signed trust list written to {out}")
+
+
+@trust_app.command("keygen")
+def trust_keygen(
+    private_out: Annotated[Path, typer.Option(help="Where to write the PRIVATE JWK (0600).")],
+    public_out: Annotated[Path, typer.Option(help="Where to write the public JWK.")],
+    alg: Annotated[str, typer.Option(help="ES256 or EdDSA.")] = "ES256",
+) -> None:
+    """Generate a trust-anchor key pair (keep the private one offline)."""
+    import os
+
+    from vcore.keys import generate_key
+
+    try:
+        private = generate_key(alg)
+    except TrustIDError as exc:
+        _fail(exc.detail, 2)
+    try:
+        fd = os.open(private_out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        _fail(f"cannot create {private_out}: {exc.strerror}", EXIT_CONFIG)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        json.dump(private.to_jwk(), handle)
+    public_out.write_text(json.dumps(private.public_key().to_jwk()), encoding="ascii")
+    typer.echo(f"anchor key written: private {private_out}, public {public_out}")
+
+
+def main() -> None:
+    """Console entry point; unexpected errors become one line, not a traceback."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, no traceback
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,253 @@
+"""Verification use cases: plan (pure), fetch what the plans need (shared), decide (pure).
+
+A batch plans every item first, then fetches each distinct key, status list and schema
+once, concurrently, and decides every item with the same material: a thousand
+credentials of one issuer cost one DID document and two status lists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Literal
+
+import anyio
+import anyio.to_thread
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from vcore.clock import Clock, system_clock
+from vcore.errors import NonceReusedError, TrustIDError
+from vcore.presentations import IAT_MAX_AGE
+from vcore.verification import (
+    CredentialPlan,
+    Material,
+    PresentationReport,
+    VerificationReport,
+    decide_credential,
+    decide_presentation,
+    plan_credential,
+    plan_presentation,
+)
+from verifier import storage
+from verifier.metrics import VerifierMetrics
+from verifier.problems import RequestProblem
+from verifier.resolvers import KeyResolver, SchemaResolver, StatusListResolver, TrustListSource
+
+__all__ = ["NONCE_LIFETIME", "QRInput", "VerifierService"]
+
+NONCE_LIFETIME = IAT_MAX_AGE
+"""A nonce is single use for as long as a presentation carrying it is fresh (5 min)."""
+
+Report = VerificationReport | PresentationReport
+
+
+@dataclass(frozen=True)
+class QRInput:
+    """What the counter sent to ``/verify/qr``: an image or the scanned text."""
+
+    image: bytes | None = None
+    content_type: str | None = None
+    text: str | None = None
+    challenge: str | None = None
+    domain: str | None = None
+
+
+class VerifierService:
+    """Verifies credentials, presentations, batches and QR codes."""
+
+    def __init__(
+        self,
+        *,
+        trust_source: TrustListSource,
+        keys: KeyResolver,
+        status_lists: StatusListResolver,
+        schemas: SchemaResolver,
+        engine: Engine,
+        metrics: VerifierMetrics,
+        audience: str,
+        clock: Clock = system_clock,
+    ) -> None:
+        self.trust_source = trust_source
+        self.keys = keys
+        self.status_lists = status_lists
+        self.schemas = schemas
+        self.engine = engine
+        self.metrics = metrics
+        self.audience = audience
+        self.clock = clock
+
+    # ------------------------------------------------------------------ credentials
+
+    async def verify_credential(
+        self, value: object, *, kind: str = "credential"
+    ) -> VerificationReport:
+        """Verify one credential (compact token, data URL or enveloped object)."""
+        started = time.perf_counter()
+        await self.trust_source.maybe_reload()
+        now = self.clock()
+        plan = plan_credential(value, trust=self.trust_source.current(), now=now)
+        material = await self.gather([plan])
+        report = decide_credential(plan, material, now=now)
+        self.metrics.record(kind, report.verified, report.codes, time.perf_counter() - started)
+        return report
+
+    async def verify_batch(self, values: Sequence[object]) -> list[VerificationReport]:
+        """Verify many credentials with one fetch per distinct key, list and schema."""
+        started = time.perf_counter()
+        await self.trust_source.maybe_reload()
+        now = self.clock()
+        trust = self.trust_source.current()
+        plans = [plan_credential(value, trust=trust, now=now) for value in values]
+        material = await self.gather(plans)
+        reports = [decide_credential(plan, material, now=now) for plan in plans]
+        elapsed = time.perf_counter() - started
+        for report in reports:
+            self.metrics.record("batch_item", report.verified, report.codes, 0.0)
+        self.metrics.latency.labels("batch").observe(elapsed)
+        return reports
+
+    # ---------------------------------------------------------------- presentations
+
+    async def verify_presentation(
+        self, value: object, *, challenge: str, domain: str | None, kind: str = "presentation"
+    ) -> PresentationReport:
+        """Verify a presentation: holder signature, nonce (single use), audience, and
+        every credential inside with holder binding."""
+        started = time.perf_counter()
+        await self.trust_source.maybe_reload()
+        now = self.clock()
+        plan = plan_presentation(
+            value,
+            nonce=challenge,
+            audience=domain or self.audience,
+            trust=self.trust_source.current(),
+            now=now,
+        )
+        if not plan.failed and plan.nonce is not None:
+            fresh = await anyio.to_thread.run_sync(self._consume_nonce, plan.nonce)
+            if not fresh:
+                plan = plan.with_failure(
+                    "nonce",
+                    NonceReusedError(
+                        "this presentation's nonce was already used; ask for a new challenge"
+                    ),
+                )
+        material = Material() if plan.failed else await self.gather(plan.credentials)
+        report = decide_presentation(plan, material, now=now)
+        self.metrics.record(kind, report.verified, report.codes, time.perf_counter() - started)
+        return report
+
+    def _consume_nonce(self, nonce: str) -> bool:
+        now = self.clock()
+        digest = hashlib.sha256(nonce.encode("utf-8")).hexdigest()
+        with Session(self.engine) as session, session.begin():
+            return storage.consume_nonce(
+                session,
+                nonce_hash=digest,
+                expires_at=now + NONCE_LIFETIME + timedelta(seconds=60),
+                now=now,
+            )
+
+    # ------------------------------------------------------------------------- QR
+
+    async def verify_qr(self, qr: QRInput) -> Report:
+        """Decode a QR image or text and verify what it holds.
+
+        Raises:
+            QRError: the image or text holds no usable token (a problem, not a verdict).
+            RequestProblem: neither image nor text, or a presentation without challenge.
+        """
+        # Imported here: the QR modules (zxing-cpp, PIL) are only needed by this route.
+        from vcore.qr import classify_token, decode_qr_text
+
+        if qr.image is not None:
+            from verifier.qr_image import decode_qr_image
+
+            text = await anyio.to_thread.run_sync(decode_qr_image, qr.image, qr.content_type)
+        elif qr.text is not None and qr.text.strip():
+            text = qr.text
+        else:
+            raise RequestProblem(
+                422, "invalid_request", "send a QR image as 'file' or its text as 'text'"
+            )
+        token = decode_qr_text(text)
+        kind: Literal["credential", "presentation"] = classify_token(token)
+        if kind == "presentation":
+            if not qr.challenge:
+                raise RequestProblem(
+                    422,
+                    "invalid_request",
+                    "this QR code holds a presentation: send the challenge it was made for",
+                )
+            return await self.verify_presentation(
+                token, challenge=qr.challenge, domain=qr.domain, kind="qr"
+            )
+        return await self.verify_credential(token, kind="qr")
+
+    # ----------------------------------------------------------------- fetching
+
+    async def gather(self, plans: Sequence[CredentialPlan]) -> Material:
+        """Fetch every distinct key, status list and schema the plans need, concurrently."""
+        material = Material()
+        kids: dict[str, None] = {}
+        lists: dict[str, list[str]] = {}
+        schemas: dict[str, tuple[str, str]] = {}
+        for plan in plans:
+            if plan.failed or plan.key_id is None or plan.credential is None:
+                continue
+            kids[plan.key_id] = None
+            issuer = plan.credential.issuer
+            for url in plan.status_urls:
+                lists.setdefault(url, [])
+                if issuer not in lists[url]:
+                    lists[url].append(issuer)
+            for url in plan.schema_urls:
+                schemas.setdefault(url, (issuer, plan.credential.credential_type))
+
+        async def key(kid: str) -> None:
+            try:
+                material.keys[kid] = await self.keys.key_for(kid)
+            except TrustIDError as exc:
+                material.keys[kid] = exc
+
+        async def status(url: str, issuers: list[str]) -> None:
+            # Fetched for the first issuer whose host it is on; the decision still
+            # requires each credential's issuer to have signed the list.
+            error: TrustIDError | None = None
+            for issuer in issuers:
+                try:
+                    material.status_lists[url] = await self.status_lists.get(url, issuer)
+                    return
+                except TrustIDError as exc:
+                    error = exc
+            if error is not None:
+                material.status_lists[url] = error
+
+        async def schema(url: str, issuer: str) -> None:
+            try:
+                material.schemas[url] = await self.schemas.get(url, issuer)
+            except TrustIDError as exc:
+                material.schemas[url] = exc
+
+        async with anyio.create_task_group() as group:
+            for kid in kids:
+                group.start_soon(key, kid)
+            for url, issuers in lists.items():
+                group.start_soon(status, url, issuers)
+            for url, (issuer, _type) in schemas.items():
+                group.start_soon(schema, url, issuer)
+        return material
+
+
+def report_status(report: Report) -> int:
+    """HTTP status of a verification result: 200 verified, 400 not (DESIGN §3)."""
+    return 200 if report.verified else 400
+
+
+def report_body(report: Report) -> dict[str, Any]:
+    """The response body of a verification result."""
+    return report.to_json()

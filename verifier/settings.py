@@ -1,0 +1,73 @@
+"""Verifier configuration: one pydantic-settings class, read through :func:`get_settings`.
+
+Environment variables (prefix ``TRUSTID_``, DESIGN §3): ``TRUST_LIST``, ``TRUST_ANCHOR``,
+``ALLOW_INSECURE_HOSTS``, ``VERIFIER_STATUS_MAX_AGE``, ``DATA_DIR``, ``DATABASE_URL``
+(or ``VERIFIER_DATABASE_URL`` when the issuer's database URL is set in the same
+environment), ``VERIFIER_URL``, ``VERIFIER_RATE_LIMIT``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from vcore.outbound import parse_allow_list
+
+__all__ = ["VerifierSettings", "get_settings"]
+
+
+class VerifierSettings(BaseSettings):
+    """Settings of one verifier process."""
+
+    model_config = SettingsConfigDict(env_prefix="TRUSTID_", extra="ignore")
+
+    trust_list: str | None = Field(
+        default=None, description="Path or http(s) URL of the trust list (JSON or trustlist+jwt)."
+    )
+    trust_anchor: Path | None = Field(
+        default=None, description="Public JWK file of the trust anchor; requires a signed list."
+    )
+    allow_insecure_hosts: str = Field(
+        default="", description="Comma-separated host[:port] reachable over http / privately."
+    )
+    verifier_status_max_age: int | None = Field(
+        default=None, ge=0, description="Cap on status-list caching in seconds (0 = refetch)."
+    )
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    verifier_database_url: str | None = None
+    verifier_url: str = "http://127.0.0.1:8200"
+    verifier_rate_limit: int = Field(default=600, ge=1, description="Requests per minute per key.")
+
+    @property
+    def allow_hosts(self) -> frozenset[str]:
+        """Parsed ``TRUSTID_ALLOW_INSECURE_HOSTS``."""
+        return parse_allow_list(self.allow_insecure_hosts)
+
+    @property
+    def status_max_age(self) -> timedelta | None:
+        """The operator's cap on status-list caching, if any."""
+        if self.verifier_status_max_age is None:
+            return None
+        return timedelta(seconds=self.verifier_status_max_age)
+
+    @property
+    def db_url(self) -> str:
+        """The SQLAlchemy URL: explicit, or SQLite under the data directory."""
+        url = self.verifier_database_url or self.database_url
+        if url:
+            return url
+        return f"sqlite:///{(self.data_dir / 'verifier.db').resolve()}"
+
+    @property
+    def audience(self) -> str:
+        """The default audience (``domain``) presentations must be addressed to."""
+        return self.verifier_url.rstrip("/")
+
+
+def get_settings() -> VerifierSettings:
+    """Read the settings from the environment (called by the app factory, never at import)."""
+    return VerifierSettings()

@@ -1,0 +1,119 @@
+"""Verifier storage: API clients and used presentation nonces (SQLAlchemy 2.0).
+
+Two small tables, created with ``create_all`` on start (no migrations needed yet; the
+tables are prefixed ``verifier_`` so they can share a PostgreSQL database with the
+issuer's). Functions take a ``Session`` and never commit: callers frame the transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import DateTime, Engine, Integer, String, create_engine, delete, event, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+__all__ = [
+    "Base",
+    "ClientRow",
+    "NonceRow",
+    "add_client",
+    "any_clients",
+    "client_by_key_hash",
+    "consume_nonce",
+    "list_clients",
+    "make_engine",
+    "remove_client",
+]
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the verifier's tables."""
+
+
+class ClientRow(Base):
+    """An agency allowed to call the verification endpoints."""
+
+    __tablename__ = "verifier_clients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    rate_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class NonceRow(Base):
+    """A presentation nonce already used (single use for its 5-minute lifetime)."""
+
+    __tablename__ = "verifier_nonces"
+
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine and the tables (SQLite: the data directory too, WAL mode)."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+
+    Base.metadata.create_all(engine)
+    return engine
+
+
+def add_client(
+    session: Session, *, name: str, key_hash: str, rate_limit: int | None, now: datetime
+) -> ClientRow:
+    """Insert a client row (flush only)."""
+    row = ClientRow(name=name, key_hash=key_hash, rate_limit=rate_limit, created_at=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def list_clients(session: Session) -> list[ClientRow]:
+    """All clients by name."""
+    return list(session.scalars(select(ClientRow).order_by(ClientRow.name)))
+
+
+def any_clients(session: Session) -> bool:
+    """True once any client exists (without one the verifier runs open)."""
+    return session.scalars(select(ClientRow.id).limit(1)).first() is not None
+
+
+def client_by_key_hash(session: Session, key_hash: str) -> ClientRow | None:
+    """The client with this key hash, if any."""
+    return session.scalars(select(ClientRow).where(ClientRow.key_hash == key_hash)).first()
+
+
+def remove_client(session: Session, name: str) -> bool:
+    """Delete a client by name; True when one was deleted."""
+    result = session.execute(delete(ClientRow).where(ClientRow.name == name))
+    return bool(getattr(result, "rowcount", 0))
+
+
+def consume_nonce(
+    session: Session, *, nonce_hash: str, expires_at: datetime, now: datetime
+) -> bool:
+    """Record a nonce as used; False when it was already used (and not yet expired).
+
+    The primary key makes this safe across replicas sharing one database. Expired rows
+    are purged on the way so the table stays small.
+    """
+    session.execute(delete(NonceRow).where(NonceRow.expires_at < now))
+    try:
+        with session.begin_nested():
+            session.add(NonceRow(nonce_hash=nonce_hash, expires_at=expires_at))
+    except IntegrityError:
+        return False
+    return True
