@@ -88,13 +88,18 @@
     return new Intl.DateTimeFormat(undefined, options).format(date);
   }
 
+  function sentence(text) {
+    // Server details are written as clauses ("the issuer is not..."): start with a capital.
+    return text ? text.charAt(0).toUpperCase() + text.slice(1) : text;
+  }
+
   function messageOf(item) {
-    if (typeof item === "string") return item;
+    if (typeof item === "string") return sentence(item);
     if (!item || typeof item !== "object") return null;
     const title = typeof item.title === "string" ? item.title : "";
     const detail = typeof item.detail === "string" ? item.detail : "";
     if (title && detail && detail !== title) return `${title}: ${detail}`;
-    return detail || title || (typeof item.code === "string" ? item.code : null);
+    return sentence(detail) || title || (typeof item.code === "string" ? item.code : null);
   }
 
   function reasonsOf(report) {
@@ -187,9 +192,11 @@
     node.querySelector(".verdict-word").textContent = "Could not read";
     node.querySelector(".verdict-sub").textContent = title;
     if (detail && detail !== title) {
-      fillList(node.querySelector(".reasons"), ".reasons-list", [detail]);
+      fillList(node.querySelector(".reasons"), ".reasons-list", [sentence(detail)]);
       node.querySelector(".reasons h2").textContent = "Details";
     }
+    // A presentation QR needs the challenge it was made for: show where to enter it.
+    if (/challenge/i.test(`${title} ${detail}`)) $("options").open = true;
     show(node);
   }
 
@@ -456,6 +463,7 @@
     return null;
   }
 
+  $("options-form").addEventListener("submit", (event) => event.preventDefault());
   ui.form.addEventListener("submit", (event) => {
     event.preventDefault();
     submitText(ui.text.value);
