@@ -1,0 +1,1 @@
+"""HTTP routes: thin adapters from wire models to use cases (no logic here)."""

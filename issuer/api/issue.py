@@ -1,0 +1,53 @@
+"""``POST /credentials/issue``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Response
+
+from issuer.api.deps import IdempotencyKeyHeader, PrincipalDep, ServicesDep, require_json
+from issuer.api.models import IssueRequest, IssueResponse
+from issuer.api.routing import StrictJSONRoute
+from vcore.credentials import envelope_credential
+
+router = APIRouter(route_class=StrictJSONRoute, tags=["credentials"])
+
+_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Malformed JSON (`malformed`)"},
+    401: {"description": "Missing or invalid API key (`unauthorized`)"},
+    403: {"description": "Agency not accredited for this type (`type_not_accredited`)"},
+    409: {"description": "Idempotency-Key reused with another body (`idempotency_conflict`)"},
+    413: {"description": "Body over 32 KiB (`too_large`)"},
+    415: {"description": "Body is not JSON (`unsupported_media_type`)"},
+    422: {
+        "description": "Invalid request (`invalid_request`, `unknown_type`, `schema_invalid`, "
+        "`did_invalid`, `credential_too_large`)"
+    },
+}
+
+
+@router.post(
+    "/credentials/issue",
+    status_code=201,
+    response_model=IssueResponse,
+    dependencies=[Depends(require_json)],
+    responses=_PROBLEMS,
+    summary="Issue a credential",
+)
+def issue_credential(
+    body: IssueRequest,
+    principal: PrincipalDep,
+    services: ServicesDep,
+    idempotency_key: IdempotencyKeyHeader,
+    response: Response,
+) -> dict[str, Any]:
+    """Sign a credential for the holder in `credentialSubject.id` (VC-API "issue").
+
+    The issuer sets `id`, `issuer`, `validFrom`, `validUntil` (unless given),
+    `credentialStatus` (a revocation and a suspension entry) and `credentialSchema`.
+    """
+    issued = services.issuance.issue(principal, body.to_command(), idempotency_key)
+    # The body holds a citizen's personal data: no cache may keep it.
+    response.headers["Cache-Control"] = "no-store"
+    return {"verifiableCredential": envelope_credential(issued.token)}

@@ -1,0 +1,80 @@
+"""``POST /credentials/status`` and ``GET /status-lists/{list_id}``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Response
+
+from issuer.api.deps import PrincipalDep, ServicesDep, require_json
+from issuer.api.models import StatusChangeRequest, StatusChangeResponse
+from issuer.api.routing import StrictJSONRoute
+
+router = APIRouter(route_class=StrictJSONRoute, tags=["status"])
+
+VC_JWT = "application/vc+jwt"
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 §13.1.2 If-None-Match: weak comparison against a list or ``*``."""
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    opaque = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == opaque for tag in if_none_match.split(","))
+
+
+@router.post(
+    "/credentials/status",
+    response_model=StatusChangeResponse,
+    dependencies=[Depends(require_json)],
+    responses={
+        401: {"description": "`unauthorized`"},
+        403: {"description": "Another agency's credential (`forbidden`)"},
+        404: {"description": "Unknown credential id (`not_found`)"},
+        409: {"description": "The credential is revoked (`revocation_final`)"},
+    },
+    summary="Revoke, suspend or un-suspend a credential",
+)
+def change_status(
+    body: StatusChangeRequest, principal: PrincipalDep, services: ServicesDep
+) -> StatusChangeResponse:
+    """Set (`status: true`) or clear a credential's revocation or suspension bit.
+
+    Revocation is final. The change shows in the published list at the next fetch.
+    """
+    result = services.status.change(
+        principal,
+        body.credentialId,
+        body.credentialStatus.statusPurpose,
+        body.status,
+        body.reason,
+    )
+    return StatusChangeResponse.of(result)
+
+
+@router.get(
+    "/status-lists/{list_id}",
+    response_class=Response,
+    responses={
+        200: {"content": {VC_JWT: {}}, "description": "BitstringStatusListCredential (vc+jwt)"},
+        304: {"description": "Not modified (If-None-Match)"},
+        404: {"description": "`not_found`"},
+    },
+    summary="A signed status list",
+)
+def get_status_list(
+    list_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
+    services: ServicesDep,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The W3C Bitstring Status List credential, signed as `vc+jwt`, cacheable for its ttl."""
+    published = services.status.published(list_id)
+    headers: dict[str, Any] = {
+        "ETag": published.etag,
+        "Cache-Control": f"max-age={published.max_age}, public",
+    }
+    if etag_matches(if_none_match, published.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(content=published.token, media_type=VC_JWT, headers=headers)

@@ -1,0 +1,60 @@
+"""DID document, JWKS and credential schemas: what verifiers fetch."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from fastapi.responses import JSONResponse
+
+from issuer.api.deps import ServicesDep
+from issuer.api.routing import StrictJSONRoute
+
+router = APIRouter(route_class=StrictJSONRoute, tags=["discovery"])
+
+_CACHE = {"Cache-Control": "max-age=300, public"}
+
+
+@router.get("/.well-known/did.json", summary="The issuer's did:web document")
+def did_document(services: ServicesDep) -> JSONResponse:
+    """Every published key (active and retired) as a JsonWebKey verification method."""
+    return JSONResponse(services.publication.did_document(), headers=_CACHE)
+
+
+@router.get("/did.json", include_in_schema=False)
+def did_document_under_path(services: ServicesDep) -> JSONResponse:
+    # did:web with a path (TRUSTID_ISSUER_URL=https://host/some/path) resolves to
+    # <path>/did.json; behind a prefix-stripping proxy that arrives here.
+    return JSONResponse(services.publication.did_document(), headers=_CACHE)
+
+
+@router.get("/.well-known/jwks.json", summary="The issuer's keys as a JWK Set")
+def jwks(services: ServicesDep) -> JSONResponse:
+    """RFC 7517 JWK Set; each `kid` equals the JWS header `kid` (`<did>#<thumbprint>`)."""
+    return JSONResponse(services.publication.jwks(), headers=_CACHE)
+
+
+@router.get("/schemas/{type_name}", summary="JSON Schema of a credential type")
+def credential_schema(
+    type_name: Annotated[str, Path(max_length=64)], services: ServicesDep
+) -> JSONResponse:
+    """The schema named by `credentialSchema.id` in issued credentials."""
+    return JSONResponse(
+        services.publication.schema(type_name),
+        media_type="application/schema+json",
+        headers=_CACHE,
+    )
+
+
+@router.get("/", summary="Issuer summary")
+def index(services: ServicesDep) -> dict[str, Any]:
+    """Who this issuer is and where to look next."""
+    entry = services.publication.trust_entry()
+    return {
+        "issuer": entry["id"],
+        "name": entry["name"],
+        "types": entry["types"],
+        "docs": "/docs",
+        "didDocument": "/.well-known/did.json",
+        "jwks": "/.well-known/jwks.json",
+    }

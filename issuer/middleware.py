@@ -1,0 +1,114 @@
+"""Pure ASGI middleware: request body limit, response hardening, last-resort 500.
+
+Pure ASGI (not ``BaseHTTPMiddleware``) so request bodies stream through untouched and
+exceptions keep their context.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from issuer.problems import http_status_problem
+
+__all__ = ["BodyLimitMiddleware", "BodyTooLargeError", "ResponseGuardMiddleware"]
+
+log = logging.getLogger("issuer")
+
+
+class BodyTooLargeError(HTTPException):
+    """Raised from ``receive`` when a streamed body passes the limit.
+
+    A FastAPI ``HTTPException`` because FastAPI re-raises those from body parsing as
+    they are (anything else becomes a generic 400), so the 413 reaches the handler.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body exceeds {limit} bytes")
+
+
+class BodyLimitMiddleware:
+    """Refuse request bodies over ``limit`` bytes with 413 ``too_large``.
+
+    ``Content-Length`` is checked before anything is read; a chunked (or lying) body is
+    counted as it streams and cut off at the limit, so no more than ``limit`` bytes of
+    a request are ever buffered.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = None
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                declared = value
+                break
+        if declared is not None:
+            if not declared.isdigit() or len(declared) > 18:
+                response = http_status_problem(
+                    400, "invalid Content-Length", instance=scope.get("path")
+                )
+                await response(scope, receive, send)
+                return
+            if int(declared) > self.limit:
+                response = http_status_problem(
+                    413,
+                    f"request body of {int(declared)} bytes exceeds {self.limit} bytes",
+                    instance=scope.get("path"),
+                )
+                await response(scope, receive, send)
+                return
+        limit = self.limit
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLargeError(limit)
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+class ResponseGuardMiddleware:
+    """Add ``X-Content-Type-Options: nosniff``; turn unhandled exceptions into a 500 problem.
+
+    The exception is logged with its traceback; the client sees only a problem+json
+    with code ``internal_error`` (never a stack trace).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = list(message.get("headers", []))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, guarded_send)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            await http_status_problem(500, instance=scope.get("path"))(scope, receive, guarded_send)
