@@ -110,6 +110,7 @@ def start_server(
     proc = subprocess.Popen(
         [sys.executable, "-m", *args], env=full_env, stdout=handle, stderr=subprocess.STDOUT
     )
+    handle.close()  # the child holds its own descriptor; ours would leak (ResourceWarning)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
