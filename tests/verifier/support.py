@@ -1,0 +1,286 @@
+"""Test builders for the verifier: issuers, status lists, a fake web, an in-process client.
+
+Everything here is real code paths with locally generated keys; only the network is
+replaced (``httpx.MockTransport`` routes, a fake name resolver), never the logic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+from fastapi import FastAPI
+
+from vcore.clock import format_datetime
+from vcore.credentials import CredentialFormat, build_credential, new_credential_id, sign_credential
+from vcore.dids import build_did_document, did_jwk_for, did_key_for, did_web_from_url, holder_kid
+from vcore.jose import sign
+from vcore.keys import PrivateKey, generate_key
+from vcore.status_list import BitstringStatusList, build_status_entry, build_status_list_credential
+
+PUBLIC_IP = "93.184.216.34"
+RESIDENT = "ResidentIdentityCredential"
+RESIDENT_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "properties": {
+        "givenName": {"type": "string", "minLength": 1},
+        "familyName": {"type": "string", "minLength": 1},
+        "birthDate": {"type": "string", "format": "date"},
+    },
+    "required": ["givenName", "familyName"],
+    "additionalProperties": False,
+}
+
+
+@dataclass
+class Holder:
+    """A citizen's holder key and did:key."""
+
+    key: PrivateKey = field(default_factory=generate_key)
+
+    @property
+    def did(self) -> str:
+        return did_key_for(self.key.public_key())
+
+
+@dataclass
+class StatusListState:
+    """One status list an issuer publishes."""
+
+    url: str
+    purpose: str
+    bits: BitstringStatusList = field(default_factory=BitstringStatusList)
+    ttl_ms: int | None = 300_000
+    valid_for: timedelta | None = timedelta(hours=24)
+
+
+class Issuer:
+    """A test issuer: did:web at a base URL, or did:jwk; signs credentials and lists."""
+
+    def __init__(self, base_url: str | None = "https://issuer.example", *, alg: str = "ES256"):
+        self.key = generate_key(alg)
+        self.base_url = base_url
+        if base_url is None:
+            self.did = did_jwk_for(self.key.public_key())
+            self.kid = holder_kid(self.did)
+        else:
+            self.did = did_web_from_url(base_url)
+            self.kid = f"{self.did}#{self.key.public_key().thumbprint()}"
+        self.lists: dict[str, StatusListState] = {}
+        self._next_index = 0
+
+    def did_document(self) -> dict[str, Any]:
+        return build_did_document(self.did, [self.key.public_key()])
+
+    def status_list(self, purpose: str, number: int = 1) -> StatusListState:
+        base = self.base_url or "https://status.example"
+        url = f"{base}/status-lists/{purpose[:3]}{number}"
+        return self.lists.setdefault(url, StatusListState(url=url, purpose=purpose))
+
+    def list_token(self, url: str, now: datetime) -> str:
+        state = self.lists[url]
+        payload = build_status_list_credential(
+            list_id=url,
+            issuer=self.did,
+            purpose=state.purpose,
+            encoded_list=state.bits.encode(),
+            valid_from=format_datetime(now - timedelta(minutes=1)),
+            valid_until=None if state.valid_for is None else format_datetime(now + state.valid_for),
+            ttl_ms=state.ttl_ms,
+        )
+        return sign(payload, self.key, typ="vc+jwt", kid=self.kid)
+
+    def issue(
+        self,
+        holder: str,
+        *,
+        now: datetime,
+        credential_type: str = RESIDENT,
+        subject: Mapping[str, Any] | None = None,
+        valid_from: datetime | None = None,
+        valid_until: datetime | None = None,
+        with_status: bool = True,
+        schema: bool = False,
+        fmt: CredentialFormat = "vc+jwt",
+        index: int | None = None,
+    ) -> tuple[str, int]:
+        """Sign a credential; returns (token, status index)."""
+        if index is None:
+            self._next_index += 1
+            index = self._next_index * 7
+        status = []
+        if with_status:
+            for purpose in ("revocation", "suspension"):
+                state = self.status_list(purpose)
+                status.append(build_status_entry(list_url=state.url, index=index, purpose=purpose))
+        credential = build_credential(
+            issuer=self.did,
+            credential_type=credential_type,
+            subject=subject or {"givenName": "Mei", "familyName": "Chen"},
+            holder=holder,
+            credential_id=new_credential_id(),
+            valid_from=valid_from or now - timedelta(days=1),
+            valid_until=valid_until if valid_until is not None else now + timedelta(days=365),
+            status=status,
+            schema=(
+                {"id": f"{self.base_url}/schemas/{credential_type}", "type": "JsonSchema"}
+                if schema
+                else None
+            ),
+        )
+        return sign_credential(credential, self.key, self.kid, fmt=fmt), index
+
+    def set_status(self, purpose: str, index: int, value: bool) -> None:
+        self.status_list(purpose).bits.set(index, 1 if value else 0)
+
+
+def trust_document(*entries: tuple[Issuer, Sequence[str]] | dict[str, Any]) -> dict[str, Any]:
+    """A DESIGN §3 trust list JSON for issuers and their types."""
+    issuers = []
+    for entry in entries:
+        if isinstance(entry, dict):
+            issuers.append(entry)
+        else:
+            issuer, types = entry
+            issuers.append(
+                {"id": issuer.did, "name": f"Registry {issuer.did[-6:]}", "types": list(types)}
+            )
+    return {"issuers": issuers}
+
+
+class FakeWeb:
+    """An ``httpx.MockTransport`` world: issuers' did.json, status lists, schemas.
+
+    Records every request so tests can assert what was (not) fetched.
+    """
+
+    def __init__(self, now: Callable[[], datetime]) -> None:
+        self.now = now
+        self.issuers: list[Issuer] = []
+        self.requests: list[httpx.Request] = []
+        self.extra: dict[str, Callable[[httpx.Request], httpx.Response]] = {}
+        self.down: set[str] = set()
+        self.schemas: dict[str, dict[str, Any]] = {}
+
+    def add(self, issuer: Issuer) -> Issuer:
+        self.issuers.append(issuer)
+        return issuer
+
+    def count(self, path_part: str) -> int:
+        return sum(1 for r in self.requests if path_part in str(r.url))
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        url = str(request.url)
+        host = request.url.host
+        if host in self.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        if url in self.extra:
+            return self.extra[url](request)
+        for issuer in self.issuers:
+            if issuer.base_url is None and url in issuer.lists:
+                return self._list(issuer, url, request)
+            if issuer.base_url is None or not url.startswith(issuer.base_url):
+                continue
+            path = url[len(issuer.base_url) :]
+            if path == "/.well-known/did.json":
+                return httpx.Response(200, json=issuer.did_document())
+            if url in issuer.lists:
+                return self._list(issuer, url, request)
+            if path.startswith("/schemas/"):
+                schema = self.schemas.get(path.removeprefix("/schemas/"))
+                if schema is not None:
+                    return httpx.Response(200, json=schema)
+        return httpx.Response(404, text="not found")
+
+    def _list(self, issuer: Issuer, url: str, request: httpx.Request) -> httpx.Response:
+        state = issuer.lists[url]
+        etag = '"' + hashlib.sha256(state.bits.to_bytes()).hexdigest()[:16] + '"'
+        if request.headers.get("if-none-match") == etag:
+            return httpx.Response(304, headers={"ETag": etag})
+        token = issuer.list_token(url, self.now())
+        return httpx.Response(
+            200, text=token, headers={"ETag": etag, "Content-Type": "application/vc+jwt"}
+        )
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handler)
+
+
+async def public_resolver(host: str, port: int) -> list[str]:
+    """Every name resolves to one public address (tests never touch DNS)."""
+    return [PUBLIC_IP]
+
+
+def resolver_map(mapping: Mapping[str, str]) -> Callable[[str, int], Any]:
+    async def resolve(host: str, port: int) -> list[str]:
+        return [mapping.get(host, PUBLIC_IP)]
+
+    return resolve
+
+
+class Clock:
+    """A settable clock."""
+
+    def __init__(self, start: datetime) -> None:
+        self.value = start
+
+    def __call__(self) -> datetime:
+        return self.value
+
+    def advance(self, **kwargs: float) -> None:
+        self.value += timedelta(**kwargs)
+
+
+class AppClient:
+    """A synchronous client for an ASGI app, running its lifespan in a portal thread.
+
+    (Starlette's TestClient warns that its httpx use is deprecated, and warnings are
+    errors here.)
+    """
+
+    def __init__(self, portal: BlockingPortal, client: httpx.AsyncClient) -> None:
+        self._portal = portal
+        self._client = client
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        async def call() -> httpx.Response:
+            return await self._client.request(method, url, **kwargs)
+
+        return self._portal.call(call)
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+
+@contextmanager
+def app_client(app: FastAPI) -> Iterator[AppClient]:
+    """Run ``app``'s lifespan and yield a client for it."""
+    with start_blocking_portal() as portal:
+        lifespan: AbstractContextManager[Any] = portal.wrap_async_context_manager(
+            app.router.lifespan_context(app)
+        )
+        with lifespan:
+            client = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://verifier.test"
+            )
+            try:
+                yield AppClient(portal, client)
+            finally:
+                portal.call(client.aclose)
+
+
+def write_json(path: Any, value: object) -> Any:
+    path.write_text(json.dumps(value), encoding="utf-8")
+    return path
