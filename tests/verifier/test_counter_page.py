@@ -1,0 +1,387 @@
+"""The service-counter page, driven in Debian's Chromium against a real verifier process.
+
+One verifier and one browser for the module (launched with a fake camera that plays a
+QR code), a fresh browser context per test. Credentials are signed locally by a did:jwk
+issuer on the verifier's trust list, so no issuer server is needed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import qrcode
+import qrcode.constants
+from PIL import Image
+
+from tests.conftest import Server, free_port, start_server
+from vcore.credentials import build_credential, sign_credential
+from vcore.dids import did_jwk_for, did_key_for
+from vcore.keys import PrivateKey, b64url_decode, b64url_encode, generate_key
+from vcore.presentations import build_presentation
+from vcore.qr import encode_qr_text
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+
+CHROMIUM = Path("/usr/bin/chromium")
+ISSUER_NAME = "Beijing Resident Registry"
+VERDICT_TIMEOUT_MS = 15_000
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+
+@dataclass(frozen=True)
+class Tokens:
+    valid: str
+    tampered: str
+    untrusted: str
+    holder_key: PrivateKey
+    holder: str
+
+
+def _sign(issuer_key: PrivateKey, holder: str, *, family_name: str = "Zhang") -> str:
+    issuer = did_jwk_for(issuer_key.public_key())
+    now = datetime.now(UTC)
+    credential = build_credential(
+        issuer=issuer,
+        credential_type="ResidentIdentityCredential",
+        subject={"givenName": "Mei", "familyName": family_name, "birthDate": "1990-04-12"},
+        holder=holder,
+        credential_id="urn:uuid:3978344f-8596-4c3a-a978-8fcaba3903c5",
+        valid_from=now - timedelta(days=1),
+        valid_until=now + timedelta(days=365),
+    )
+    return sign_credential(credential, issuer_key, f"{issuer}#0")
+
+
+def _tamper(token: str) -> str:
+    """Same signature, a different family name: what a forger would try."""
+    header, payload, signature = token.split(".")
+    claims = json.loads(b64url_decode(payload))
+    claims["credentialSubject"]["familyName"] = "Wang"
+    forged = b64url_encode(json.dumps(claims, separators=(",", ":")).encode())
+    return f"{header}.{forged}.{signature}"
+
+
+def _qr_png(text: str, path: Path) -> Path:
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=4)
+    code.add_data(text)
+    code.make(fit=True)
+    code.make_image().get_image().convert("L").save(path, "PNG")
+    return path
+
+
+def _y4m(qr: Path, path: Path, *, size: tuple[int, int] = (1280, 720), frames: int = 3) -> Path:
+    """A YUV4MPEG2 (4:2:0, full-range "jpeg" chroma siting) clip of the QR on a desk."""
+    width, height = size
+    scene = Image.new("RGB", size, (226, 222, 214))
+    with Image.open(qr) as image:
+        side = int(height * 0.92)
+        code = image.convert("RGB").resize((side, side), Image.Resampling.LANCZOS)
+    scene.paste(code, ((width - side) // 2, (height - side) // 2))
+    y, cb, cr = scene.convert("YCbCr").split()
+    half = (width // 2, height // 2)
+    planes = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            out.write(b"FRAME\n" + planes)
+    return path
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("counter")
+
+
+@pytest.fixture(scope="module")
+def tokens() -> Tokens:
+    issuer_key, stranger_key, holder_key = generate_key(), generate_key(), generate_key()
+    holder = did_key_for(holder_key.public_key())
+    valid = _sign(issuer_key, holder)
+    return Tokens(
+        valid=valid,
+        tampered=_tamper(valid),
+        untrusted=_sign(stranger_key, holder),
+        holder_key=holder_key,
+        holder=holder,
+    )
+
+
+@pytest.fixture(scope="module")
+def verifier(workdir: Path, tokens: Tokens) -> Iterator[Server]:
+    issuer = json.loads(b64url_decode(tokens.valid.split(".")[1]))["issuer"]
+    trust = workdir / "trust.json"
+    trust.write_text(
+        json.dumps(
+            {
+                "issuers": [
+                    {"id": issuer, "name": ISSUER_NAME, "types": ["ResidentIdentityCredential"]}
+                ]
+            }
+        )
+    )
+    port = free_port()
+    env = {
+        "TRUSTID_TRUST_LIST": str(trust),
+        "TRUSTID_DATA_DIR": str(workdir / "var"),
+        "TRUSTID_VERIFIER_URL": f"http://127.0.0.1:{port}",
+    }
+    server = start_server(
+        ["verifier.cli", "serve", "--port", str(port)], port, env, workdir / "verifier.log"
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(workdir: Path, tokens: Tokens) -> Iterator[Any]:
+    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); never downloaded")
+    camera_clip = _y4m(_qr_png(tokens.valid, workdir / "camera.png"), workdir / "camera.y4m")
+    with playwright_sync.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
+                f"--use-file-for-fake-video-capture={camera_clip}",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Counter:
+    page: Any
+    context: Any
+    url: str
+    violations: list[str]
+
+    def upload(self, path: Path) -> None:
+        self.page.set_input_files("#file-input", str(path))
+
+    def scan(self, text: str) -> None:
+        self.page.fill("#scan-text", text)
+        self.page.press("#scan-text", "Enter")
+
+    def verdict(self, kind: str) -> Any:
+        locator = self.page.locator(f".verdict.verdict-{kind}")
+        locator.wait_for(timeout=VERDICT_TIMEOUT_MS)
+        return locator
+
+    def fact(self, name: str) -> str:
+        return str(self.page.locator(f'.facts dd[data-fact="{name}"]').inner_text())
+
+    def reasons(self) -> str:
+        return str(self.page.locator(".reasons-list").inner_text())
+
+
+@pytest.fixture
+def counter(browser: Any, verifier: Server) -> Iterator[Counter]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["camera"], origin=verifier.url)
+    page = context.new_page()
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    counter = Counter(page=page, context=context, url=verifier.url, violations=violations)
+    yield counter
+    context.close()
+    assert violations == [], "the page broke its own Content-Security-Policy"
+
+
+def _open(counter: Counter, *, fake_clock: bool = False) -> None:
+    if fake_clock:
+        counter.page.clock.install()
+    response = counter.page.goto(counter.url + "/")
+    assert response is not None
+    assert response.ok
+    assert "script-src 'self'" in (response.headers.get("content-security-policy") or "")
+    counter.page.locator("#idle").wait_for()
+
+
+# -- tests -----------------------------------------------------------------------------
+
+
+def test_uploaded_qr_of_a_valid_credential(counter: Counter, tokens: Tokens, workdir: Path) -> None:
+    _open(counter)
+    counter.upload(_qr_png(tokens.valid, workdir / "valid.png"))
+    verdict = counter.verdict("valid")
+    assert "VALID" in verdict.locator(".verdict-word").inner_text()
+    assert counter.fact("holder") == "Mei Zhang"
+    assert counter.fact("document") == "Resident Identity"
+    assert counter.fact("issued-by") == ISSUER_NAME
+    assert counter.fact("valid-until")
+    # No status entry: still valid, with an amber note for staff.
+    assert counter.page.locator(".warnings-list li").count() >= 1
+    # The verdict is announced to screen readers.
+    assert counter.page.locator("#verdict-live[aria-live]").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("which", "reason"),
+    [("tampered", "signature"), ("untrusted", "trust list")],
+)
+def test_uploaded_qr_that_must_be_refused(
+    counter: Counter, tokens: Tokens, workdir: Path, which: str, reason: str
+) -> None:
+    _open(counter)
+    counter.upload(_qr_png(getattr(tokens, which), workdir / f"{which}.png"))
+    verdict = counter.verdict("invalid")
+    assert "NOT VALID" in verdict.locator(".verdict-word").inner_text()
+    assert reason in counter.reasons().lower()
+    # Claims of a credential whose signature failed are never shown.
+    assert "Wang" not in counter.page.locator("main").inner_text()
+    assert counter.page.locator('.facts dd[data-fact="holder"]').count() == 0
+
+
+def test_scanner_types_the_token_and_enter(counter: Counter, tokens: Tokens) -> None:
+    _open(counter)
+    assert counter.page.evaluate("document.activeElement.id") == "scan-text"  # ready to scan
+    counter.scan(tokens.valid + "\r\n")
+    counter.verdict("valid")
+    assert counter.fact("holder") == "Mei Zhang"
+    assert counter.page.input_value("#scan-text") == ""  # the next scan starts clean
+
+
+def test_scanner_reads_the_compact_form(counter: Counter, tokens: Tokens) -> None:
+    _open(counter)
+    counter.scan(encode_qr_text(tokens.valid, compact=True))
+    counter.verdict("valid")
+
+
+def test_unreadable_inputs_are_neutral_not_red(counter: Counter, workdir: Path) -> None:
+    _open(counter)
+    blank = workdir / "blank.png"
+    Image.new("L", (400, 300), 255).save(blank)
+    counter.upload(blank)
+    unread = counter.verdict("unread")
+    assert "Could not read" in unread.inner_text()
+    counter.scan("hello, this is not a credential")
+    counter.page.locator(".verdict-unread .reasons-list").wait_for()
+    assert counter.page.locator(".verdict-invalid").count() == 0
+
+
+def test_camera_reads_the_code(counter: Counter) -> None:
+    # Desktop Chromium on Linux has no BarcodeDetector; hide it anyway so this always
+    # exercises the path where frames are decoded by the verifier.
+    counter.page.add_init_script("delete window.BarcodeDetector;")
+    frames: list[str] = []
+    counter.page.on(
+        "request",
+        lambda request: (
+            frames.append(request.headers.get("content-type", ""))
+            if request.url.endswith("/verify/qr")
+            else None
+        ),
+    )
+    _open(counter)
+    counter.page.click("#camera-start")
+    counter.verdict("valid")
+    assert frames
+    assert all(kind.startswith("multipart/form-data") for kind in frames)
+    assert counter.fact("holder") == "Mei Zhang"
+    # The camera is released once a code is read.
+    assert counter.page.locator("#camera-box").is_hidden()
+    assert counter.page.evaluate("document.querySelector('#camera-video').srcObject") is None
+
+
+def test_presentation_with_the_counter_challenge(counter: Counter, tokens: Tokens) -> None:
+    _open(counter)
+    counter.page.click("#options summary")
+    counter.page.click("#challenge-new")
+    challenge = counter.page.input_value("#challenge")
+    assert len(challenge) >= 22  # 128 bits
+    presentation = build_presentation(
+        [tokens.valid],
+        tokens.holder_key,
+        tokens.holder,
+        audience=counter.url,
+        nonce=challenge,
+        now=datetime.now(UTC),
+    )
+    counter.scan(presentation)
+    counter.verdict("valid")
+    assert counter.fact("holder") == "Mei Zhang"
+    assert "Presentation" in counter.page.locator(".verdict-sub").inner_text()
+
+
+def test_presentation_without_challenge_asks_for_it(counter: Counter, tokens: Tokens) -> None:
+    _open(counter)
+    presentation = build_presentation(
+        [tokens.valid],
+        tokens.holder_key,
+        tokens.holder,
+        audience=counter.url,
+        nonce="made-up",
+        now=datetime.now(UTC),
+    )
+    counter.scan(presentation)
+    counter.verdict("unread")
+    assert counter.page.locator("#options[open]").count() == 1
+
+
+def _personal_data_gone(counter: Counter) -> None:
+    counter.page.locator("#idle").wait_for()
+    text = counter.page.locator("body").inner_text()
+    assert "Mei" not in text
+    assert "Zhang" not in text
+    assert counter.page.locator(".verdict").count() == 0
+    assert counter.page.input_value("#scan-text") == ""
+    stored = counter.page.evaluate("[localStorage.length, sessionStorage.length, document.cookie]")
+    assert stored == [0, 0, ""]
+    assert counter.context.cookies() == []
+
+
+def test_next_citizen_and_escape_clear_everything(counter: Counter, tokens: Tokens) -> None:
+    _open(counter)
+    counter.scan(tokens.valid)
+    counter.verdict("valid")
+    counter.page.click("#next")
+    _personal_data_gone(counter)
+    counter.scan(tokens.valid)
+    counter.verdict("valid")
+    counter.page.keyboard.press("Escape")
+    _personal_data_gone(counter)
+
+
+def test_result_clears_itself_after_a_minute(counter: Counter, tokens: Tokens) -> None:
+    _open(counter, fake_clock=True)
+    counter.scan(tokens.valid)
+    counter.verdict("valid")
+    counter.page.clock.run_for(59_000)
+    assert counter.page.locator(".verdict").count() == 1
+    counter.page.clock.run_for(2_000)
+    _personal_data_gone(counter)
+
+
+def test_page_has_no_external_or_inline_code() -> None:
+    web = Path(__file__).resolve().parents[2] / "verifier" / "web"
+    for path in web.iterdir():
+        text = path.read_text(encoding="utf-8")
+        # No CDN or remote asset: the page must work on a counter without internet.
+        assert re.search(r"(?<!xmlns=\")https?://", text) is None, path.name
+    html = (web / "index.html").read_text(encoding="utf-8")
+    # CSP script-src 'self' / style-src 'self': no inline script, handler or style.
+    assert re.search(r"<script(?![^>]*\bsrc=)", html) is None
+    assert re.search(r"\son[a-z]+\s*=", html) is None
+    assert "style=" not in html
+    assert "<style" not in html
