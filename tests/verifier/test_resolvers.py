@@ -1,0 +1,553 @@
+"""Resolvers (verifier.resolvers): caches, conditional requests, stale-if-error, SSRF.
+
+The network is an ``httpx.MockTransport`` (``FakeWeb``) and names resolve through a
+fake resolver; everything else is the real code. One test drives the real guarded
+transport against a real loopback HTTP server.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+import httpx
+import pytest
+
+from tests.verifier.support import (
+    RESIDENT,
+    Clock,
+    FakeWeb,
+    Holder,
+    Issuer,
+    public_resolver,
+    resolver_map,
+    trust_document,
+)
+from vcore.errors import (
+    OutboundURLError,
+    StatusUnavailableError,
+    UnknownKeyError,
+    UntrustedIssuerError,
+)
+from vcore.outbound import parse_allow_list
+from vcore.trust_list import parse_trust_list
+from verifier.resolvers import (
+    Fetcher,
+    GuardedTransport,
+    HostResolver,
+    KeyResolver,
+    SchemaResolver,
+    StatusListResolver,
+    TrustListSource,
+    build_http_client,
+    clamp_status_ttl,
+)
+
+T = TypeVar("T")
+
+
+def run(fn: Callable[[], Awaitable[T]]) -> T:
+    return anyio.run(fn)
+
+
+class Rig:
+    """Resolvers wired to a FakeWeb, for one trusted did:web issuer."""
+
+    def __init__(
+        self,
+        now: datetime,
+        *,
+        max_age: timedelta | None = None,
+        resolver: HostResolver = public_resolver,
+        allow: str = "",
+    ) -> None:
+        self.clock = Clock(now)
+        self.web = FakeWeb(self.clock)
+        self.issuer = self.web.add(Issuer("https://registry.example"))
+        self.trust = parse_trust_list(trust_document((self.issuer, [RESIDENT])))
+        self.allow = parse_allow_list(allow)
+        self.transport: httpx.AsyncBaseTransport = self.web.transport()
+        self.resolver = resolver
+        self.max_age = max_age
+
+    def build(self) -> tuple[KeyResolver, StatusListResolver, SchemaResolver, httpx.AsyncClient]:
+        client = build_http_client(self.allow, transport=self.transport)
+        fetcher = Fetcher(client, allow=self.allow, resolver=self.resolver)
+        keys = KeyResolver(fetcher, lambda: self.trust, clock=self.clock)
+        lists = StatusListResolver(
+            fetcher, keys, lambda: self.trust, max_age=self.max_age, clock=self.clock
+        )
+        return keys, lists, SchemaResolver(fetcher, clock=self.clock), client
+
+    @property
+    def rev_url(self) -> str:
+        return self.issuer.status_list("revocation").url
+
+
+@pytest.fixture
+def rig(fixed_now: datetime) -> Rig:
+    return Rig(fixed_now)
+
+
+# ---------------------------------------------------------------------------- keys
+
+
+def test_did_document_is_cached_for_five_minutes(rig: Rig) -> None:
+    async def scenario() -> None:
+        keys, _, _, client = rig.build()
+        async with client:
+            for _ in range(3):
+                await keys.key_for(rig.issuer.kid)
+            assert rig.web.count("did.json") == 1
+            rig.clock.advance(minutes=5, seconds=1)
+            await keys.key_for(rig.issuer.kid)
+            assert rig.web.count("did.json") == 2
+
+    run(scenario)
+
+
+def test_untrusted_did_web_is_never_fetched(rig: Rig) -> None:
+    async def scenario() -> None:
+        keys, _, _, client = rig.build()
+        async with client:
+            with pytest.raises(UntrustedIssuerError):
+                await keys.key_for("did:web:evil.example#k1")
+        assert rig.web.requests == []
+
+    run(scenario)
+
+
+def test_offline_dids_need_no_request(rig: Rig) -> None:
+    async def scenario() -> None:
+        keys, _, _, client = rig.build()
+        holder = Holder()
+        async with client:
+            key = await keys.key_for(holder.did + "#" + holder.did.split(":")[2])
+        assert key.to_jwk() == holder.key.public_key().to_jwk()
+        assert rig.web.requests == []
+
+    run(scenario)
+
+
+def test_jwks_fallback_when_there_is_no_did_document(rig: Rig) -> None:
+    jwk = {**rig.issuer.key.public_key().to_jwk(), "kid": rig.issuer.kid, "use": "sig"}
+    rig.web.extra["https://registry.example/.well-known/did.json"] = lambda r: httpx.Response(404)
+    rig.web.extra["https://registry.example/.well-known/jwks.json"] = lambda r: httpx.Response(
+        200, json={"keys": [jwk]}
+    )
+
+    async def scenario() -> None:
+        keys, _, _, client = rig.build()
+        async with client:
+            key = await keys.key_for(rig.issuer.kid)
+        assert key.to_jwk() == rig.issuer.key.public_key().to_jwk()
+
+    run(scenario)
+
+
+def test_rotated_key_is_refetched_but_not_for_every_random_kid(rig: Rig) -> None:
+    async def scenario() -> None:
+        keys, _, _, client = rig.build()
+        async with client:
+            await keys.key_for(rig.issuer.kid)
+            with pytest.raises(UnknownKeyError):
+                await keys.key_for(f"{rig.issuer.did}#random")
+            assert rig.web.count("did.json") == 1  # within 30 s: no refetch
+            old_kid = rig.issuer.kid
+            from vcore.keys import generate_key
+
+            rig.issuer.key = generate_key()
+            rig.issuer.kid = f"{rig.issuer.did}#{rig.issuer.key.public_key().thumbprint()}"
+            rig.clock.advance(seconds=31)
+            await keys.key_for(rig.issuer.kid)
+            assert rig.web.count("did.json") == 2
+            with pytest.raises(UnknownKeyError):
+                await keys.key_for(old_kid)
+
+    run(scenario)
+
+
+def test_redirects_are_not_followed(rig: Rig) -> None:
+    rig.web.extra["https://registry.example/.well-known/did.json"] = lambda r: httpx.Response(
+        302, headers={"Location": "http://169.254.169.254/latest/meta-data/"}
+    )
+
+    async def scenario() -> None:
+        keys, _, _, client = rig.build()
+        async with client:
+            with pytest.raises(UnknownKeyError, match="redirect"):
+                await keys.key_for(rig.issuer.kid)
+        assert [str(r.url) for r in rig.web.requests] == [
+            "https://registry.example/.well-known/did.json"
+        ]
+
+    run(scenario)
+
+
+def test_oversized_did_document_is_refused(rig: Rig) -> None:
+    document = {**rig.issuer.did_document(), "padding": "x" * 200_000}
+    body = json.dumps(document).encode()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for i in range(0, len(body), 8192):
+            yield body[i : i + 8192]
+
+    def chunked(request: httpx.Request) -> httpx.Response:
+        # No Content-Length: the streamed size must be counted.
+        return httpx.Response(200, content=chunks())
+
+    rig.web.extra["https://registry.example/.well-known/did.json"] = chunked
+
+    async def scenario() -> None:
+        keys, _, _, client = rig.build()
+        async with client:
+            with pytest.raises(UnknownKeyError, match="larger than 102400 bytes"):
+                await keys.key_for(rig.issuer.kid)
+
+    run(scenario)
+
+
+def test_private_address_is_refused_before_any_request(fixed_now: datetime) -> None:
+    rig = Rig(fixed_now, resolver=resolver_map({"registry.example": "10.0.0.5"}))
+
+    async def scenario() -> None:
+        keys, _, _, client = rig.build()
+        async with client:
+            with pytest.raises(UnknownKeyError, match=r"non-public address 10\.0\.0\.5"):
+                await keys.key_for(rig.issuer.kid)
+        assert rig.web.requests == []
+
+    run(scenario)
+
+
+def test_failures_are_cached_briefly(fixed_now: datetime) -> None:
+    rig = Rig(fixed_now)
+    rig.web.down.add("registry.example")
+
+    async def scenario() -> None:
+        keys, _, _, client = rig.build()
+        async with client:
+            for _ in range(3):
+                with pytest.raises(UnknownKeyError, match="could not be reached"):
+                    await keys.key_for(rig.issuer.kid)
+            assert len(rig.web.requests) == 1
+            rig.web.down.clear()
+            rig.clock.advance(seconds=31)
+            await keys.key_for(rig.issuer.kid)
+
+    run(scenario)
+
+
+# ---------------------------------------------------------------------- status lists
+
+
+@pytest.mark.parametrize(
+    ("ttl", "max_age", "fresh"),
+    [
+        (None, None, timedelta(seconds=300)),
+        (timedelta(seconds=1), None, timedelta(seconds=60)),
+        (timedelta(hours=10), None, timedelta(hours=1)),
+        (timedelta(seconds=300), timedelta(seconds=30), timedelta(seconds=30)),
+        (timedelta(seconds=300), timedelta(0), timedelta(0)),
+    ],
+)
+def test_ttl_clamp(ttl: timedelta | None, max_age: timedelta | None, fresh: timedelta) -> None:
+    assert clamp_status_ttl(ttl, max_age) == fresh
+
+
+def test_status_list_honours_clamped_ttl_and_revalidates_with_etag(rig: Rig) -> None:
+    rig.issuer.status_list("revocation").ttl_ms = 1_000  # 1 s: clamped up to 60 s
+
+    async def scenario() -> None:
+        _, lists, _, client = rig.build()
+        async with client:
+            first = await lists.get(rig.rev_url, rig.issuer.did)
+            rig.clock.advance(seconds=59)
+            assert await lists.get(rig.rev_url, rig.issuer.did) is first
+            assert rig.web.count("/status-lists/") == 1
+            rig.clock.advance(seconds=2)
+            again = await lists.get(rig.rev_url, rig.issuer.did)
+        requests = [r for r in rig.web.requests if "/status-lists/" in str(r.url)]
+        assert len(requests) == 2
+        assert requests[1].headers["if-none-match"].startswith('"')
+        assert again.fetched_at == rig.clock.value  # 304 confirms the copy is current
+        assert again.payload == first.payload
+
+    run(scenario)
+
+
+def test_long_ttl_is_capped_at_one_hour(rig: Rig) -> None:
+    rig.issuer.status_list("revocation").ttl_ms = 10 * 3600 * 1000
+
+    async def scenario() -> None:
+        _, lists, _, client = rig.build()
+        async with client:
+            await lists.get(rig.rev_url, rig.issuer.did)
+            rig.clock.advance(minutes=59)
+            await lists.get(rig.rev_url, rig.issuer.did)
+            assert rig.web.count("/status-lists/") == 1
+            rig.clock.advance(minutes=2)
+            await lists.get(rig.rev_url, rig.issuer.did)
+            assert rig.web.count("/status-lists/") == 2
+
+    run(scenario)
+
+
+def test_max_age_zero_always_refetches_and_sees_a_revocation(fixed_now: datetime) -> None:
+    rig = Rig(fixed_now, max_age=timedelta(0))
+
+    async def scenario() -> None:
+        _, lists, _, client = rig.build()
+        async with client:
+            await lists.get(rig.rev_url, rig.issuer.did)
+            await lists.get(rig.rev_url, rig.issuer.did)
+            rig.issuer.set_status("revocation", 5, True)
+            changed = await lists.get(rig.rev_url, rig.issuer.did)
+        assert rig.web.count("/status-lists/") == 3
+        from vcore.status_list import read_status_list_credential
+
+        bits = read_status_list_credential(
+            changed.payload, expected_purpose="revocation", list_url=rig.rev_url
+        )
+        assert bits.get(5) == 1
+
+    run(scenario)
+
+
+def test_stale_if_error_for_24_hours_then_fail_closed(rig: Rig) -> None:
+    async def scenario() -> None:
+        _, lists, _, client = rig.build()
+        async with client:
+            fresh = await lists.get(rig.rev_url, rig.issuer.did)
+            assert not fresh.stale
+            rig.web.down.add("registry.example")
+            rig.clock.advance(hours=2)
+            stale = await lists.get(rig.rev_url, rig.issuer.did)
+            assert stale.stale
+            assert stale.fetched_at == fresh.fetched_at
+            rig.clock.advance(hours=22, minutes=1)
+            with pytest.raises(StatusUnavailableError, match="more than 24 h old"):
+                await lists.get(rig.rev_url, rig.issuer.did)
+
+    run(scenario)
+
+
+def test_unreachable_without_cache_is_status_unavailable(rig: Rig) -> None:
+    rig.web.down.add("registry.example")
+
+    async def scenario() -> None:
+        _, lists, _, client = rig.build()
+        async with client:
+            with pytest.raises(StatusUnavailableError, match="could not be fetched"):
+                await lists.get(rig.rev_url, rig.issuer.did)
+
+    run(scenario)
+
+
+def test_concurrent_requests_share_one_fetch(rig: Rig) -> None:
+    inner = rig.web.handler
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await anyio.sleep(0.05)
+        return inner(request)
+
+    rig.transport = httpx.MockTransport(slow)
+
+    async def scenario() -> None:
+        _, lists, _, client = rig.build()
+        results: list[Any] = []
+
+        async def one() -> None:
+            results.append(await lists.get(rig.rev_url, rig.issuer.did))
+
+        async with client, anyio.create_task_group() as group:
+            for _ in range(20):
+                group.start_soon(one)
+        assert len(results) == 20
+        assert rig.web.count("/status-lists/") == 1
+        assert rig.web.count("did.json") == 1
+        assert lists.shared_fetches == 19
+
+    run(scenario)
+
+
+def test_status_url_on_another_host_is_never_requested(rig: Rig) -> None:
+    async def scenario() -> None:
+        _, lists, _, client = rig.build()
+        async with client:
+            for url in (
+                "https://attacker.example/list",
+                "http://169.254.169.254/latest/meta-data/",
+                "https://registry.example.attacker.example/list",
+            ):
+                with pytest.raises(OutboundURLError):
+                    await lists.get(url, rig.issuer.did)
+        assert rig.web.requests == []
+
+    run(scenario)
+
+
+def test_status_list_with_a_bad_signature_is_not_used(rig: Rig) -> None:
+    def forged(request: httpx.Request) -> httpx.Response:
+        token = rig.issuer.list_token(rig.rev_url, rig.clock.value)
+        head, payload, _sig = token.split(".")
+        other = rig.issuer.list_token(rig.issuer.status_list("suspension").url, rig.clock.value)
+        return httpx.Response(200, text=f"{head}.{payload}.{other.split('.')[2]}")
+
+    rig.web.extra[rig.rev_url] = forged
+
+    async def scenario() -> None:
+        _, lists, _, client = rig.build()
+        async with client:
+            with pytest.raises(StatusUnavailableError, match="signature"):
+                await lists.get(rig.rev_url, rig.issuer.did)
+
+    run(scenario)
+
+
+def test_status_list_too_large_is_refused(rig: Rig) -> None:
+    rig.web.extra[rig.rev_url] = lambda r: httpx.Response(200, content=b"a" * (1024 * 1024 + 1))
+
+    async def scenario() -> None:
+        _, lists, _, client = rig.build()
+        async with client:
+            with pytest.raises(StatusUnavailableError, match="larger than"):
+                await lists.get(rig.rev_url, rig.issuer.did)
+
+    run(scenario)
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+def test_schemas_only_from_the_issuers_host(rig: Rig) -> None:
+    rig.web.schemas[RESIDENT] = {"type": "object"}
+
+    async def scenario() -> None:
+        _, _, schemas, client = rig.build()
+        async with client:
+            url = f"https://registry.example/schemas/{RESIDENT}"
+            assert await schemas.get(url, rig.issuer.did) == {"type": "object"}
+            assert await schemas.get(url, rig.issuer.did) == {"type": "object"}
+            assert await schemas.get("https://elsewhere.example/s.json", rig.issuer.did) is None
+            assert await schemas.get(url, "did:jwk:abc") is None
+        assert rig.web.count("/schemas/") == 1
+        assert len(rig.web.requests) == 1
+
+    run(scenario)
+
+
+# ------------------------------------------------------------------------ transport
+
+
+@pytest.fixture
+def loopback_server() -> Iterator[int]:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b'{"ok": true}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_guarded_transport_connects_only_to_allowed_addresses(loopback_server: int) -> None:
+    port = loopback_server
+
+    async def scenario() -> None:
+        allowed = parse_allow_list(f"127.0.0.1:{port}")
+        async with httpx.AsyncClient(transport=GuardedTransport(allowed)) as client:
+            response = await client.get(f"http://127.0.0.1:{port}/x")
+            assert response.json() == {"ok": True}
+        # A public-looking name that resolves to loopback (DNS rebinding) is refused at
+        # connect time, even though the URL itself passes the policy.
+        rebinding = resolver_map({"rebind.example": "127.0.0.1"})
+        async with httpx.AsyncClient(transport=GuardedTransport(frozenset(), rebinding)) as client:
+            with pytest.raises(httpx.ConnectError, match="non-public"):
+                await client.get(f"http://rebind.example:{port}/x")
+        async with httpx.AsyncClient(transport=GuardedTransport(frozenset())) as client:
+            with pytest.raises(httpx.ConnectError, match="non-public"):
+                await client.get(f"http://127.0.0.1:{port}/x")
+
+    run(scenario)
+
+
+# ------------------------------------------------------------------------ trust list
+
+
+def test_trust_list_file_is_reloaded_when_it_changes(tmp_path: Path, fixed_now: datetime) -> None:
+    clock = Clock(fixed_now)
+    first, second = Issuer(None), Issuer(None)
+    path = tmp_path / "trust.json"
+    path.write_text(json.dumps(trust_document((first, [RESIDENT]))))
+
+    async def scenario() -> None:
+        source = TrustListSource(str(path), anchor=None, fetcher=None, clock=clock)
+        await source.load()
+        assert source.current().is_listed(first.did)
+        path.write_text(json.dumps(trust_document((first, [RESIDENT]), (second, [RESIDENT]))))
+        os.utime(path, ns=(1, 10**18))
+        await source.maybe_reload()  # not due yet (checked at most once a second)
+        assert not source.current().is_listed(second.did)
+        clock.advance(seconds=2)
+        await source.maybe_reload()
+        assert source.current().is_listed(second.did)
+        path.write_text("{broken")
+        os.utime(path, ns=(1, 2 * 10**18))
+        clock.advance(seconds=2)
+        await source.maybe_reload()
+        assert source.current().is_listed(second.did)  # last good list kept
+        assert source.last_error is not None
+
+    run(scenario)
+
+
+def test_trust_list_from_url_uses_the_outbound_policy(fixed_now: datetime) -> None:
+    issuer = Issuer(None)
+    served = {"count": 0}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        served["count"] += 1
+        if request.headers.get("if-none-match") == '"v1"':
+            return httpx.Response(304)
+        return httpx.Response(
+            200, json=trust_document((issuer, [RESIDENT])), headers={"ETag": '"v1"'}
+        )
+
+    async def scenario() -> None:
+        clock = Clock(fixed_now)
+        client = build_http_client(frozenset(), transport=httpx.MockTransport(handler))
+        fetcher = Fetcher(client, allow=frozenset(), resolver=public_resolver)
+        async with client:
+            source = TrustListSource(
+                "https://trust.example/list.json", anchor=None, fetcher=fetcher, clock=clock
+            )
+            assert (await source.load()).is_listed(issuer.did)
+            clock.advance(seconds=61)
+            await source.maybe_reload()
+            assert served["count"] == 2
+            assert source.current().is_listed(issuer.did)
+            bad = TrustListSource("http://trust.example/list.json", anchor=None, fetcher=fetcher)
+            with pytest.raises(OutboundURLError):
+                await bad.load()
+
+    run(scenario)
