@@ -90,6 +90,8 @@ def _bootstrap(services: IssuerServices) -> None:
         with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
             _sync_types(session, ctx.types, now)
             services.keys.ensure_active(session, now)
+            # Unseal the active key now: a wrong master key fails the start, not an issuance.
+            services.keys.active(session)
             repo = StatusListRepository(session)
             open_purposes = {sl.purpose for sl in repo.all() if sl.active}
             for purpose in PURPOSES:

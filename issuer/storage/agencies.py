@@ -70,5 +70,5 @@ class AgencyRepository:
         ).first()
         if row is None:
             return None
-        api_key, agency = row.tuple()
+        api_key, agency = row
         return KeyOwner(agency=agency, api_key=api_key, types=self.types_of(agency.id))
