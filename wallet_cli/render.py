@@ -10,6 +10,7 @@ themes do not invert the code), or as a PNG.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,7 @@ __all__ = [
     "Encoding",
     "QRCodeText",
     "credential_json",
+    "display_type",
     "overall_status",
     "plan_qr_text",
     "print_checks",
@@ -51,6 +53,17 @@ class Encoding(StrEnum):
 
 def _date(value: datetime | None) -> str:
     return "-" if value is None else value.strftime("%Y-%m-%d")
+
+
+def display_type(credential_type: str) -> str:
+    """``ResidentIdentityCredential`` -> ``Resident Identity``: how a person names it."""
+    name = credential_type.removesuffix("Credential") or credential_type
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", name)
+    return words.strip()
+
+
+def _short(text: str, limit: int = 28) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def overall_status(record: CredentialRecord, now: datetime) -> str:
@@ -125,15 +138,16 @@ def print_credentials(console: Console, records: Sequence[CredentialRecord], now
         console.print("No credentials yet. Receive one with: trustid-wallet receive FILE")
         return
     table = Table(title=f"{len(records)} credential(s)", title_justify="left")
-    for name in ("ID", "Type", "Issuer", "Holder", "Valid until", "Status"):
+    table.add_column("ID", no_wrap=True)
+    for name in ("Type", "Issuer", "Holder", "Valid until", "Status"):
         table.add_column(name, overflow="fold")
     for record in records:
         view = record.view
         state = overall_status(record, now)
         table.add_row(
             record.short_id,
-            view.credential_type,
-            record.issuer_name or view.issuer,
+            display_type(view.credential_type),
+            _short(record.issuer_name or view.issuer),
             holder_name_of(view) or "-",
             _date(view.valid_until) if view.valid_until else "no expiry",
             Text(status_label(record, now), style=_STATUS_STYLE.get(state, "")),
@@ -163,7 +177,7 @@ def print_credential(
     head.add_column(overflow="fold")
     holder = view.holder or "(none: bearer credential)"
     if view.holder and view.holder.split("#")[0] == holder_did:
-        holder += "  (this wallet)"
+        holder += "\n(this wallet)"
     issuer = view.issuer
     name = record.issuer_name
     if name and name != issuer and not name.endswith("..."):  # a name, not a shortened DID

@@ -9,6 +9,7 @@ guessed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from vcore.clock import format_datetime
@@ -31,7 +32,8 @@ class Resolver:
     """Key and status-list resolution for one command run.
 
     Args:
-        client: None for ``--offline`` (cached keys only, no status).
+        client: Makes the HTTP client on first need (did:jwk/did:key issuers need none);
+            None for ``--offline`` (cached keys only, no status).
         cache: The vault's cached issuer keys (read only here; see :attr:`fetched`).
         now: The command's instant.
 
@@ -41,11 +43,12 @@ class Resolver:
 
     def __init__(
         self,
-        client: WalletClient | None,
+        client: Callable[[], WalletClient] | None,
         cache: dict[str, IssuerKeyRecord],
         now: datetime,
     ) -> None:
-        self._client = client
+        self._make_client = client
+        self._client: WalletClient | None = None
         self._cache = cache
         self._now = now
         self._documents: dict[str, dict[str, object]] = {}
@@ -53,7 +56,23 @@ class Resolver:
 
     @property
     def offline(self) -> bool:
-        return self._client is None
+        return self._make_client is None
+
+    def _http(self) -> WalletClient | None:
+        if self._client is None and self._make_client is not None:
+            self._client = self._make_client()
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def __enter__(self) -> Resolver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def key_for(self, kid: str) -> PublicKey:
         """The public key named by ``kid``.
@@ -65,7 +84,8 @@ class Resolver:
         did = parse_did_url(kid).did
         if is_offline_did(did):
             return resolve_offline(kid)
-        if self._client is None:
+        client = self._http()
+        if client is None:
             cached = self._cache.get(kid)
             if cached is None:
                 raise UnknownKeyError(
@@ -75,7 +95,7 @@ class Resolver:
             return public_key_from_jwk(cached.jwk)
         document = self._documents.get(did)
         if document is None:
-            document = self._client.fetch_did_document(did)
+            document = client.fetch_did_document(did)
             self._documents[did] = document
         key = key_from_did_document(document, kid)
         self.fetched[kid] = IssuerKeyRecord(jwk=key.to_jwk(), fetched_at=format_datetime(self._now))
@@ -87,10 +107,11 @@ class Resolver:
         Raises:
             TrustIDError: the list could not be had or did not verify.
         """
-        if self._client is None:
+        client = self._http()
+        if client is None:
             raise StatusUnavailableError("offline: the status was not checked")
         try:
-            token = self._client.fetch_status_list(url)
+            token = client.fetch_status_list(url)
             unverified = parse_status_list_unverified(token)
             key = self.key_for(unverified.kid)
         except NetworkError as exc:

@@ -103,7 +103,7 @@ def now() -> datetime:
 
 def _accept(issuer: WebIssuer, token: str, now: datetime, **kw: Any) -> Any:
     with issuer.client() as client:
-        resolver = Resolver(client, {}, now)
+        resolver = Resolver(lambda: client, {}, now)
         acceptance = accept_credential(token, holder_did=HOLDER, resolver=resolver, now=now, **kw)
     return acceptance, resolver
 
@@ -134,14 +134,18 @@ def test_status_refresh_sees_revocation_then_keeps_last_known_when_down(
     later = now + timedelta(minutes=10)
     web_issuer.bits.set(7, 1)
     with web_issuer.client() as client:
-        record.status = refresh_status(record, resolver=Resolver(client, {}, later), now=later)
+        record.status = refresh_status(
+            record, resolver=Resolver(lambda: client, {}, later), now=later
+        )
     assert record.status.revocation is True
     assert record.status.checked_at == format_datetime(later)
     assert record.status.error is None
     web_issuer.up = False
     much_later = later + timedelta(hours=1)
     with web_issuer.client() as client:
-        status = refresh_status(record, resolver=Resolver(client, {}, much_later), now=much_later)
+        status = refresh_status(
+            record, resolver=Resolver(lambda: client, {}, much_later), now=much_later
+        )
     assert status.revocation is True  # last known
     assert status.checked_at == format_datetime(later)  # and as of when it was known
     assert status.error is not None
@@ -221,7 +225,7 @@ def test_private_did_web_host_is_refused_before_any_request(now: datetime) -> No
         accept_credential(
             token,
             holder_did=HOLDER,
-            resolver=Resolver(WalletClient(frozenset(), http=http), {}, now),
+            resolver=Resolver(lambda: WalletClient(frozenset(), http=http), {}, now),
             now=now,
         )
     assert seen == []

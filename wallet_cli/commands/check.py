@@ -84,8 +84,7 @@ def status(
     vault = session.vault()
     snapshot = vault.load()
     targets = [snapshot.find(credential_id)] if credential_id is not None else snapshot.credentials
-    with session.client() as client:
-        resolver = Resolver(client, snapshot.issuer_keys, session.now)
+    with Resolver(session.client, snapshot.issuer_keys, session.now) as resolver:
         fresh = {r.id: refresh_status(r, resolver=resolver, now=session.now) for r in targets}
     with vault.edit() as contents:
         # Merge by id into the current contents: another command may have run meanwhile.

@@ -69,9 +69,9 @@ def receive(
     token = read_credential_source(source, qr_image=qr, stdin=sys.stdin, client=session.client)
     vault = session.vault()
     snapshot = vault.load()
-    client = None if offline else session.client()
-    try:
-        resolver = Resolver(client, snapshot.issuer_keys, session.now)
+    with Resolver(
+        None if offline else session.client, snapshot.issuer_keys, session.now
+    ) as resolver:
         acceptance = accept_credential(
             token,
             holder_did=snapshot.holder.did,
@@ -79,9 +79,6 @@ def receive(
             now=session.now,
             accept_unbound=accept_unbound,
         )
-    finally:
-        if client is not None:
-            client.close()
     record = acceptance.record
     with vault.edit() as contents:
         added = contents.add(record)
