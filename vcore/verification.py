@@ -986,9 +986,13 @@ def decide_presentation(
     plan: PresentationPlan, material: Material, *, now: datetime
 ) -> PresentationReport:
     """Phase 2 for a presentation: decide every credential, with holder binding."""
-    reports = [
-        decide_credential(p, material, now=now, holder=plan.holder) for p in plan.credentials
-    ]
+    # A presentation that failed (replayed, wrong nonce...) vouches for nothing: its
+    # credentials are not decided, so nothing is fetched or shown for them.
+    reports = (
+        []
+        if plan.failed
+        else [decide_credential(p, material, now=now, holder=plan.holder) for p in plan.credentials]
+    )
     problems = list(plan.problems)
     warnings: list[str] = []
     for position, report in enumerate(reports):
