@@ -10,8 +10,9 @@ Two text forms go into a QR code:
   :data:`COMPACT_DICTIONARY`. Base45 (RFC 9285) uses exactly the QR alphanumeric alphabet,
   5.5 bits per character instead of 8. Dropping the base64url layer before deflate lets
   zlib see the repetitive JSON, and the dictionary primes it with the vocabulary every
-  TrustID token shares. A realistic resident credential drops from QR version 32 to 18 at
-  ECC M; a ``vp+jwt`` wrapping it (which does not fit plain) needs version 28-30.
+  TrustID token shares. Measured (bench/bench_qr.py): a realistic resident credential
+  drops from QR version 32-M to 16-M (18-M with a did:jwk holder); a ``vp+jwt`` wrapping
+  it, 39-L plain (none with a did:jwk holder), needs 26-M (29-M).
   The mapping is lossless because :func:`vcore.keys.b64url_decode` only accepts canonical
   base64url, so re-encoding yields the exact signed bytes. A decoder of this form needs
   the dictionary byte for byte: any change to it is a new prefix (``TID2:``), never an
