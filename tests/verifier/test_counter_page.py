@@ -234,6 +234,8 @@ def test_uploaded_qr_of_a_valid_credential(counter: Counter, tokens: Tokens, wor
     assert counter.fact("holder") == "Mei Zhang"
     assert counter.fact("document") == "Resident Identity"
     assert counter.fact("issued-by") == ISSUER_NAME
+    # Focus is back in the scanner field, ready for the next citizen's code.
+    assert counter.page.evaluate("document.activeElement.id") == "scan-text"
     assert counter.fact("valid-until")
     # No status entry: still valid, with an amber note for staff.
     assert counter.page.locator(".warnings-list li").count() >= 1

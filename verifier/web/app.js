@@ -206,6 +206,9 @@
     ui.live.append(node);
     ui.next.hidden = false;
     startClearCountdown();
+    // Back to the scanner field (unless staff are typing options), so the next scan from
+    // a USB scanner lands somewhere; the live region announces the verdict meanwhile.
+    if (!$("options").contains(document.activeElement)) ui.text.focus({ preventScroll: true });
   }
 
   function wipe() {
