@@ -40,6 +40,7 @@ __all__ = [
 MAX_URL_LENGTH = 2048
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _HOST_RE = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?")
+_BAD_URL_CHARS = re.compile(r"[\x00-\x20\x7f\\]")
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain")
 
 
@@ -153,7 +154,7 @@ def _split(url: object) -> SplitResult:
         raise OutboundURLError("URL must be a non-empty string")
     if len(url) > MAX_URL_LENGTH:
         raise OutboundURLError(f"URL longer than {MAX_URL_LENGTH} characters")
-    if not url.isascii() or any(ord(c) < 0x21 or c in "\\\x7f" for c in url):
+    if not url.isascii() or _BAD_URL_CHARS.search(url) is not None:
         raise OutboundURLError("URL must be ASCII without spaces, controls or backslashes")
     try:
         parts = urlsplit(url)

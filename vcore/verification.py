@@ -68,7 +68,12 @@ from vcore.presentations import (
     unwrap_presentation,
     verify_presentation,
 )
-from vcore.status_list import StatusEntry, parse_status_entry, read_status_list_credential
+from vcore.status_list import (
+    BitstringStatusList,
+    StatusEntry,
+    parse_status_entry,
+    read_status_list_credential,
+)
 from vcore.trust_list import TrustEntry, TrustList
 
 __all__ = [
@@ -408,6 +413,11 @@ class Material:
     keys: dict[str, PublicKey | TrustIDError] = field(default_factory=dict)
     status_lists: dict[str, StatusListSnapshot | TrustIDError] = field(default_factory=dict)
     schemas: dict[str, Mapping[str, Any] | TrustIDError | None] = field(default_factory=dict)
+    # Decoded lists, shared by every credential decided with this material (a batch of a
+    # thousand credentials inflates each list once, not a thousand times).
+    decoded_lists: dict[tuple[str, str, int], BitstringStatusList] = field(
+        default_factory=dict, repr=False
+    )
 
 
 # ------------------------------------------------------------------------ credentials
@@ -621,16 +631,21 @@ def _decide_one_status(
     snapshot: StatusListSnapshot,
     issuer_name: str,
     now: datetime,
+    decoded: dict[tuple[str, str, int], BitstringStatusList],
 ) -> str:
     """Return the passed detail, or raise the status error."""
     if snapshot.issuer != credential.issuer:
         raise StatusListError("the status list is not signed by the credential's issuer")
-    bits = read_status_list_credential(
-        snapshot.payload,
-        expected_purpose=entry.purpose,
-        list_url=entry.list_url,
-        status_size=entry.status_size,
-    )
+    memo_key = (entry.list_url, entry.purpose, entry.status_size)
+    bits = decoded.get(memo_key)
+    if bits is None:
+        bits = read_status_list_credential(
+            snapshot.payload,
+            expected_purpose=entry.purpose,
+            list_url=entry.list_url,
+            status_size=entry.status_size,
+        )
+        decoded[memo_key] = bits
     try:
         until = snapshot.payload.get("validUntil")
         if until is not None and parse_datetime(until) < now - DEFAULT_LEEWAY:
@@ -775,7 +790,9 @@ def _decide_status(
             steps.fail(check_id, error)
             continue
         try:
-            detail = _decide_one_status(entry, credential, snapshot, issuer_name, now)
+            detail = _decide_one_status(
+                entry, credential, snapshot, issuer_name, now, material.decoded_lists
+            )
         except TrustIDError as exc:
             steps.fail(check_id, exc)
         else:
