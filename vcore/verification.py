@@ -11,6 +11,9 @@ across a batch:
    :attr:`CredentialPlan.status_entries`, :attr:`CredentialPlan.schema_urls`), so an
    attacker cannot make the verifier fetch from a host of their choice by naming it in
    a token (SSRF): keys are only ever resolved for trust-listed issuer DIDs.
+   Fetching then goes in two rounds: the issuer's key first; status lists and schemas
+   only for credentials whose signature verified with it (:func:`verify_signatures`),
+   so a forged token cannot make the verifier request anything but the key.
 2. :func:`decide_credential` takes the fetched :class:`Material` and finishes:
    signature with the key's pinned algorithm, validity window (60 s leeway), status
    (revocation/suspension bits from signature-checked status lists), JSON Schema.
@@ -99,6 +102,7 @@ __all__ = [
     "plan_presentation",
     "verify_credential_token",
     "verify_presentation_token",
+    "verify_signatures",
     "verify_status_list_token",
 ]
 
@@ -413,6 +417,8 @@ class Material:
     keys: dict[str, PublicKey | TrustIDError] = field(default_factory=dict)
     status_lists: dict[str, StatusListSnapshot | TrustIDError] = field(default_factory=dict)
     schemas: dict[str, Mapping[str, Any] | TrustIDError | None] = field(default_factory=dict)
+    # Signature outcomes by token (None = verified), from :func:`verify_signatures`.
+    signatures: dict[str, TrustIDError | None] = field(default_factory=dict, repr=False)
     # Decoded lists, shared by every credential decided with this material (a batch of a
     # thousand credentials inflates each list once, not a thousand times).
     decoded_lists: dict[tuple[str, str, int], BitstringStatusList] = field(
@@ -609,6 +615,40 @@ def plan_credential(token: object, *, trust: TrustList | None, now: datetime) ->
     )
 
 
+def _signature_error(plan: CredentialPlan, material: Material) -> TrustIDError | None:
+    """Check (once per token and material) the signature with the fetched key."""
+    if plan.token in material.signatures:
+        return material.signatures[plan.token]
+    key = material.keys.get(plan.key_id or "")
+    if plan.credential is None or key is None:
+        error: TrustIDError | None = UnknownKeyError("no key could be resolved")
+    elif isinstance(key, TrustIDError):
+        error = key
+    else:
+        try:
+            verify(plan.credential.token, key, typ=None)
+            error = None
+        except TrustIDError as exc:
+            error = exc
+    material.signatures[plan.token] = error
+    return error
+
+
+def verify_signatures(plans: Iterable[CredentialPlan], material: Material) -> list[CredentialPlan]:
+    """Check each plan's signature with the keys in ``material`` (round 1 of fetching).
+
+    Returns:
+        The plans whose signature verified: only for these may the app fetch status
+        lists and schemas. URLs read from a token whose signature does not hold must
+        cause no request at all, not even to the issuer's own host.
+    """
+    return [
+        plan
+        for plan in plans
+        if not plan.failed and plan.key_id is not None and _signature_error(plan, material) is None
+    ]
+
+
 def _check_jwt_times(credential: UnverifiedCredential, now: datetime) -> None:
     # vc+jwt may mirror the dates as exp/nbf; honour the stricter of both.
     payload = credential.jws.payload
@@ -727,10 +767,9 @@ def decide_credential(
         steps.skip_rest(("signature", *_POST_SIGNATURE))
         return _report(plan, steps, warnings, verified_credential=None, status_as_of=None)
     steps.passed("key", f"found the issuer's key #{plan.key_id.split('#', 1)[-1][:12]}")
-    try:
-        verify(credential.token, key, typ=None)
-    except TrustIDError as exc:
-        steps.fail("signature", exc)
+    signature_error = _signature_error(plan, material)
+    if signature_error is not None:
+        steps.fail("signature", signature_error)
         steps.skip_rest(_POST_SIGNATURE)
         return _report(plan, steps, warnings, verified_credential=None, status_as_of=None)
     steps.passed("signature", f"signature verified with {key.alg}")
@@ -862,23 +901,27 @@ def _gather(
     status_for: StatusResolver,
     schema_for: SchemaResolver | None,
 ) -> Material:
-    """Fetch material for plans with synchronous callables, once per kid/URL."""
+    """Fetch material with synchronous callables, once per kid/URL, in two rounds.
+
+    Keys first; then status lists and schemas, only for signature-verified credentials.
+    """
     material = Material()
+    plans = list(plans)
     for plan in plans:
-        if plan.failed or plan.key_id is None or plan.credential is None:
+        if plan.failed or plan.key_id is None or plan.key_id in material.keys:
             continue
-        if plan.key_id not in material.keys:
-            try:
-                material.keys[plan.key_id] = key_for(plan.key_id)
-            except TrustIDError as exc:
-                material.keys[plan.key_id] = exc
+        try:
+            material.keys[plan.key_id] = key_for(plan.key_id)
+        except TrustIDError as exc:
+            material.keys[plan.key_id] = exc
+    for plan in verify_signatures(plans, material):
         for url in plan.status_urls:
             if url not in material.status_lists:
                 try:
                     material.status_lists[url] = status_for(url)
                 except TrustIDError as exc:
                     material.status_lists[url] = exc
-        if schema_for is not None:
+        if schema_for is not None and plan.credential is not None:
             for url in plan.schema_urls:
                 if url not in material.schemas:
                     try:

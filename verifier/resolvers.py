@@ -261,7 +261,7 @@ class Fetcher:
             FetchFailed: network error, timeout, redirect, other status, or oversize.
         """
         url = await self.check(url)
-        headers = {"Accept": accept}
+        headers = {"Accept": accept, "Accept-Encoding": "identity"}
         if etag is not None:
             headers["If-None-Match"] = etag
         try:
@@ -270,7 +270,7 @@ class Fetcher:
         except TimeoutError as exc:
             self._events(kind, "timeout")
             raise FetchFailed(f"{url} did not answer within {TOTAL_TIMEOUT:.0f} s") from exc
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.StreamError, httpx.InvalidURL) as exc:
             self._events(kind, "error")
             raise FetchFailed(f"{url} could not be reached ({type(exc).__name__})") from exc
 
@@ -285,12 +285,18 @@ class Fetcher:
             if response.status_code != 200:
                 self._events(kind, f"http_{response.status_code // 100}xx")
                 raise FetchFailed(f"{url} answered HTTP {response.status_code}")
+            encoding = response.headers.get("content-encoding", "identity").strip().lower()
+            if encoding not in ("", "identity"):
+                # We ask for identity: a compressed body could inflate far past the cap
+                # inside one chunk before we get to count it (decompression bomb).
+                self._events(kind, "refused")
+                raise FetchFailed(f"{url} sent a {encoding}-encoded body; not accepted")
             declared = response.headers.get("content-length")
             if declared is not None and declared.isdigit() and int(declared) > max_bytes:
                 self._events(kind, "too_large")
                 raise FetchFailed(f"{url} is larger than {max_bytes} bytes")
             body = bytearray()
-            async for chunk in response.aiter_bytes():
+            async for chunk in response.aiter_bytes():  # identity only (checked above)
                 body += chunk
                 if len(body) > max_bytes:
                     self._events(kind, "too_large")

@@ -31,6 +31,7 @@ from vcore.verification import (
     decide_presentation,
     plan_credential,
     plan_presentation,
+    verify_signatures,
 )
 from verifier import storage
 from verifier.metrics import VerifierMetrics
@@ -191,28 +192,37 @@ class VerifierService:
     # ----------------------------------------------------------------- fetching
 
     async def gather(self, plans: Sequence[CredentialPlan]) -> Material:
-        """Fetch every distinct key, status list and schema the plans need, concurrently."""
+        """Fetch what the plans need, each distinct thing once, concurrently, in two rounds.
+
+        Round 1 resolves the keys of the (trusted) issuers. Round 2 fetches status lists
+        and schemas only for credentials whose signature verified with those keys: a URL
+        read from a forged token causes no request, not even to the issuer's own host.
+        """
         material = Material()
-        kids: dict[str, None] = {}
-        lists: dict[str, list[str]] = {}
-        schemas: dict[str, tuple[str, str]] = {}
-        for plan in plans:
-            if plan.failed or plan.key_id is None or plan.credential is None:
-                continue
-            kids[plan.key_id] = None
-            issuer = plan.credential.issuer
-            for url in plan.status_urls:
-                lists.setdefault(url, [])
-                if issuer not in lists[url]:
-                    lists[url].append(issuer)
-            for url in plan.schema_urls:
-                schemas.setdefault(url, (issuer, plan.credential.credential_type))
+        kids = list(dict.fromkeys(p.key_id for p in plans if not p.failed and p.key_id is not None))
 
         async def key(kid: str) -> None:
             try:
                 material.keys[kid] = await self.keys.key_for(kid)
             except TrustIDError as exc:
                 material.keys[kid] = exc
+
+        async with anyio.create_task_group() as group:
+            for kid in kids:
+                group.start_soon(key, kid)
+
+        lists: dict[str, list[str]] = {}
+        schemas: dict[str, str] = {}
+        for plan in verify_signatures(plans, material):
+            if plan.credential is None:
+                continue
+            issuer = plan.credential.issuer
+            for url in plan.status_urls:
+                issuers = lists.setdefault(url, [])
+                if issuer not in issuers:
+                    issuers.append(issuer)
+            for url in plan.schema_urls:
+                schemas.setdefault(url, issuer)
 
         async def status(url: str, issuers: list[str]) -> None:
             # Fetched for the first issuer whose host it is on; the decision still
@@ -234,11 +244,9 @@ class VerifierService:
                 material.schemas[url] = exc
 
         async with anyio.create_task_group() as group:
-            for kid in kids:
-                group.start_soon(key, kid)
             for url, issuers in lists.items():
                 group.start_soon(status, url, issuers)
-            for url, (issuer, _type) in schemas.items():
+            for url, issuer in schemas.items():
                 group.start_soon(schema, url, issuer)
         return material
 

@@ -550,3 +550,17 @@ def test_signed_forged_with_other_key_cannot_impersonate(env: Env, client: AppCl
     forged = sign(payload, attacker.key, typ="vc+jwt", kid=attacker.kid)
     response = client.post("/credentials/verify", json={"verifiableCredential": forged})
     assert [p["code"] for p in response.json()["problemDetails"]] == ["unknown_key"]
+
+
+def test_forged_token_causes_no_status_or_schema_request(env: Env, client: AppClient) -> None:
+    """URLs in a token whose signature fails are never fetched, even on the issuer's host."""
+    env.web.schemas[RESIDENT] = RESIDENT_SCHEMA
+    token, _ = env.issue(schema=True)
+    header, payload, _sig = token.split(".")
+    other, _ = env.issue()
+    forged = f"{header}.{payload}.{other.split('.')[2]}"
+    response = client.post("/credentials/verify", json={"verifiableCredential": forged})
+    assert [p["code"] for p in response.json()["problemDetails"]] == ["bad_signature"]
+    assert [str(r.url) for r in env.web.requests] == [
+        "https://registry.example/.well-known/did.json"
+    ]

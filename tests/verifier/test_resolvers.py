@@ -551,3 +551,22 @@ def test_trust_list_from_url_uses_the_outbound_policy(fixed_now: datetime) -> No
                 await bad.load()
 
     run(scenario)
+
+
+def test_compressed_responses_are_refused(rig: Rig) -> None:
+    """A gzip body could inflate past the size cap inside one chunk (decompression bomb)."""
+    import gzip
+
+    bomb = gzip.compress(b"{" + b" " * 5_000_000 + b"}")
+    rig.web.extra["https://registry.example/.well-known/did.json"] = lambda r: httpx.Response(
+        200, content=bomb, headers={"Content-Encoding": "gzip"}
+    )
+
+    async def scenario() -> None:
+        keys, _, _, client = rig.build()
+        async with client:
+            with pytest.raises(UnknownKeyError, match="gzip-encoded body"):
+                await keys.key_for(rig.issuer.kid)
+        assert rig.web.requests[0].headers["accept-encoding"] == "identity"
+
+    run(scenario)
