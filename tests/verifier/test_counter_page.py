@@ -258,6 +258,9 @@ def test_uploaded_qr_that_must_be_refused(
     # Claims of a credential whose signature failed are never shown.
     assert "Wang" not in counter.page.locator("main").inner_text()
     assert counter.page.locator('.facts dd[data-fact="holder"]').count() == 0
+    # Long reasons (a did:jwk is ~200 characters) wrap on a phone instead of overflowing.
+    counter.page.set_viewport_size({"width": 400, "height": 800})
+    assert counter.page.evaluate("document.documentElement.scrollWidth") <= 400
 
 
 def test_scanner_types_the_token_and_enter(counter: Counter, tokens: Tokens) -> None:
