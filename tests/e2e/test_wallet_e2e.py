@@ -225,6 +225,9 @@ def test_wallet_with_real_issuer_and_verifier(
         asked = wallet("verify", short, "--verifier", verifier.url)
         assert asked.returncode == 0, asked.stderr
         assert "VERIFIED" in asked.stdout
+        # the verifier's trust list named the issuer; the wallet now shows that name
+        (item,) = json.loads(wallet.ok("list", "--json"))
+        assert item["issuerName"] == entry["name"]
 
         # the agency revokes; the wallet's status refresh shows it
         credential_id = item["id"]

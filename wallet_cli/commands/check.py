@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -14,6 +14,14 @@ from wallet_cli.render import credential_json, print_checks, print_credentials
 from wallet_cli.session import session_of
 
 __all__ = ["register"]
+
+
+def _accredited_name(report: dict[str, Any], issuer: str) -> str | None:
+    entry = report.get("issuer")
+    if not isinstance(entry, dict) or entry.get("id") != issuer:
+        return None
+    name = entry.get("name")
+    return name[:120] if isinstance(name, str) and name.strip() else None
 
 
 def verify(
@@ -41,12 +49,20 @@ def verify(
       trustid-wallet verify 3f2a --verifier https://verify.city.example
     """
     session = session_of(ctx)
-    record = session.vault().load().find(credential_id)
+    vault = session.vault()
+    record = vault.load().find(credential_id)
     key = api_key
     if key is None and session.settings.wallet_verifier_key is not None:
         key = session.settings.wallet_verifier_key.get_secret_value()
     with session.client() as client:
         report = client.verify_credential(verifier, envelope_credential(record.token), key)
+    name = _accredited_name(report, record.view.issuer)
+    if name and name != record.issuer_name:
+        # The verifier's trust list knows the issuer's real name: remember it for `list`.
+        with vault.edit() as contents:
+            stored = contents.get(record.id)
+            if stored is not None:
+                stored.issuer_name = name
     if as_json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
