@@ -81,6 +81,19 @@ class Session:
         """One ``warning:`` line on stderr."""
         self.err.print(Text.assemble(("warning: ", "yellow"), message), soft_wrap=True)
 
+    def output_path(self, path: Path) -> Path:
+        """A file the user asked us to write, refused inside the wallet directory (where it
+        could replace the vault or its lock).
+
+        Raises:
+            InputError: the path is in the wallet's home.
+        """
+        home = self.home.resolve()
+        target = path.expanduser().resolve()
+        if target == home or home in target.parents:
+            raise InputError(f"write {path.name} somewhere else than the wallet directory {home}")
+        return path
+
     @property
     def kdf(self) -> KdfParams:
         """KDF cost for new vaults and backups (the cheap profile only under tests)."""

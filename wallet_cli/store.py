@@ -72,7 +72,7 @@ BACKUP_MAGIC = "trustid-wallet-backup"
 FORMAT_VERSION = 1
 VAULT_NAME = "vault"
 LOCK_NAME = ".lock"
-_TMP_PREFIX = ".vault-"
+_TMP_PREFIX = f".{VAULT_NAME}."
 _TMP_SUFFIX = ".tmp"
 _MAX_HEADER = 1024
 _MAX_FILE = 64 * 1024 * 1024
@@ -329,7 +329,8 @@ def _fsync_dir(directory: Path) -> None:
 def _write_atomic(target: Path, data: bytes) -> None:
     """Replace ``target`` with ``data`` so that a crash leaves the old or the new file."""
     directory = target.parent
-    tmp = directory / f"{_TMP_PREFIX}{secrets.token_hex(8)}{_TMP_SUFFIX}"
+    # Named after the target, so the vault's stale-temp cleanup never touches another's.
+    tmp = directory / f".{target.name}.{secrets.token_hex(8)}{_TMP_SUFFIX}"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     fd = os.open(tmp, flags, 0o600)
     try:

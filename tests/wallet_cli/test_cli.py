@@ -445,6 +445,9 @@ def test_export_import_round_trip_and_merge(
     stranger.ok("init")
     assert_one_line_error(stranger("import", str(backup)), 2, "another holder")
     assert_one_line_error(wallet("import", str(wallet.home / "vault")), 3, "not a wallet backup")
+    vault_before = (wallet.home / "vault").read_bytes()
+    assert_one_line_error(wallet("export", str(wallet.home / "vault")), 2, "somewhere else")
+    assert (wallet.home / "vault").read_bytes() == vault_before
 
 
 def test_no_claim_key_or_token_in_any_file(

@@ -305,7 +305,7 @@ def test_missing_wallet_says_how_to_create_one(tmp_path: Path) -> None:
 
 def test_stale_temp_files_are_cleaned_on_next_write(made: tuple[Vault, WalletContents]) -> None:
     vault, _ = made
-    stale = vault.home / ".vault-deadbeef.tmp"
+    stale = vault.home / ".vault.deadbeef.tmp"
     stale.write_bytes(b"partial")
     with vault.edit():
         pass

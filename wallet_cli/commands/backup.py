@@ -28,7 +28,7 @@ def export(ctx: typer.Context, path: FileArgument) -> None:
     session = session_of(ctx)
     contents = session.vault().load()
     passphrase = session.backup_passphrase(new=True)
-    write_backup(path, contents, passphrase, params=session.kdf)
+    write_backup(session.output_path(path), contents, passphrase, params=session.kdf)
     session.say(f"Wrote an encrypted backup of {len(contents.credentials)} credential(s) to {path}")
 
 

@@ -99,7 +99,7 @@ def show(
         chosen = plan_qr_text(record.token, encoding)
         session.err.print(f"QR code: {chosen.describe()}", soft_wrap=True)
         if png is not None:
-            write_output_file(png, qr_png(chosen))
+            write_output_file(session.output_path(png), qr_png(chosen))
             session.say(f"Wrote {png}")
         else:
             print_qr(session.out, chosen)

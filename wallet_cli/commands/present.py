@@ -99,7 +99,7 @@ def present(
         now=session.now,
     )
     if out is not None:
-        write_output_file(out, token.encode("ascii") + b"\n")
+        write_output_file(session.output_path(out), token.encode("ascii") + b"\n")
         session.say(f"Wrote the presentation ({len(token):,} characters) to {out}")
         return
     if not (qr or png is not None or as_json):
@@ -123,7 +123,7 @@ def present(
         return
     session.err.print(f"QR code: {chosen.describe()}", soft_wrap=True)
     if png is not None:
-        write_output_file(png, qr_png(chosen))
+        write_output_file(session.output_path(png), qr_png(chosen))
         session.say(f"Wrote {png}")
     else:
         print_qr(session.out, chosen)
