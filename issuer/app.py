@@ -126,6 +126,9 @@ def create_app(
         docs_url="/docs",
         redoc_url=None,
     )
+    if services is not None:
+        # Ready services are usable at once, also by ASGI hosts that skip the lifespan.
+        app.state.services = services
     app.include_router(issue.router)
     app.include_router(status.router)
     app.include_router(wellknown.router)

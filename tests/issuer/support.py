@@ -200,7 +200,7 @@ def make_settings(
 def running_issuer(
     settings: IssuerSettings, clock: Callable[[], datetime] | None = None
 ) -> Iterator[Harness]:
-    services = open_services(settings, **({"clock": clock} if clock else {}))
+    services = open_services(settings, clock=clock) if clock else open_services(settings)
     app = create_app(settings, services=services)
     try:
         with start_blocking_portal() as portal:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -52,11 +53,11 @@ def _entries(harness: Harness) -> list[StatusEntry]:
 
 
 @pytest.fixture
-def small_lists(tmp_path: Path, clock: MutableClock) -> Harness:
+def small_lists(tmp_path: Path, clock: MutableClock) -> Iterator[Harness]:
     # 64-entry lists so a test can fill them; production lists have >= 131,072 entries.
     with running_issuer(make_settings(tmp_path, status_list_size=64), clock) as harness:
         harness.agency("Registry", [RESIDENT])
-        yield harness  # type: ignore[misc]
+        yield harness
 
 
 def test_lists_roll_over_after_75_percent(small_lists: Harness) -> None:

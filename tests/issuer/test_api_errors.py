@@ -34,7 +34,7 @@ def issuer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
 def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
-    problem = response.json()
+    problem: dict[str, Any] = response.json()
     assert problem["code"] == code
     assert problem["status"] == status
     assert problem["type"].endswith("/" + code)
@@ -55,7 +55,7 @@ def _post_raw(
     )
 
 
-def _with(mutate: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+def _with(mutate: Callable[[dict[str, Any]], object]) -> dict[str, Any]:
     body = issue_body(RESIDENT)
     mutate(body)
     return body
