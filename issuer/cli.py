@@ -58,6 +58,15 @@ def _root(ctx: typer.Context) -> None:
         raise typer.Exit(0)
 
 
+_LOG_LEVELS = {
+    "critical": logging.CRITICAL,
+    "error": logging.ERROR,
+    "warning": logging.WARNING,
+    "info": logging.INFO,
+    "debug": logging.DEBUG,
+    "trace": logging.DEBUG,
+}
+
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
@@ -83,14 +92,21 @@ def _services(settings: IssuerSettings | None = None) -> Iterator[IssuerServices
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8100,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    log_level: Annotated[
+        str, typer.Option(help="critical, error, warning, info, debug or trace.")
+    ] = "info",
 ) -> None:
     """Run the issuer API (creates and migrates the database, and a signing key, on first start)."""
     import uvicorn
 
+    if log_level.lower() not in _LOG_LEVELS:
+        raise typer.BadParameter(f"unknown log level {log_level!r}", param_hint="--log-level")
+
     from issuer.app import create_app
 
-    logging.basicConfig(level=log_level.upper(), format="%(levelname)s:     %(name)s: %(message)s")
+    logging.basicConfig(
+        level=_LOG_LEVELS[log_level.lower()], format="%(levelname)s:     %(name)s: %(message)s"
+    )
     settings = get_settings()
     with _services(settings) as services:
         where = "SQLite in " + str(settings.data_dir) if settings.uses_sqlite else "database URL"

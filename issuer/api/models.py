@@ -123,7 +123,8 @@ class IssueRequest(_Strict):
             valid_until=credential.validUntil,
             fmt=self.options.format,
             valid_days=self.options.validDays,
-            request=self.model_dump(mode="json", by_alias=True, exclude_unset=True),
+            # With defaults filled in, an omitted option and its default value hash alike.
+            request=self.model_dump(mode="json", by_alias=True),
         )
 
 

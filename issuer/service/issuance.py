@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import secrets
 from collections.abc import Mapping, Sequence
@@ -55,6 +56,8 @@ from vcore.jsontext import dumps_compact
 from vcore.status_list import build_status_entry
 
 __all__ = ["IDEMPOTENCY_TTL", "IssuanceService", "IssueCommand", "IssuedCredential"]
+
+log = logging.getLogger("issuer")
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 _VC_TYPE = "VerifiableCredential"
@@ -376,4 +379,12 @@ class IssuanceService:
                     IdempotencyRepository(session).store_response(
                         principal.agency_id, idempotency_key, sealed
                     )
+        # Ids and type only: the claims are personal data and stay out of logs.
+        log.info(
+            "issued %s (%s) for agency %s with key %s",
+            record.id,
+            plan.ctype.name,
+            principal.agency_id,
+            outcome.key.thumbprint,
+        )
         return IssuedCredential(token, record.id)

@@ -15,6 +15,7 @@ key are unchanged and it is younger than 12 hours; it is valid for 24 hours (DES
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -38,6 +39,8 @@ __all__ = [
     "StatusChangeResult",
     "StatusService",
 ]
+
+log = logging.getLogger("issuer")
 
 LIST_TTL = timedelta(seconds=300)
 RESIGN_AFTER = timedelta(hours=12)
@@ -133,6 +136,9 @@ class StatusService:
                     changed_at=now,
                 )
             )
+        log.info(
+            "%s of %s set to %d by agency %s", purpose, credential_id, new, principal.agency_id
+        )
         return result
 
     def published(self, list_id: int) -> PublishedStatusList:

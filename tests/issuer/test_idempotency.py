@@ -100,3 +100,16 @@ def test_concurrent_retries_yield_one_credential(any_issuer: Harness) -> None:
     ids = {parse_credential_unverified(token_of(r)).id for r in responses}
     assert len(ids) == 1
     assert any_issuer.count(CredentialRecord) == 1
+
+
+def test_explicit_default_options_count_as_the_same_request(issuer: Harness) -> None:
+    agency = issuer.agencies["Resident Registry"]
+    body = issue_body(RESIDENT)
+    first = issuer.issue(agency, body, {"Idempotency-Key": "defaults"})
+    explicit = {**body, "options": {"format": "vc+jwt"}}
+    second = issuer.issue(agency, explicit, {"Idempotency-Key": "defaults"})
+    assert second.json() == first.json()
+    other = {**body, "options": {"format": "jwt_vc_json"}}
+    assert_problem(
+        issuer.issue(agency, other, {"Idempotency-Key": "defaults"}), 409, "idempotency_conflict"
+    )
