@@ -50,4 +50,6 @@ def issue_credential(
     issued = services.issuance.issue(principal, body.to_command(), idempotency_key)
     # The body holds a citizen's personal data: no cache may keep it.
     response.headers["Cache-Control"] = "no-store"
+    if issued.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     return {"verifiableCredential": envelope_credential(issued.token)}

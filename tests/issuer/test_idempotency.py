@@ -22,6 +22,8 @@ def test_retry_with_the_same_key_and_body_returns_the_same_credential(any_issuer
     second = any_issuer.issue(agency, reordered, {"Idempotency-Key": "order-1"})
     assert first.status_code == second.status_code == 201
     assert second.json() == first.json()
+    assert "idempotent-replayed" not in first.headers
+    assert second.headers["idempotent-replayed"] == "true"
     assert any_issuer.count(CredentialRecord) == 1
 
 
