@@ -260,12 +260,12 @@ class Fetcher:
             OutboundURLError: refused by policy.
             FetchFailed: network error, timeout, redirect, other status, or oversize.
         """
-        url = await self.check(url)
         headers = {"Accept": accept, "Accept-Encoding": "identity"}
         if etag is not None:
             headers["If-None-Match"] = etag
         try:
             with anyio.fail_after(TOTAL_TIMEOUT):
+                url = await self.check(url)
                 return await self._get(url, kind, headers, max_bytes)
         except TimeoutError as exc:
             self._events(kind, "timeout")
@@ -459,6 +459,19 @@ class KeyResolver:
         except TrustIDError as exc:
             error = DIDError(f"the DID document of {did} is unusable: {exc.detail}")
             entry = _CachedDoc("did", None, error, self._clock(), self._clock() + NEGATIVE_TTL)
+        previous = self._docs.get(did)
+        if (
+            entry.error is not None
+            and previous is not None
+            and previous.error is None
+            and self._clock() - previous.fetched_at <= STATUS_STALE_LIMIT
+        ):
+            # Keys change rarely and deliberately: while the issuer is unreachable keep
+            # its last good document (up to 24 h, like status lists), retrying in 30 s.
+            log.warning("DID document of %s: keeping the last good copy: %s", did, entry.error)
+            self._events("did", "stale")
+            previous.expires_at = self._clock() + NEGATIVE_TTL
+            return previous
         self._docs[did] = entry
         return entry
 
@@ -493,6 +506,9 @@ class _CachedList:
     snapshot: StatusListSnapshot
     etag: str | None
     fresh_until: datetime
+    # After a failed refresh: serve the stale copy without retrying until then, so an
+    # unreachable issuer costs one timeout per 30 s, not one per verification.
+    retry_at: datetime | None = None
 
 
 class StatusListResolver:
@@ -515,6 +531,7 @@ class StatusListResolver:
         self._clock = clock
         self._events = events
         self._cache: dict[str, _CachedList] = {}
+        self._failures: dict[str, tuple[datetime, StatusUnavailableError]] = {}
         self._flight: SingleFlight[StatusListSnapshot] = SingleFlight()
 
     @property
@@ -549,10 +566,23 @@ class StatusListResolver:
             StatusUnavailableError: no copy fresh enough (none, or older than 24 h).
         """
         self.check_origin(url, issuer)
+        now = self._clock()
         cached = self._cache.get(url)
-        if cached is not None and self._clock() < cached.fresh_until:
+        if cached is not None and now < cached.fresh_until:
             self._events("status_list", "hit")
             return cached.snapshot
+        if (
+            cached is not None
+            and cached.retry_at is not None
+            and now < cached.retry_at
+            and now - cached.snapshot.fetched_at <= STATUS_STALE_LIMIT
+        ):
+            self._events("status_list", "stale")
+            return cached.snapshot.with_stale(True)
+        failed = self._failures.get(url)
+        if cached is None and failed is not None and now < failed[0]:
+            self._events("status_list", "unavailable")
+            raise failed[1]
         return await self._flight.do(url, lambda: self._refresh(url))
 
     async def _refresh(self, url: str) -> StatusListSnapshot:
@@ -563,6 +593,7 @@ class StatusListResolver:
             reason = exc.detail if isinstance(exc, TrustIDError) else str(exc)
             now = self._clock()
             if cached is not None and now - cached.snapshot.fetched_at <= STATUS_STALE_LIMIT:
+                cached.retry_at = now + NEGATIVE_TTL
                 self._events("status_list", "stale")
                 log.warning(
                     "status list %s: using the copy of %s: %s",
@@ -572,10 +603,13 @@ class StatusListResolver:
                 )
                 return cached.snapshot.with_stale(True)
             self._events("status_list", "unavailable")
-            raise StatusUnavailableError(
+            error = StatusUnavailableError(
                 f"the status list could not be fetched ({reason})"
                 + ("" if cached is None else "; the cached copy is more than 24 h old")
-            ) from exc
+            )
+            self._failures[url] = (now + NEGATIVE_TTL, error)
+            raise error from exc
+        self._failures.pop(url, None)
         fresh = clamp_status_ttl(snapshot.ttl, self._max_age)
         self._cache[url] = _CachedList(snapshot, etag, snapshot.fetched_at + fresh)
         return snapshot

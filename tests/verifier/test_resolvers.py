@@ -570,3 +570,43 @@ def test_compressed_responses_are_refused(rig: Rig) -> None:
         assert rig.web.requests[0].headers["accept-encoding"] == "identity"
 
     run(scenario)
+
+
+def test_unreachable_issuer_is_retried_at_most_every_30_seconds(rig: Rig) -> None:
+    async def scenario() -> None:
+        keys, lists, _, client = rig.build()
+        async with client:
+            await lists.get(rig.rev_url, rig.issuer.did)
+            rig.web.down.add("registry.example")
+            rig.clock.advance(minutes=10)
+            tries = len(rig.web.requests)
+            for _ in range(5):
+                assert (await lists.get(rig.rev_url, rig.issuer.did)).stale
+            assert len(rig.web.requests) == tries + 1
+            rig.clock.advance(seconds=31)
+            assert (await lists.get(rig.rev_url, rig.issuer.did)).stale
+            assert len(rig.web.requests) == tries + 2
+            # The DID document is kept too while the issuer is down.
+            rig.clock.advance(minutes=10)
+            assert (await keys.key_for(rig.issuer.kid)).to_jwk() == (
+                rig.issuer.key.public_key().to_jwk()
+            )
+
+    run(scenario)
+
+
+def test_unavailable_list_without_copy_is_not_refetched_for_30_seconds(rig: Rig) -> None:
+    rig.web.down.add("registry.example")
+
+    async def scenario() -> None:
+        _, lists, _, client = rig.build()
+        async with client:
+            for _ in range(3):
+                with pytest.raises(StatusUnavailableError):
+                    await lists.get(rig.rev_url, rig.issuer.did)
+            assert len(rig.web.requests) == 1
+            rig.web.down.clear()
+            rig.clock.advance(seconds=31)
+            assert not (await lists.get(rig.rev_url, rig.issuer.did)).stale
+
+    run(scenario)
