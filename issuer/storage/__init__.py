@@ -1,0 +1,1 @@
+"""Issuer storage: tables, repositories (never commit), engine factory, Alembic migrations."""

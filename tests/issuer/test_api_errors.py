@@ -339,3 +339,19 @@ def test_routing_errors_are_problems_too(issuer: Harness) -> None:
     assert_problem(issuer.client.get("/status-lists/999"), 404, "not_found")
     assert_problem(issuer.client.get("/status-lists/abc"), 422, "invalid_request")
     assert_problem(issuer.client.get("/schemas/NoSuchCredential"), 404, "not_found")
+
+
+def test_unexpected_failure_is_a_bare_500_problem(
+    issuer: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def explode() -> dict[str, Any]:
+        raise RuntimeError("internal detail: /srv/secret/path")
+
+    # Fault injection: the one way to reach the last-resort handler on purpose.
+    monkeypatch.setattr(issuer.services.publication, "jwks", explode)
+    response = issuer.client.get("/.well-known/jwks.json")
+    problem = assert_problem(response, 500, "internal_error")
+    assert "secret" not in response.text
+    assert "RuntimeError" not in response.text
+    assert problem["instance"] == "/.well-known/jwks.json"
+    assert "internal detail" in caplog.text  # logged for the operator
