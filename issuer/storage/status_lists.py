@@ -31,15 +31,16 @@ class StatusListRepository:
         """The open list for ``purpose``, row-locked until the transaction ends.
 
         On PostgreSQL the lock makes allocation in one list a queue across processes:
-        the 75% rollover and the ``allocated`` counter stay exact. SQLite ignores
-        ``FOR UPDATE``; its ``BEGIN IMMEDIATE`` already serialises writers.
+        the 75% rollover and the ``allocated`` counter stay exact. ``FOR NO KEY UPDATE``
+        (not ``FOR UPDATE``) still lets status changes insert rows that reference the list.
+        SQLite ignores the clause; its ``BEGIN IMMEDIATE`` already serialises writers.
         """
         return self._session.scalar(
             select(StatusList)
             .where(StatusList.purpose == purpose, StatusList.active.is_(True))
             .order_by(StatusList.id)
             .limit(1)
-            .with_for_update()
+            .with_for_update(key_share=True)
             .execution_options(populate_existing=True)
         )
 
