@@ -38,6 +38,7 @@ from issuer.storage.db import (
 from issuer.storage.status_lists import StatusListRepository
 from issuer.storage.tables import CredentialTypeRow
 from vcore.clock import Clock, system_clock
+from vcore.status_list import MIN_BITSTRING_ENTRIES
 
 __all__ = ["IssuerServices", "open_services"]
 
@@ -143,6 +144,13 @@ def open_services(
         status=StatusService(ctx, keys),
         publication=PublicationService(ctx, keys),
     )
+    if settings.status_list_size < MIN_BITSTRING_ENTRIES:
+        log.warning(
+            "TRUSTID_STATUS_LIST_SIZE=%d: conforming verifiers refuse lists shorter than %d "
+            "entries (Bitstring Status List §3.2); use this only for tests",
+            settings.status_list_size,
+            MIN_BITSTRING_ENTRIES,
+        )
     if migrate:
         try:
             _bootstrap(services)
