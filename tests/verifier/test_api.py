@@ -564,3 +564,19 @@ def test_forged_token_causes_no_status_or_schema_request(env: Env, client: AppCl
     assert [str(r.url) for r in env.web.requests] == [
         "https://registry.example/.well-known/did.json"
     ]
+
+
+def test_openapi_documents_every_endpoint(client: AppClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert set(spec["paths"]) >= {
+        "/credentials/verify",
+        "/credentials/verify/batch",
+        "/presentations/verify",
+        "/challenges",
+        "/verify/qr",
+        "/healthz",
+        "/metrics",
+    }
+    body = spec["paths"]["/presentations/verify"]["post"]["requestBody"]["content"]
+    assert "$ref" not in json.dumps(body)  # inlined: no dangling local references
+    assert "multipart/form-data" in spec["paths"]["/verify/qr"]["post"]["requestBody"]["content"]

@@ -70,10 +70,22 @@ async def parse_json_body(request: Request, model: type[M]) -> M:
         ) from exc
 
 
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
 def openapi_body(model: type[BaseModel]) -> dict[str, Any]:
     """``openapi_extra`` documenting a body parsed by :func:`parse_json_body`."""
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    schema.pop("$defs", None)
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+    schema = _inline(schema, defs)
     return {
         "requestBody": {
             "required": True,

@@ -99,9 +99,30 @@ def _form_text(value: object, name: str) -> str | None:
     return value
 
 
+_QR_FORM: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "PNG/JPEG"},
+                        "text": {"type": "string", "description": "The QR code's text"},
+                        "challenge": {"type": "string", "description": "For presentations"},
+                        "domain": {"type": "string", "description": "For presentations"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
 @router.post(
     "/verify/qr",
     responses=_RESULT,
+    openapi_extra=_QR_FORM,
     summary="Verify a QR code: multipart 'file' (PNG/JPEG) or 'text', optional challenge/domain",
 )
 async def verify_qr(request: Request, service: Service, _caller: Caller) -> JSONResponse:
