@@ -7,6 +7,7 @@ Exit codes: 0 ok, 1 unexpected, 2 usage, 3 configuration or trust list invalid,
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -66,6 +67,31 @@ def _registry() -> ClientRegistry:
     return ClientRegistry(make_engine(_settings().db_url))
 
 
+def _load_trust_list(settings: VerifierSettings) -> TrustList:
+    """Load the configured trust list (path or URL) as the service would, or exit 3."""
+    import anyio
+
+    from verifier.app import load_anchor
+    from verifier.resolvers import Fetcher, FetchFailed, TrustListSource, build_http_client
+
+    async def load() -> TrustList:
+        allow = settings.allow_hosts
+        async with build_http_client(allow) as client:
+            source = TrustListSource(
+                settings.trust_list,
+                anchor=load_anchor(settings.trust_anchor),
+                fetcher=Fetcher(client, allow=allow),
+            )
+            return await source.load()
+
+    try:
+        return anyio.run(load)
+    except TrustIDError as exc:
+        _fail(exc.detail, EXIT_CONFIG)
+    except (OSError, FetchFailed) as exc:
+        _fail(f"cannot load the trust list {settings.trust_list}: {exc}", EXIT_CONFIG)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -78,21 +104,16 @@ def serve(
     """
     import uvicorn
 
-    from verifier.app import OPEN_MODE_WARNING, create_app, load_anchor
+    from verifier.app import OPEN_MODE_WARNING, create_app
 
     settings = _settings()
+    if settings.trust_list:
+        _load_trust_list(settings)  # fail fast, in one line, before uvicorn starts
     try:
-        anchor = load_anchor(settings.trust_anchor)
-        location = settings.trust_list
-        if location and not location.startswith(("http://", "https://")):
-            from vcore.trust_list import load_trust_list
-
-            load_trust_list(Path(location).read_bytes(), anchor=anchor, now=system_clock())
         application = create_app(settings)
     except TrustIDError as exc:
         _fail(exc.detail, EXIT_CONFIG)
-    except OSError as exc:
-        _fail(f"cannot read the trust list: {exc}", EXIT_CONFIG)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     if not settings.trust_list:
         typer.echo("WARNING: TRUSTID_TRUST_LIST is not set: no issuer is trusted.", err=True)
     if not application.state.clients.any():
@@ -168,31 +189,10 @@ def trust_check(
     as_json: Annotated[bool, typer.Option("--json", help="Print the parsed list as JSON.")] = False,
 ) -> None:
     """Load TRUSTID_TRUST_LIST (checking TRUSTID_TRUST_ANCHOR if set) and show it."""
-    import anyio
-
-    from verifier.app import load_anchor
-    from verifier.resolvers import Fetcher, TrustListSource, build_http_client
-
     settings = _settings()
     if not settings.trust_list:
         _fail("TRUSTID_TRUST_LIST is not set", EXIT_CONFIG)
-
-    async def load() -> TrustList:
-        allow = settings.allow_hosts
-        async with build_http_client(allow) as client:
-            source = TrustListSource(
-                settings.trust_list,
-                anchor=load_anchor(settings.trust_anchor),
-                fetcher=Fetcher(client, allow=allow),
-            )
-            return await source.load()
-
-    try:
-        trust = anyio.run(load)
-    except TrustIDError as exc:
-        _fail(exc.detail, EXIT_CONFIG)
-    except Exception as exc:  # noqa: BLE001 - file or network errors, one line
-        _fail(f"cannot load the trust list: {exc}", EXIT_CONFIG)
+    trust = _load_trust_list(settings)
     if as_json:
         _print_json({**trust.to_json(), "signed": trust.signed})
         return
