@@ -24,11 +24,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
 
 from issuer.app import create_app
 from issuer.credential_types import load_types
-from issuer.service import IssueCommand, open_services
+from issuer.service import IssueCommand, IssuerServices, open_services
 from issuer.settings import IssuerSettings
+from issuer.storage.tables import CredentialRecord
 from vcore.credentials import build_credential, new_credential_id, sign_credential
 from vcore.dids import did_key_for
 from vcore.keys import b64url_encode, generate_key
@@ -123,25 +125,20 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{label:<40} {mean * 1000:8.2f} {1 / mean:9.1f} {mean / baseline:11.1f}")
 
 
-def _credential_ids(services: object) -> list[str]:
-    from sqlalchemy import select
-
-    from issuer.storage.tables import CredentialRecord
-
-    ctx = services.ctx  # type: ignore[attr-defined]
-    with ctx.sessions() as session:
+def _credential_ids(services: IssuerServices) -> list[str]:
+    with services.ctx.sessions() as session:
         return list(session.scalars(select(CredentialRecord.id)))
 
 
 def _http(
-    services: object,
+    services: IssuerServices,
     settings: IssuerSettings,
     api_key: str,
     holders: list[str],
     example: dict[str, object],
     count: int,
 ) -> tuple[str, float]:
-    app = create_app(settings, services=services)  # type: ignore[arg-type]
+    app = create_app(settings, services=services)
 
     async def run() -> float:
         transport = httpx.ASGITransport(app=app)
