@@ -71,12 +71,13 @@ class VerifierMetrics:
         else:
             self.outbound.labels(kind, event).inc()
 
-    def record(self, kind: str, verified: bool, codes: list[str], seconds: float) -> None:
-        """Count one verification."""
+    def record(self, kind: str, verified: bool, codes: list[str], seconds: float | None) -> None:
+        """Count one verification (``seconds`` None: timed as part of a batch)."""
         self.verifications.labels(kind, "verified" if verified else "not_verified").inc()
         for code in dict.fromkeys(codes):
             self.problems.labels(kind, code).inc()
-        self.latency.labels(kind).observe(seconds)
+        if seconds is not None:
+            self.latency.labels(kind).observe(seconds)
 
     def render(self) -> bytes:
         """The exposition text."""

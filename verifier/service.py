@@ -107,7 +107,7 @@ class VerifierService:
         reports = [decide_credential(plan, material, now=now) for plan in plans]
         elapsed = time.perf_counter() - started
         for report in reports:
-            self.metrics.record("batch_item", report.verified, report.codes, 0.0)
+            self.metrics.record("batch_item", report.verified, report.codes, None)
         self.metrics.latency.labels("batch").observe(elapsed)
         return reports
 
