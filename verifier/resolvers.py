@@ -37,7 +37,7 @@ import certifi
 import httpcore
 import httpx
 
-from vcore.clock import Clock, system_clock
+from vcore.clock import Clock, parse_datetime, system_clock
 from vcore.dids import is_offline_did, key_from_did_document, parse_did_url, resolve_offline
 from vcore.errors import (
     DIDError,
@@ -622,7 +622,7 @@ class StatusListResolver:
             kind="status_list",
             max_bytes=MAX_STATUS_LIST_TOKEN,
             accept="application/vc+jwt, application/jwt",
-            etag=None if cached is None else cached.etag,
+            etag=_revalidation_etag(cached, self._clock()),
         )
         now = self._clock()
         if fetched.status == 304 and cached is not None:
@@ -642,6 +642,25 @@ class StatusListResolver:
         key = await self._keys.key_for(unverified.kid)
         snapshot = verify_status_list_token(unverified, key=key, list_url=url, fetched_at=now)
         return snapshot, fetched.etag
+
+
+def _revalidation_etag(cached: _CachedList | None, now: datetime) -> str | None:
+    """The ETag to revalidate with, unless the cached copy is about to expire.
+
+    An issuer whose ETag names only the list content (not the signature) would answer a
+    re-signed list with 304, and our copy would run past its ``validUntil``; within an
+    hour of that, fetch the whole list instead.
+    """
+    if cached is None or cached.etag is None:
+        return None
+    until = cached.snapshot.payload.get("validUntil")
+    if until is None:
+        return cached.etag
+    try:
+        expires = parse_datetime(until)
+    except TrustIDError:
+        return None
+    return cached.etag if expires - now > STATUS_TTL_MAX else None
 
 
 # --------------------------------------------------------------------------- schemas

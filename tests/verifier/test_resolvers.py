@@ -610,3 +610,27 @@ def test_unavailable_list_without_copy_is_not_refetched_for_30_seconds(rig: Rig)
             assert not (await lists.get(rig.rev_url, rig.issuer.did)).stale
 
     run(scenario)
+
+
+def test_a_copy_near_its_valid_until_is_fetched_whole(rig: Rig) -> None:
+    """No If-None-Match within an hour of validUntil: a 304 would keep an expiring copy."""
+    rig.issuer.status_list("revocation").valid_for = timedelta(minutes=90)
+
+    async def scenario() -> None:
+        _, lists, _, client = rig.build()
+        async with client:
+            await lists.get(rig.rev_url, rig.issuer.did)
+            rig.clock.advance(minutes=6)
+            await lists.get(rig.rev_url, rig.issuer.did)  # 84 min left: revalidate
+            rig.clock.advance(minutes=30)
+            await lists.get(rig.rev_url, rig.issuer.did)  # 54 min left: fetch whole
+        sent = [
+            r.headers.get("if-none-match")
+            for r in rig.web.requests
+            if "/status-lists/" in str(r.url)
+        ]
+        assert sent[0] is None
+        assert sent[1] is not None
+        assert sent[2] is None
+
+    run(scenario)
