@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import http.server
 import io
 import json
 import os
+import pty
 import secrets
+import select
+import signal
 import subprocess
 import sys
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -464,3 +470,88 @@ def test_no_claim_key_or_token_in_any_file(
             assert secret.encode() not in data, (path, secret)
     assert PASSPHRASE.encode() not in (wallet.home / "vault").read_bytes()
     assert BACKUP_PASSPHRASE.encode() not in (tmp_path / "backup.tid").read_bytes()
+
+
+# -- a URL given by the issuer, and a real terminal prompt ----------------------------------
+
+
+class _OneCredential(http.server.BaseHTTPRequestHandler):
+    body = b""
+
+    def do_GET(self) -> None:
+        self.send_response(200 if self.path == "/offers/1" else 404)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(self.body if self.path == "/offers/1" else b"{}")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_receive_from_the_issuers_url(wallet: WalletRunner, issuer: OfflineIssuer) -> None:
+    token = issuer.issue(wallet.did())
+    handler = type(
+        "Handler",
+        (_OneCredential,),
+        {"body": json.dumps({"verifiableCredential": envelope_credential(token)}).encode()},
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        url = f"http://127.0.0.1:{port}/offers/1"
+        # Loopback over plain http only when allow-listed (DESIGN §3).
+        assert_one_line_error(wallet("receive", url), 6, "plain http")
+        allowed = {"TRUSTID_ALLOW_INSECURE_HOSTS": f"127.0.0.1:{port}"}
+        result = wallet("receive", url, env=allowed)
+        assert result.exit_code == 0, result.stderr
+        missing = wallet("receive", f"http://127.0.0.1:{port}/offers/2", env=allowed)
+        assert_one_line_error(missing, 6, "answered 404")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(_ids(wallet)) == 1
+
+
+def _in_terminal(home: Path, args: list[str], answers: list[str]) -> tuple[int, str]:
+    """Run the wallet with a pseudo-terminal as its controlling terminal and type answers."""
+    env = {**os.environ, **wallet_env(home)}
+    del env["TRUSTID_WALLET_PASSPHRASE"]
+    pid, fd = pty.fork()
+    if pid == 0:  # child: the pty is its controlling terminal, where getpass prompts
+        os.execve(sys.executable, [sys.executable, "-m", "wallet_cli.cli", *args], env)  # noqa: S606
+    output = b""
+    deadline = time.monotonic() + 20
+    pending = list(answers)
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+            if pending and chunk.endswith(b": "):  # a prompt, waiting on the same line
+                os.write(fd, pending.pop(0).encode() + b"\n")
+    else:
+        os.kill(pid, signal.SIGKILL)  # stuck at a prompt: fail below instead of hanging
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
+
+
+def test_passphrase_prompt_in_a_terminal(home: Path) -> None:
+    code, output = _in_terminal(home, ["init"], ["a long passphrase", "a long passphrase"])
+    assert code == 0, output
+    assert "New wallet passphrase:" in output
+    assert "did:key:zDn" in output
+    assert "a long passphrase" not in output  # never echoed
+    code, output = _in_terminal(home, ["did"], ["a wrong passphrase"])
+    assert code == 3, output
+    assert "wrong passphrase" in output
+    mismatch, output = _in_terminal(home / "second", ["init"], ["one passphrase", "another one"])
+    assert mismatch == 2, output
+    assert "the two passphrases differ" in output
