@@ -8,10 +8,13 @@ collision just draws again. When a list passes 75% allocation it is closed and a
 one opened in the same transaction, which keeps random draws cheap (>= 1 in 4 hits a
 free slot) and the anonymity set large.
 
-Concurrency: the open list's row is locked (``SELECT ... FOR UPDATE``) for the rest of
-the issuing transaction, so the ``allocated`` counter and the rollover are exact with
-any number of processes on PostgreSQL; a partial unique index allows one open list per
-purpose, so two processes can never both open one. SQLite serialises writers itself.
+Concurrency: an allocating transaction row-locks the open list it uses until it commits,
+so each list's ``allocated`` counter and rollover are exact with any number of
+processes. On PostgreSQL a busy list is skipped (``SKIP LOCKED``) and, under
+contention, up to :data:`MAX_OPEN_LISTS` lists per purpose are open side by side (one
+per shard, a partial unique index allowing one open list per purpose and shard), so
+parallel issuers do not all queue on one row. SQLite serialises writers anyway and
+keeps a single open list per purpose.
 """
 
 from __future__ import annotations
@@ -28,19 +31,28 @@ from issuer.storage.status_lists import StatusListRepository
 from issuer.storage.tables import StatusEntry, StatusList, StatusListToken
 from vcore.status_list import pick_free_index
 
-__all__ = ["PURPOSES", "ROLLOVER_NUMERATOR", "allocate_slot", "open_list"]
+__all__ = ["MAX_OPEN_LISTS", "PURPOSES", "ROLLOVER_NUMERATOR", "allocate_slot", "open_list"]
 
 PURPOSES = ("revocation", "suspension")
+MAX_OPEN_LISTS = 4
 ROLLOVER_NUMERATOR = 3  # close a list once allocated > size * 3/4
 _ROLLOVER_DENOMINATOR = 4
 _MAX_ATTEMPTS = 16
 
 
-def open_list(session: Session, purpose: str, size: int, now: datetime) -> StatusList | None:
-    """Open a new list for ``purpose``; None if another transaction opened one first."""
+def open_list(
+    session: Session, purpose: str, size: int, now: datetime, shard: int = 0
+) -> StatusList | None:
+    """Open a new list for ``purpose`` in ``shard``; None if another transaction did first."""
     repo = StatusListRepository(session)
     status_list = StatusList(
-        purpose=purpose, size=size, allocated=0, active=True, version=0, created_at=now
+        purpose=purpose,
+        shard=shard,
+        size=size,
+        allocated=0,
+        active=True,
+        version=0,
+        created_at=now,
     )
     try:
         with session.begin_nested():
@@ -56,6 +68,21 @@ def open_list(session: Session, purpose: str, size: int, now: datetime) -> Statu
     return status_list
 
 
+def _lock_a_list(session: Session, purpose: str, size: int, now: datetime) -> StatusList | None:
+    repo = StatusListRepository(session)
+    status_list = repo.open_for_update(purpose, skip_locked=True)
+    if status_list is not None:
+        return status_list
+    # Every open list is busy (or there is none): open another shard if allowed...
+    free_shards = sorted(set(range(MAX_OPEN_LISTS)) - repo.open_shards(purpose))
+    if free_shards:
+        status_list = open_list(session, purpose, size, now, free_shards[0])
+        if status_list is not None:
+            return status_list
+    # ...or queue for one.
+    return repo.open_for_update(purpose, skip_locked=False)
+
+
 def allocate_slot(
     session: Session,
     *,
@@ -65,18 +92,16 @@ def allocate_slot(
     now: datetime,
     rng: Callable[[int], int],
 ) -> StatusEntry:
-    """Give ``credential_id`` a random free slot in the open ``purpose`` list.
+    """Give ``credential_id`` a random free slot in an open ``purpose`` list.
 
     Raises:
         UnavailableError: no slot after repeated collisions (practically unreachable).
     """
     repo = StatusListRepository(session)
     for _ in range(_MAX_ATTEMPTS):
-        status_list = repo.active_for_update(purpose)
+        status_list = _lock_a_list(session, purpose, new_list_size, now)
         if status_list is None:
-            status_list = open_list(session, purpose, new_list_size, now)
-            if status_list is None:
-                continue  # someone else opened it: lock theirs on the next round
+            continue  # the list we waited for was closed meanwhile: look again
         list_id = status_list.id
         idx = pick_free_index(
             status_list.size, functools.partial(repo.slot_taken, list_id), rng=rng
@@ -99,6 +124,6 @@ def allocate_slot(
             status_list.active = False
             status_list.closed_at = now
             session.flush()
-            open_list(session, purpose, new_list_size, now)
+            open_list(session, purpose, new_list_size, now, status_list.shard)
         return entry
     raise UnavailableError(f"could not allocate a {purpose} status slot; retry")

@@ -27,21 +27,33 @@ class StatusListRepository:
     def all(self) -> Sequence[StatusList]:
         return self._session.scalars(select(StatusList).order_by(StatusList.id)).all()
 
-    def active_for_update(self, purpose: str) -> StatusList | None:
-        """The open list for ``purpose``, row-locked until the transaction ends.
+    def open_for_update(self, purpose: str, *, skip_locked: bool) -> StatusList | None:
+        """An open list for ``purpose``, row-locked until the transaction ends.
 
-        On PostgreSQL the lock makes allocation in one list a queue across processes:
-        the 75% rollover and the ``allocated`` counter stay exact. ``FOR NO KEY UPDATE``
-        (not ``FOR UPDATE``) still lets status changes insert rows that reference the list.
-        SQLite ignores the clause; its ``BEGIN IMMEDIATE`` already serialises writers.
+        On PostgreSQL the lock makes allocation in one list a queue across processes, so
+        the 75% rollover and the ``allocated`` counter stay exact; with ``skip_locked``
+        a list another transaction holds is passed over (None when all are held).
+        ``FOR NO KEY UPDATE`` (not ``FOR UPDATE``) still lets status changes insert rows
+        that reference the list. SQLite ignores the clause: ``BEGIN IMMEDIATE`` already
+        serialises its writers.
         """
         return self._session.scalar(
             select(StatusList)
             .where(StatusList.purpose == purpose, StatusList.active.is_(True))
             .order_by(StatusList.id)
             .limit(1)
-            .with_for_update(key_share=True)
+            .with_for_update(key_share=True, skip_locked=skip_locked)
             .execution_options(populate_existing=True)
+        )
+
+    def open_shards(self, purpose: str) -> set[int]:
+        """Shards that have an open list for ``purpose`` (read without locking)."""
+        return set(
+            self._session.scalars(
+                select(StatusList.shard).where(
+                    StatusList.purpose == purpose, StatusList.active.is_(True)
+                )
+            )
         )
 
     def add(self, status_list: StatusList) -> None:

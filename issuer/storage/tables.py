@@ -171,13 +171,19 @@ class SigningKey(Base):
 
 
 class StatusList(Base):
-    """A status list (one purpose). ``version`` is bumped by every status change."""
+    """A status list (one purpose). ``version`` is bumped by every status change.
+
+    Up to a few lists per purpose are open at once, one per ``shard``, so concurrent
+    issuers on PostgreSQL need not queue on a single row; the partial unique index
+    allows one open list per (purpose, shard).
+    """
 
     __tablename__ = "status_lists"
     __table_args__ = (
         Index(
-            "uq_status_lists_one_active_per_purpose",
+            "uq_status_lists_one_active_per_shard",
             "purpose",
+            "shard",
             unique=True,
             sqlite_where=text("active"),
             postgresql_where=text("active"),
@@ -187,6 +193,7 @@ class StatusList(Base):
     # Small integers keep status-list URLs (and so QR codes) short.
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     purpose: Mapped[str] = mapped_column(String(16))
+    shard: Mapped[int] = mapped_column(SmallInteger, default=0)
     size: Mapped[int] = mapped_column(Integer)
     allocated: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean)
