@@ -193,7 +193,7 @@ class StatusList(Base):
     # Small integers keep status-list URLs (and so QR codes) short.
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     purpose: Mapped[str] = mapped_column(String(16))
-    shard: Mapped[int] = mapped_column(SmallInteger, default=0)
+    shard: Mapped[int] = mapped_column(SmallInteger, default=0, server_default=text("0"))
     size: Mapped[int] = mapped_column(Integer)
     allocated: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean)

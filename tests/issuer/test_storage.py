@@ -190,3 +190,37 @@ def test_clock_values_in_records_are_the_injected_clock(tmp_path: Path) -> None:
         assert services.keys.list_keys()[0].created_at == fixed
     finally:
         services.close()
+
+
+def test_upgrade_keeps_existing_lists_and_entries(database_url: str) -> None:
+    """0001 -> head on a database that already holds lists and slots (they become shard 0)."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from issuer.storage.db import MIGRATIONS_DIR
+
+    engine = create_db_engine(database_url)
+    try:
+        with exclusive_transaction(engine) as connection:
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS_DIR))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0001")
+            now = datetime(2026, 1, 1, tzinfo=UTC)
+            connection.execute(
+                text(
+                    "INSERT INTO status_lists (purpose, size, allocated, active, version, created_at)"
+                    " VALUES ('revocation', 131072, 1, true, 3, :now)"
+                ),
+                {"now": now},
+            )
+        with exclusive_transaction(engine) as connection:
+            upgrade_schema(connection)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT purpose, shard, allocated, version FROM status_lists")
+            ).all()
+        assert [tuple(r) for r in rows] == [("revocation", 0, 1, 3)]
+    finally:
+        engine.dispose()

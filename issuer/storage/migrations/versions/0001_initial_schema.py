@@ -86,7 +86,6 @@ def upgrade() -> None:
         "status_lists",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("purpose", sa.String(16), nullable=False),
-        sa.Column("shard", sa.SmallInteger(), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("allocated", sa.Integer(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
@@ -96,9 +95,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_status_lists"),
     )
     op.create_index(
-        "uq_status_lists_one_active_per_shard",
+        "uq_status_lists_one_active_per_purpose",
         "status_lists",
-        ["purpose", "shard"],
+        ["purpose"],
         unique=True,
         sqlite_where=sa.text("active"),
         postgresql_where=sa.text("active"),
