@@ -18,11 +18,11 @@ from rich.text import Text
 
 from vcore.clock import system_clock
 from wallet_cli.errors import InputError
-from wallet_cli.settings import WalletSettings, load_settings
 from wallet_cli.store import DEFAULT_KDF, TEST_KDF, KdfParams, Vault, check_new_passphrase
 
 if TYPE_CHECKING:
     from wallet_cli.client import WalletClient
+    from wallet_cli.settings import WalletSettings
 
 __all__ = ["Session", "session_of"]
 
@@ -50,6 +50,9 @@ class Session:
 
     @cached_property
     def settings(self) -> WalletSettings:
+        # Imported here: pydantic-settings costs a quarter second that `--help` never needs.
+        from wallet_cli.settings import load_settings
+
         return load_settings()
 
     @property
