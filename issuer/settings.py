@@ -58,7 +58,7 @@ class IssuerSettings(BaseSettings):
             raise ValueError("TRUSTID_ISSUER_URL must not carry a query, fragment or user info")
         return value.strip().rstrip("/")
 
-    @field_validator("database_url", "master_key", mode="before")
+    @field_validator("database_url", "master_key", "types_dir", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # An exported-but-empty variable means "use the default", as in most tools.

@@ -224,3 +224,15 @@ def test_upgrade_keeps_existing_lists_and_entries(database_url: str) -> None:
         assert [tuple(r) for r in rows] == [("revocation", 0, 1, 3)]
     finally:
         engine.dispose()
+
+
+def test_empty_variables_mean_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    from issuer.settings import get_settings
+
+    for name in ("DATABASE_URL", "MASTER_KEY", "TYPES_DIR"):
+        monkeypatch.setenv(f"TRUSTID_{name}", "")
+    settings = get_settings()
+    assert settings.database_url is None
+    assert settings.master_key is None
+    assert settings.types_dir is None
+    assert settings.sqlalchemy_url.startswith("sqlite:///")
