@@ -75,7 +75,13 @@ def _full_run_seconds(tmp_path: Path, issuer: OfflineIssuer) -> float:
 
 
 def _kill_sequence(
-    home: Path, files: list[Path], kills: int, window: float, seed: int, failures: list[str]
+    home: Path,
+    files: list[Path],
+    kills: int,
+    window: float,
+    seed: int,
+    failures: list[str],
+    outcomes: list[str],
 ) -> None:
     rng = random.Random(seed)  # noqa: S311 - test scheduling, not security
     current = _ids(home)
@@ -109,6 +115,7 @@ def _kill_sequence(
         elif after not in (current, expected_new):
             failures.append(f"kill {attempt}: {sorted(current)} -> {sorted(after)}")
             return
+        outcomes.append("old" if after == current else "new")
         current = after
 
 
@@ -119,6 +126,7 @@ def test_sigkill_at_random_points_leaves_old_or_new_content(
     window = _full_run_seconds(tmp_path, issuer)
     per_sequence = KILLS // SEQUENCES
     failures: list[str] = []
+    outcomes: list[str] = []
     threads = []
     homes = []
     for n in range(SEQUENCES):
@@ -126,7 +134,8 @@ def test_sigkill_at_random_points_leaves_old_or_new_content(
         homes.append(home)
         threads.append(
             threading.Thread(
-                target=_kill_sequence, args=(home, files, per_sequence, window, n, failures)
+                target=_kill_sequence,
+                args=(home, files, per_sequence, window, n, failures, outcomes),
             )
         )
     for thread in threads:
@@ -134,6 +143,10 @@ def test_sigkill_at_random_points_leaves_old_or_new_content(
     for thread in threads:
         thread.join()
     assert failures == []
+    assert len(outcomes) == KILLS
+    # The kill points straddle the write: some runs died before it, some after.
+    assert outcomes.count("old") >= 5, outcomes
+    assert outcomes.count("new") >= 5, outcomes
     for home in homes:
         # After all that, a normal write still works and leaves no temp file behind.
         runner = WalletRunner(home)
