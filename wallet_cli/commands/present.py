@@ -8,9 +8,8 @@ from typing import Annotated
 
 import typer
 
-from vcore.dids import parse_did_url
 from vcore.errors import QRTooLargeError, TrustIDError
-from vcore.presentations import build_presentation
+from vcore.presentations import build_presentation, check_holder_binding
 from wallet_cli.commands.browse import EncodingOption
 from wallet_cli.errors import DoesNotFitError, InputError, VerificationError
 from wallet_cli.render import Encoding, overall_status
@@ -24,15 +23,6 @@ _ADVICE = (
     "(trustid-wallet show ID --qr), or send the presentation over the network "
     "(trustid-wallet present ... --out FILE)."
 )
-
-
-def _bound(holder: str | None, did: str) -> bool:
-    if holder is None:
-        return False
-    try:
-        return parse_did_url(holder).did == did
-    except TrustIDError:
-        return False
 
 
 def present(
@@ -82,11 +72,13 @@ def present(
         raise InputError("the same credential is named twice")
     holder = contents.holder
     for record in records:
-        if not _bound(record.view.holder, holder.did):
+        try:
+            check_holder_binding(holder.did, record.view)
+        except TrustIDError:
             raise VerificationError(
                 f"credential {record.short_id} is not issued to this wallet's DID, so a "
                 "verifier would refuse it in a presentation; show it with `show --qr` instead"
-            )
+            ) from None
         state = overall_status(record, session.now)
         if state != "valid":
             session.warn(f"credential {record.short_id} is {state.replace('_', ' ')}")
