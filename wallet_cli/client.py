@@ -137,10 +137,15 @@ class WalletClient:
     ) -> tuple[httpx.Response, bytes]:
         url = self.check_url(url)
         host = httpx.URL(url).host
+        headers = {**kwargs.pop("headers", {}), "Accept-Encoding": "identity"}
         try:
-            with self._http.stream(method, url, **kwargs) as response:
+            with self._http.stream(method, url, headers=headers, **kwargs) as response:
+                encoding = response.headers.get("Content-Encoding", "identity").lower()
+                if encoding != "identity":
+                    # A compressed body could inflate far past the limit in one chunk.
+                    raise NetworkError(f"{host} sent a {encoding}-compressed body; refused")
                 body = bytearray()
-                for chunk in response.iter_bytes():
+                for chunk in response.iter_bytes():  # identity: no decoder runs
                     body += chunk
                     if len(body) > limit:
                         raise NetworkError(f"{host} sent more than {limit:,} bytes; refused")

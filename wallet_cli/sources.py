@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from vcore.credentials import unwrap_credential
-from vcore.errors import QRError, TrustIDError
+from vcore.errors import NoQRFoundError, QRError, TrustIDError
 from vcore.jsontext import loads_strict
 from vcore.qr import decode_qr_text
 from wallet_cli.client import MAX_CREDENTIAL_BODY, WalletClient
@@ -66,7 +66,8 @@ def decode_qr_image(data: bytes, name: str = "the image") -> str:
     """The text of the QR code in a PNG/JPEG image.
 
     Raises:
-        QRError: not a PNG/JPEG, too many pixels, or no QR code in it.
+        NoQRFoundError: no QR code in it.
+        QRError: not a PNG/JPEG, or too many pixels.
     """
     import zxingcpp
     from PIL import Image, UnidentifiedImageError
@@ -91,7 +92,7 @@ def decode_qr_image(data: bytes, name: str = "the image") -> str:
     results = zxingcpp.read_barcodes(image, formats=formats)
     texts = [r.text for r in results if r.valid and r.text]
     if not texts:
-        raise QRError(f"no QR code found in {name}")
+        raise NoQRFoundError(f"no QR code found in {name}")
     return str(texts[0])
 
 

@@ -3,6 +3,7 @@ and the outbound guard on a real socket."""
 
 from __future__ import annotations
 
+import gzip
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -263,3 +264,14 @@ def test_client_refuses_plain_http_and_big_bodies() -> None:
         client.fetch_credential("http://issuer.example/c/1")
     with pytest.raises(NetworkError, match="more than"):
         client.fetch_credential("https://issuer.example/c/1")
+
+
+def test_client_refuses_compressed_bodies() -> None:
+    def gzipped(request: httpx.Request) -> httpx.Response:
+        assert request.headers["Accept-Encoding"] == "identity"
+        body = gzip.compress(b"0" * 1_000_000)
+        return httpx.Response(200, content=body, headers={"Content-Encoding": "gzip"})
+
+    client = WalletClient(frozenset(), http=httpx.Client(transport=httpx.MockTransport(gzipped)))
+    with pytest.raises(NetworkError, match="gzip-compressed"):
+        client.fetch_status_list("https://issuer.example/status-lists/1")
