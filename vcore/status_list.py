@@ -478,11 +478,15 @@ def _has_type(value: object, wanted: str) -> bool:
     return isinstance(value, list) and wanted in value
 
 
-def build_status_entry(*, list_url: str, index: int, purpose: str) -> dict[str, Any]:
+def build_status_entry(
+    *, list_url: str, index: int, purpose: str, with_id: bool = False
+) -> dict[str, Any]:
     """Build a ``credentialStatus`` entry of type ``BitstringStatusListEntry`` (§2.1).
 
-    The entry ``id`` is ``<list_url>#<index>`` as in the spec's examples: it differs from
-    the list URL, which §2.1 forbids it to be.
+    The entry ``id`` is optional (VC Data Model 2.0 §4.10) and left out by default: it
+    repeats the list URL and index and costs ~50 characters per entry in every QR code.
+    With ``with_id`` it is ``<list_url>#<index>`` as in the spec's examples, which differs
+    from the list URL as §2.1 requires.
 
     Raises:
         StatusListError: empty ``list_url``, negative ``index``, or unknown ``purpose``.
@@ -491,13 +495,14 @@ def build_status_entry(*, list_url: str, index: int, purpose: str) -> dict[str, 
         raise StatusListError("list_url must be a non-empty string")
     if isinstance(index, bool) or not isinstance(index, int) or index < 0:
         raise StatusListError(f"statusListIndex must be a non-negative integer, got {index!r}")
-    return {
-        "id": f"{list_url}#{index}",
-        "type": _ENTRY_TYPE,
-        "statusPurpose": _check_purpose(purpose),
-        "statusListIndex": str(index),
-        "statusListCredential": list_url,
-    }
+    entry: dict[str, Any] = {"id": f"{list_url}#{index}"} if with_id else {}
+    entry.update(
+        type=_ENTRY_TYPE,
+        statusPurpose=_check_purpose(purpose),
+        statusListIndex=str(index),
+        statusListCredential=list_url,
+    )
+    return entry
 
 
 def parse_status_entry(entry: object) -> StatusEntry:

@@ -243,7 +243,11 @@ def test_bytes_round_trip_and_equality() -> None:
 
 
 def test_build_status_entry_matches_the_spec_shape() -> None:
-    assert build_status_entry(list_url=LIST_URL, index=94567, purpose="revocation") == {
+    lean = build_status_entry(list_url=LIST_URL, index=94567, purpose="revocation")
+    assert "id" not in lean  # optional; left out to keep QR codes small
+    assert build_status_entry(
+        list_url=LIST_URL, index=94567, purpose="revocation", with_id=True
+    ) == {
         "id": f"{LIST_URL}#94567",
         "type": "BitstringStatusListEntry",
         "statusPurpose": "revocation",
@@ -276,7 +280,7 @@ def test_build_status_entry_refuses_bad_input(kwargs: dict[str, Any]) -> None:
 
 def _entry(**changes: object) -> dict[str, object]:
     entry: dict[str, object] = dict(
-        build_status_entry(list_url=LIST_URL, index=42, purpose="suspension")
+        build_status_entry(list_url=LIST_URL, index=42, purpose="suspension", with_id=True)
     )
     for key, value in changes.items():
         if value is _DROP:
