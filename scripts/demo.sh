@@ -13,8 +13,12 @@ fi
 if ! .venv/bin/python -c "import vcore, issuer, verifier, wallet_cli" 2>/dev/null \
    || [ pyproject.toml -nt .venv/.trustid-installed ]; then
   echo "==> installing TrustID and its dependencies (first run takes a minute)"
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e .
+  if ! { .venv/bin/python -m pip install --quiet --upgrade pip \
+         && .venv/bin/python -m pip install --quiet -e .; } > .venv/install.log 2>&1; then
+    cat .venv/install.log >&2
+    echo "error: installing TrustID failed (log above, also in .venv/install.log)" >&2
+    exit 1
+  fi
   touch .venv/.trustid-installed
 fi
 
@@ -24,6 +28,9 @@ export TRUSTID_VERIFIER_URL="${TRUSTID_VERIFIER_URL:-http://127.0.0.1:8200}"
 issuer_hostport="${TRUSTID_ISSUER_URL#*://}"; issuer_hostport="${issuer_hostport%%/*}"
 export TRUSTID_ALLOW_INSECURE_HOSTS="${TRUSTID_ALLOW_INSECURE_HOSTS:-$issuer_hostport}"
 export TRUSTID_TRUST_LIST="${TRUSTID_TRUST_LIST:-$TRUSTID_DATA_DIR/trust-list.json}"
+# Demo: revalidate status lists on every check (cheap with ETags on loopback) so a
+# revocation shows at once; production keeps the list's ttl (300 s) or a cap of its own.
+export TRUSTID_VERIFIER_STATUS_MAX_AGE="${TRUSTID_VERIFIER_STATUS_MAX_AGE:-0}"
 mkdir -p "$TRUSTID_DATA_DIR"
 chmod 700 "$TRUSTID_DATA_DIR"
 
@@ -35,7 +42,7 @@ if [ ! -s "$agency_file" ]; then
   (umask 077; $BIN/trustid-issuer agency create "Demo City Registry Office" --types "$types" --json > "$agency_file")
 fi
 # The trust list: this issuer's own entry (a real deployment points at the national list).
-if [ ! -s "$TRUSTID_TRUST_LIST" ] || [ "$TRUSTID_TRUST_LIST" = "$TRUSTID_DATA_DIR/trust-list.json" ]; then
+if [ "$TRUSTID_TRUST_LIST" = "$TRUSTID_DATA_DIR/trust-list.json" ]; then
   $BIN/python - "$TRUSTID_TRUST_LIST" <<'PY'
 import json, subprocess, sys
 entry = json.loads(subprocess.run([".venv/bin/trustid-issuer", "trust-entry", "--json"], check=True, capture_output=True, text=True).stdout)
