@@ -10,12 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
-import subprocess
-import sys
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,27 +19,12 @@ import qrcode
 from joserfc import jws
 from joserfc.jwk import ECKey
 
-from tests.conftest import Server
+from tests.e2e.conftest import RESIDENT, StartStack
 from vcore.dids import did_key_for
 from vcore.keys import generate_key
 from vcore.presentations import build_presentation
 
 pytestmark = pytest.mark.e2e
-
-RESIDENT = "ResidentIdentityCredential"
-
-
-def _cli(module: str, args: list[str], env: dict[str, str]) -> Any:
-    result = subprocess.run(
-        [sys.executable, "-m", module, *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def _joserfc_credential(key: ECKey, did: str, holder: str) -> str:
@@ -63,34 +43,7 @@ def _joserfc_credential(key: ECKey, did: str, holder: str) -> str:
     return jws.serialize_compact(header, json.dumps(payload), key)
 
 
-def test_issue_verify_revoke_suspend_batch(
-    tmp_path: Path,
-    port_factory: Callable[[], int],
-    server_factory: Callable[..., Server],
-) -> None:
-    issuer_port, verifier_port = port_factory(), port_factory()
-    while verifier_port == issuer_port:
-        verifier_port = port_factory()
-    issuer_url = f"http://127.0.0.1:{issuer_port}"
-    verifier_url = f"http://127.0.0.1:{verifier_port}"
-    issuer_env = {
-        "TRUSTID_DATA_DIR": str(tmp_path / "issuer"),
-        "TRUSTID_ISSUER_URL": issuer_url,
-        "TRUSTID_DATABASE_URL": "",
-        "TRUSTID_MASTER_KEY": "",
-    }
-    issuer = server_factory(
-        ["issuer.cli", "serve", "--port", str(issuer_port)], issuer_port, issuer_env, "issuer"
-    )
-    agency = _cli(
-        "issuer.cli",
-        ["agency", "create", "Resident Office", "--types", RESIDENT, "--json"],
-        issuer_env,
-    )
-    entry = _cli("issuer.cli", ["trust-entry", "--json"], issuer_env)
-    types = _cli("issuer.cli", ["types", "list", "--json"], issuer_env)
-    example = next(t for t in types if t["type"] == RESIDENT)["schema"]["examples"][0]
-
+def test_issue_verify_revoke_suspend_batch(start_stack: StartStack) -> None:
     # An independent issuer: a did:jwk whose key lives only in joserfc.
     jose_key = ECKey.generate_key("P-256")
     public = {
@@ -100,36 +53,19 @@ def test_issue_verify_revoke_suspend_batch(
         json.dumps(public, separators=(",", ":")).encode()
     ).decode().rstrip("=")
 
-    trust = {
-        "issuers": [
-            entry,
-            {"id": jwk_did, "name": "Independent Test Registry", "types": [RESIDENT]},
-        ]
-    }
-    trust_path = tmp_path / "trust.json"
-    trust_path.write_text(json.dumps(trust))
-    verifier = server_factory(
-        ["verifier.cli", "serve", "--port", str(verifier_port)],
-        verifier_port,
-        {
-            "TRUSTID_DATA_DIR": str(tmp_path / "verifier"),
-            "TRUSTID_DATABASE_URL": "",
-            "TRUSTID_TRUST_LIST": str(trust_path),
-            "TRUSTID_ALLOW_INSECURE_HOSTS": f"127.0.0.1:{issuer_port}",
-            "TRUSTID_VERIFIER_STATUS_MAX_AGE": "0",
-            "TRUSTID_VERIFIER_URL": verifier_url,
-        },
-        "verifier",
+    stack = start_stack(
+        extra_trust=[{"id": jwk_did, "name": "Independent Test Registry", "types": [RESIDENT]}]
     )
+    entry, example = stack.trust_entry, stack.claims
     holder_key = generate_key()
     holder = did_key_for(holder_key.public_key())
-    auth = {"Authorization": f"Bearer {agency['api_key']}"}
+    auth = {"Authorization": f"Bearer {stack.api_key}"}
 
     with httpx.Client(timeout=30) as http:
 
         def issue(fmt: str = "vc+jwt") -> tuple[str, str]:
             response = http.post(
-                f"{issuer.url}/credentials/issue",
+                f"{stack.issuer_url}/credentials/issue",
                 headers=auth,
                 json={
                     "credential": {
@@ -148,13 +84,13 @@ def test_issue_verify_revoke_suspend_batch(
 
         def verify(token: str) -> tuple[int, dict[str, Any]]:
             response = http.post(
-                f"{verifier.url}/credentials/verify", json={"verifiableCredential": token}
+                f"{stack.verifier_url}/credentials/verify", json={"verifiableCredential": token}
             )
             return response.status_code, response.json()
 
         def set_status(credential_id: str, purpose: str, value: bool) -> None:
             response = http.post(
-                f"{issuer.url}/credentials/status",
+                f"{stack.issuer_url}/credentials/status",
                 headers=auth,
                 json={
                     "credentialId": credential_id,
@@ -202,7 +138,7 @@ def test_issue_verify_revoke_suspend_batch(
         # batch of mixed items, in order
         untrusted = _joserfc_credential(ECKey.generate_key("P-256"), jwk_did, holder)
         response = http.post(
-            f"{verifier.url}/credentials/verify/batch",
+            f"{stack.verifier_url}/credentials/verify/batch",
             json={
                 "items": [
                     {"verifiableCredential": token2},
@@ -221,7 +157,7 @@ def test_issue_verify_revoke_suspend_batch(
         assert results[4]["problemDetails"][0]["code"] == "bad_signature"
 
         # a presentation for a fresh challenge; replay refused
-        challenge = http.post(f"{verifier.url}/challenges").json()
+        challenge = http.post(f"{stack.verifier_url}/challenges").json()
         vp = build_presentation(
             [token2],
             holder_key,
@@ -234,9 +170,9 @@ def test_issue_verify_revoke_suspend_batch(
             "verifiablePresentation": vp,
             "options": {"challenge": challenge["challenge"], "domain": challenge["domain"]},
         }
-        response = http.post(f"{verifier.url}/presentations/verify", json=request)
+        response = http.post(f"{stack.verifier_url}/presentations/verify", json=request)
         assert response.status_code == 200, response.text
-        replay = http.post(f"{verifier.url}/presentations/verify", json=request)
+        replay = http.post(f"{stack.verifier_url}/presentations/verify", json=request)
         assert replay.json()["problemDetails"][0]["code"] == "nonce_reused"
 
         # the credential's own QR code, as a counter would upload it
@@ -244,10 +180,11 @@ def test_issue_verify_revoke_suspend_batch(
         png = io.BytesIO()
         image.save(png)
         response = http.post(
-            f"{verifier.url}/verify/qr", files={"file": ("qr.png", png.getvalue(), "image/png")}
+            f"{stack.verifier_url}/verify/qr",
+            files={"file": ("qr.png", png.getvalue(), "image/png")},
         )
         assert response.status_code == 200, response.text
 
-        metrics = http.get(f"{verifier.url}/metrics").text
+        metrics = http.get(f"{stack.verifier_url}/metrics").text
         assert 'result="verified"' in metrics
         assert 'code="revoked"' in metrics

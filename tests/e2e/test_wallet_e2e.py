@@ -13,32 +13,16 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import Server
+from tests.e2e.conftest import RESIDENT, StartStack
 
 pytestmark = pytest.mark.e2e
 
-RESIDENT = "ResidentIdentityCredential"
 PASSPHRASE = "e2e wallet passphrase"
-
-
-def _json_cli(module: str, args: list[str], env: dict[str, str]) -> Any:
-    result = subprocess.run(
-        [sys.executable, "-m", module, *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 class Wallet:
@@ -71,49 +55,12 @@ class Wallet:
         return result.stdout
 
 
-def test_wallet_with_real_issuer_and_verifier(
-    tmp_path: Path,
-    port_factory: Callable[[], int],
-    server_factory: Callable[..., Server],
-) -> None:
-    issuer_port, verifier_port = port_factory(), port_factory()
-    while verifier_port == issuer_port:
-        verifier_port = port_factory()
-    issuer_url = f"http://127.0.0.1:{issuer_port}"
-    verifier_url = f"http://127.0.0.1:{verifier_port}"
-    issuer_env = {
-        "TRUSTID_DATA_DIR": str(tmp_path / "issuer"),
-        "TRUSTID_ISSUER_URL": issuer_url,
-        "TRUSTID_DATABASE_URL": "",
-        "TRUSTID_MASTER_KEY": "",
-    }
-    issuer = server_factory(
-        ["issuer.cli", "serve", "--port", str(issuer_port)], issuer_port, issuer_env, "issuer"
+def test_wallet_with_real_issuer_and_verifier(tmp_path: Path, start_stack: StartStack) -> None:
+    stack = start_stack()
+    entry, claims = stack.trust_entry, stack.claims
+    wallet = Wallet(
+        tmp_path / "wallet", f"127.0.0.1:{stack.issuer_port},127.0.0.1:{stack.verifier_port}"
     )
-    agency = _json_cli(
-        "issuer.cli",
-        ["agency", "create", "Resident Office", "--types", RESIDENT, "--json"],
-        issuer_env,
-    )
-    entry = _json_cli("issuer.cli", ["trust-entry", "--json"], issuer_env)
-    types = _json_cli("issuer.cli", ["types", "list", "--json"], issuer_env)
-    claims = next(t for t in types if t["type"] == RESIDENT)["schema"]["examples"][0]
-    trust_path = tmp_path / "trust.json"
-    trust_path.write_text(json.dumps({"issuers": [entry]}))
-    verifier = server_factory(
-        ["verifier.cli", "serve", "--port", str(verifier_port)],
-        verifier_port,
-        {
-            "TRUSTID_DATA_DIR": str(tmp_path / "verifier"),
-            "TRUSTID_DATABASE_URL": "",
-            "TRUSTID_TRUST_LIST": str(trust_path),
-            "TRUSTID_ALLOW_INSECURE_HOSTS": f"127.0.0.1:{issuer_port}",
-            "TRUSTID_VERIFIER_STATUS_MAX_AGE": "0",
-            "TRUSTID_VERIFIER_URL": verifier_url,
-        },
-        "verifier",
-    )
-    wallet = Wallet(tmp_path / "wallet", f"127.0.0.1:{issuer_port},127.0.0.1:{verifier_port}")
 
     # init: the citizen's DID is what the agency issues to.
     did = wallet.ok("init", "--json")
@@ -121,9 +68,9 @@ def test_wallet_with_real_issuer_and_verifier(
     assert holder.startswith("did:key:zDn")
 
     with httpx.Client(timeout=30) as http:
-        auth = {"Authorization": f"Bearer {agency['api_key']}"}
+        auth = {"Authorization": f"Bearer {stack.api_key}"}
         response = http.post(
-            f"{issuer.url}/credentials/issue",
+            f"{stack.issuer_url}/credentials/issue",
             headers=auth,
             json={
                 "credential": {
@@ -153,14 +100,14 @@ def test_wallet_with_real_issuer_and_verifier(
         assert shown.returncode == 0, shown.stderr
         assert "needs QR version" in shown.stderr
         response = http.post(
-            f"{verifier.url}/verify/qr",
+            f"{stack.verifier_url}/verify/qr",
             files={"file": ("card.png", card.read_bytes(), "image/png")},
         )
         assert response.status_code == 200, response.text
         assert response.json()["verified"] is True
 
         # a presentation as a QR code: accepted, or a clear refusal that it does not fit
-        challenge = http.post(f"{verifier.url}/challenges").json()
+        challenge = http.post(f"{stack.verifier_url}/challenges").json()
         vp_png = tmp_path / "vp.png"
         presented = wallet(
             "present",
@@ -175,7 +122,7 @@ def test_wallet_with_real_issuer_and_verifier(
         if presented.returncode == 0:
             assert "needs QR version" in presented.stderr
             response = http.post(
-                f"{verifier.url}/verify/qr",
+                f"{stack.verifier_url}/verify/qr",
                 files={"file": ("vp.png", vp_png.read_bytes(), "image/png")},
                 data={"challenge": challenge["challenge"], "domain": challenge["domain"]},
             )
@@ -188,7 +135,7 @@ def test_wallet_with_real_issuer_and_verifier(
             assert not vp_png.exists()
 
         # a presentation sent over the network: valid for its nonce, not for another
-        challenge = http.post(f"{verifier.url}/challenges").json()
+        challenge = http.post(f"{stack.verifier_url}/challenges").json()
         vp_file = tmp_path / "vp.jwt"
         wallet.ok(
             "present",
@@ -201,9 +148,9 @@ def test_wallet_with_real_issuer_and_verifier(
             str(vp_file),
         )
         token = vp_file.read_text().strip()
-        other = http.post(f"{verifier.url}/challenges").json()
+        other = http.post(f"{stack.verifier_url}/challenges").json()
         response = http.post(
-            f"{verifier.url}/presentations/verify",
+            f"{stack.verifier_url}/presentations/verify",
             json={
                 "verifiablePresentation": token,
                 "options": {"challenge": other["challenge"], "domain": other["domain"]},
@@ -212,7 +159,7 @@ def test_wallet_with_real_issuer_and_verifier(
         assert response.json()["verified"] is False
         assert "nonce_mismatch" in [p["code"] for p in response.json()["problemDetails"]]
         response = http.post(
-            f"{verifier.url}/presentations/verify",
+            f"{stack.verifier_url}/presentations/verify",
             json={
                 "verifiablePresentation": token,
                 "options": {"challenge": challenge["challenge"], "domain": challenge["domain"]},
@@ -222,7 +169,7 @@ def test_wallet_with_real_issuer_and_verifier(
         assert response.json()["verified"] is True
 
         # ask the verifier from the wallet
-        asked = wallet("verify", short, "--verifier", verifier.url)
+        asked = wallet("verify", short, "--verifier", stack.verifier_url)
         assert asked.returncode == 0, asked.stderr
         assert "VERIFIED" in asked.stdout
         # the verifier's trust list named the issuer; the wallet now shows that name
@@ -232,7 +179,7 @@ def test_wallet_with_real_issuer_and_verifier(
         # the agency revokes; the wallet's status refresh shows it
         credential_id = item["id"]
         response = http.post(
-            f"{issuer.url}/credentials/status",
+            f"{stack.issuer_url}/credentials/status",
             headers=auth,
             json={
                 "credentialId": credential_id,
@@ -250,7 +197,7 @@ def test_wallet_with_real_issuer_and_verifier(
     (item,) = json.loads(wallet.ok("list", "--json"))
     assert item["status"] == "revoked"
     assert item["revoked"] is True
-    refused = wallet("verify", short, "--verifier", verifier.url)
+    refused = wallet("verify", short, "--verifier", stack.verifier_url)
     assert refused.returncode == 5
     assert "revoked" in refused.stdout + refused.stderr
 
