@@ -1,8 +1,7 @@
 """Issuer test support: the real app over a real database (SQLite file or PostgreSQL).
 
-Requests go through the whole ASGI stack (middleware, routing, handlers) with httpx's
-ASGI transport; the app's lifespan runs in a blocking portal. Starlette's TestClient is
-not used: it warns that its httpx use is deprecated, and warnings are errors here.
+Requests go through the whole ASGI stack (middleware, routing, handlers) with the
+in-process client of ``tests.asgi_client``.
 """
 
 from __future__ import annotations
@@ -11,14 +10,13 @@ import base64
 import gzip
 import secrets
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-from anyio.from_thread import BlockingPortal, start_blocking_portal
 from sqlalchemy import func, select
 
 from issuer.app import create_app
@@ -26,6 +24,7 @@ from issuer.credential_types import load_types
 from issuer.service import IssuerServices, open_services
 from issuer.settings import IssuerSettings
 from issuer.storage import tables
+from tests.asgi_client import AppClient, open_app_client
 from vcore.credentials import unwrap_credential
 from vcore.dids import did_jwk_for, did_key_for
 from vcore.keys import b64url_encode, generate_key
@@ -47,26 +46,6 @@ class MutableClock:
 
     def advance(self, **kwargs: float) -> None:
         self.value += timedelta(**kwargs)
-
-
-class AppClient:
-    """A synchronous httpx client for an ASGI app (calls run in the portal's event loop)."""
-
-    def __init__(self, portal: BlockingPortal, client: httpx.AsyncClient) -> None:
-        self._portal = portal
-        self._client = client
-
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        async def call() -> httpx.Response:
-            return await self._client.request(method, url, **kwargs)
-
-        return self._portal.call(call)
-
-    def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("GET", url, **kwargs)
-
-    def post(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("POST", url, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -203,17 +182,7 @@ def running_issuer(
     services = open_services(settings, clock=clock) if clock else open_services(settings)
     app = create_app(settings, services=services)
     try:
-        with start_blocking_portal() as portal:
-            lifespan: AbstractContextManager[Any] = portal.wrap_async_context_manager(
-                app.router.lifespan_context(app)
-            )
-            with lifespan:
-                client = httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app), base_url="http://issuer.test:8100"
-                )
-                try:
-                    yield Harness(services, AppClient(portal, client), settings)
-                finally:
-                    portal.call(client.aclose)
+        with open_app_client(app, "http://issuer.test:8100") as client:
+            yield Harness(services, client, settings)
     finally:
         services.close()

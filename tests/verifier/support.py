@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from anyio.from_thread import BlockingPortal, start_blocking_portal
 from fastapi import FastAPI
 
+from tests.asgi_client import AppClient, open_app_client
 from vcore.clock import format_datetime
 from vcore.credentials import CredentialFormat, build_credential, new_credential_id, sign_credential
 from vcore.dids import build_did_document, did_jwk_for, did_key_for, did_web_from_url, holder_kid
@@ -240,45 +240,9 @@ class Clock:
         self.value += timedelta(**kwargs)
 
 
-class AppClient:
-    """A synchronous client for an ASGI app, running its lifespan in a portal thread.
-
-    (Starlette's TestClient warns that its httpx use is deprecated, and warnings are
-    errors here.)
-    """
-
-    def __init__(self, portal: BlockingPortal, client: httpx.AsyncClient) -> None:
-        self._portal = portal
-        self._client = client
-
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        async def call() -> httpx.Response:
-            return await self._client.request(method, url, **kwargs)
-
-        return self._portal.call(call)
-
-    def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("GET", url, **kwargs)
-
-    def post(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("POST", url, **kwargs)
-
-
-@contextmanager
-def app_client(app: FastAPI) -> Iterator[AppClient]:
-    """Run ``app``'s lifespan and yield a client for it."""
-    with start_blocking_portal() as portal:
-        lifespan: AbstractContextManager[Any] = portal.wrap_async_context_manager(
-            app.router.lifespan_context(app)
-        )
-        with lifespan:
-            client = httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://verifier.test"
-            )
-            try:
-                yield AppClient(portal, client)
-            finally:
-                portal.call(client.aclose)
+def app_client(app: FastAPI) -> AbstractContextManager[AppClient]:
+    """Run ``app``'s lifespan and yield an in-process client for it."""
+    return open_app_client(app, "http://verifier.test")
 
 
 def write_json(path: Any, value: object) -> Any:

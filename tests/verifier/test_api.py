@@ -18,10 +18,10 @@ import pytest
 import qrcode
 from PIL import Image
 
+from tests.asgi_client import AppClient
 from tests.verifier.support import (
     RESIDENT,
     RESIDENT_SCHEMA,
-    AppClient,
     Clock,
     FakeWeb,
     Holder,

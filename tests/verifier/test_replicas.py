@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.asgi_client import AppClient
 from tests.verifier.support import (
     RESIDENT,
-    AppClient,
     Clock,
     Holder,
     Issuer,
