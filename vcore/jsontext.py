@@ -1,13 +1,18 @@
-"""Strict JSON text handling shared by tokens, documents and request bodies.
+r"""Strict JSON text handling shared by tokens, documents and request bodies.
 
 RFC 8259 leaves duplicate member names undefined; parsers disagree on which one wins,
 which lets an attacker show one verifier a different claim than another. We refuse
 duplicates, non-finite numbers and nesting deeper than :data:`MAX_DEPTH` (DESIGN §4).
+
+We also refuse lone surrogates (a ``\ud800`` escape with no partner): the JSON grammar
+allows them (RFC 8259 §8.2), but the result is not Unicode text, so it cannot be encoded
+as UTF-8 (signing, hashing, storing, responding) and I-JSON (RFC 7493 §2.1) forbids it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from vcore.errors import MalformedError
@@ -15,6 +20,9 @@ from vcore.errors import MalformedError
 __all__ = ["MAX_DEPTH", "check_depth", "dumps_compact", "loads_strict"]
 
 MAX_DEPTH = 32
+
+# Paired surrogates are joined by the parser; any surrogate left in a string is lone.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -42,8 +50,22 @@ def check_depth(value: object, max_depth: int = MAX_DEPTH) -> None:
             stack.extend((child, depth + 1) for child in children)
 
 
+def _check_unicode(value: object) -> None:
+    stack: list[object] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                raise MalformedError("JSON string holds a lone surrogate (not Unicode text)")
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
 def loads_strict(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
-    """Parse JSON text, refusing duplicates, NaN/Infinity and deep nesting.
+    """Parse JSON text, refusing duplicates, NaN/Infinity, deep nesting and lone surrogates.
 
     Raises:
         MalformedError: the text is not acceptable JSON.
@@ -55,6 +77,7 @@ def loads_strict(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
     except (ValueError, RecursionError) as exc:
         raise MalformedError("not valid JSON") from exc
     check_depth(value, max_depth)
+    _check_unicode(value)
     return value
 
 

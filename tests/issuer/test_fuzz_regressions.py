@@ -1,0 +1,43 @@
+"""Regressions found by fuzzing the running issuer (schemathesis and hand-made bodies).
+
+Each test is one input that once got a 500 or broke the published contract; the answer
+must be a 4xx RFC 9457 problem with a stable ``code``, never a stack trace, and a
+refused request leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from tests.issuer.support import Harness, issue_body
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def _problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    body: dict[str, Any] = response.json()
+    assert body["code"] == code
+    assert body["status"] == status
+    assert "Traceback" not in response.text
+    return body
+
+
+def test_lone_surrogate_in_a_claim_is_malformed_not_500(issuer: Harness) -> None:
+    # Found: "\ud800" is valid JSON grammar but not Unicode; the size check's
+    # .encode("utf-8") raised UnicodeEncodeError -> 500.
+    agency = issuer.agencies["Resident Registry"]
+    raw = json.dumps(issue_body(givenName="\ud800"), ensure_ascii=True).encode("ascii")
+    before = issuer.counts()
+    response = issuer.client.post(
+        "/credentials/issue",
+        content=raw,
+        headers={**agency.headers, "Content-Type": "application/json"},
+    )
+    body = _problem(response, 400, "malformed")
+    assert "surrogate" in body["detail"]
+    assert issuer.counts() == before

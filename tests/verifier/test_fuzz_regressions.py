@@ -1,0 +1,110 @@
+"""Regressions found by fuzzing the running verifier (schemathesis and hand-made bodies).
+
+Each test is one input that once got a 500 or broke the published contract; the answer
+must be a 4xx (problem+json for requests that cannot be processed, the VC-API result for
+credentials that fail) and never a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from tests.asgi_client import AppClient
+from tests.verifier.support import (
+    RESIDENT,
+    Clock,
+    FakeWeb,
+    Holder,
+    Issuer,
+    app_client,
+    public_resolver,
+    trust_document,
+    write_json,
+)
+from vcore.clock import format_datetime
+from vcore.keys import b64url_encode
+from verifier.app import create_app
+from verifier.settings import VerifierSettings
+
+
+@pytest.fixture
+def clock(fixed_now: datetime) -> Clock:
+    return Clock(fixed_now)
+
+
+@pytest.fixture
+def client(tmp_path: Path, clock: Clock) -> Iterator[AppClient]:
+    web = FakeWeb(clock)
+    issuer = web.add(Issuer("https://registry.example"))
+    settings = VerifierSettings(
+        trust_list=str(write_json(tmp_path / "trust.json", trust_document((issuer, [RESIDENT])))),
+        data_dir=tmp_path / "var",
+        verifier_url="https://verifier.example",
+    )
+    app = create_app(
+        settings, transport=web.transport(), host_resolver=public_resolver, clock=clock
+    )
+    with app_client(app) as c:
+        yield c
+
+
+def _segment(value: dict[str, Any]) -> str:
+    # ensure_ascii keeps a lone surrogate as the escape "\ud800": valid JSON grammar,
+    # not Unicode text.
+    return b64url_encode(json.dumps(value, ensure_ascii=True).encode("ascii"))
+
+
+def _self_signed(payload: dict[str, Any]) -> str:
+    """A vc+jwt signed by anyone's own did:jwk key (no trust needed to send one)."""
+    attacker = Issuer(None, alg="EdDSA")
+    assert isinstance(attacker.key.key, Ed25519PrivateKey)
+    header = {"alg": "EdDSA", "kid": attacker.kid, "typ": "vc+jwt", "cty": "vc"}
+    signing_input = (
+        f"{_segment(header)}.{_segment({**payload, 'issuer': payload.get('issuer', attacker.did)})}"
+    )
+    return f"{signing_input}.{b64url_encode(attacker.key.key.sign(signing_input.encode()))}"
+
+
+def _credential(now: datetime, **overrides: Any) -> dict[str, Any]:
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": "urn:uuid:5b0f4d0c-0000-4000-8000-000000000001",
+        "type": ["VerifiableCredential", RESIDENT],
+        "validFrom": format_datetime(now - timedelta(days=1)),
+        "credentialSubject": {"id": Holder().did, "givenName": "Mei", "familyName": "Chen"},
+        **overrides,
+    }
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"issuer": "did:web:\ud800"},
+        {"type": ["VerifiableCredential", "\ud800"]},
+        {"credentialSubject": {"id": "did:key:z\udfff", "givenName": "\ud800"}},
+    ],
+    ids=["issuer", "type", "subject"],
+)
+def test_lone_surrogate_in_token_payload_is_malformed_not_500(
+    client: AppClient, clock: Clock, overrides: dict[str, Any]
+) -> None:
+    # Found: the failed check's detail echoed the issuer/type, and rendering the
+    # result as UTF-8 raised UnicodeEncodeError -> 500.
+    token = _self_signed(_credential(clock.value, **overrides))
+    for response in (
+        client.post("/credentials/verify", json={"verifiableCredential": token}),
+        client.post("/credentials/verify/batch", json={"items": [token]}),
+    ):
+        assert response.status_code in (200, 400), response.text
+        assert response.headers["content-type"] == "application/json"
+        body = response.json()
+        result = body["results"][0] if "results" in body else body
+        assert result["verified"] is False
+        assert [p["code"] for p in result["problemDetails"]] == ["malformed"]
