@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 import time
 import zlib
-from datetime import UTC, datetime, timedelta
 
 import pytest
 import qrcode
 import qrcode.util
 
 import vcore.qr as qr_module
-from vcore.credentials import build_credential, envelope_credential, sign_credential
-from vcore.dids import did_jwk_for, did_key_for
+from tests.qr_samples import sample_credential, sample_presentation
+from vcore.credentials import envelope_credential
 from vcore.errors import QRError, QRTooLargeError
-from vcore.keys import b64url_encode, generate_key
-from vcore.presentations import build_presentation, envelope_presentation
+from vcore.keys import b64url_encode
+from vcore.presentations import envelope_presentation
 from vcore.qr import (
     ALPHANUMERIC_CAPACITY,
     BYTE_CAPACITY,
@@ -32,66 +31,16 @@ from vcore.qr import (
     encode_qr_text,
     plan_qr,
 )
-from vcore.status_list import build_status_entry
-
-NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
-ISSUER = "did:web:registry.city.gov.example"
-
-
-def _credential(*, alg: str = "ES256", fmt: str = "vc+jwt", jwk_holder: bool = False) -> str:
-    issuer_key, holder_key = generate_key(alg), generate_key()
-    holder = (did_jwk_for if jwk_holder else did_key_for)(holder_key.public_key())
-    credential = build_credential(
-        issuer=ISSUER,
-        credential_type="ResidentIdentityCredential",
-        subject={
-            "givenName": "Mei",
-            "familyName": "Zhang",
-            "birthDate": "1990-04-12",
-            "residentNumber": "110101199004120021",
-            "address": {"locality": "Dongcheng", "region": "Beijing", "country": "CN"},
-        },
-        holder=holder,
-        credential_id="urn:uuid:3978344f-8596-4c3a-a978-8fcaba3903c5",
-        valid_from=NOW,
-        valid_until=NOW + timedelta(days=3650),
-        status=[
-            build_status_entry(
-                list_url="https://registry.city.gov.example/status-lists/3",
-                index=94567,
-                purpose="revocation",
-            )
-        ],
-        schema={
-            "id": "https://registry.city.gov.example/schemas/ResidentIdentityCredential",
-            "type": "JsonSchema",
-        },
-    )
-    kid = f"{ISSUER}#{issuer_key.public_key().thumbprint()}"
-    return sign_credential(credential, issuer_key, kid, fmt=fmt)  # type: ignore[arg-type]
-
-
-def _presentation(credential: str) -> str:
-    holder_key = generate_key()
-    holder = did_key_for(holder_key.public_key())
-    return build_presentation(
-        [credential],
-        holder_key,
-        holder,
-        audience="https://verifier.city.gov.example",
-        nonce="n-0S6_WzA2Mj",
-        now=NOW,
-    )
 
 
 @pytest.fixture(scope="module")
 def credential() -> str:
-    return _credential()
+    return sample_credential()
 
 
 @pytest.fixture(scope="module")
 def presentation(credential: str) -> str:
-    return _presentation(credential)
+    return sample_presentation(credential)
 
 
 def _jws(header: dict[str, object], payload: dict[str, object]) -> str:
@@ -150,10 +99,10 @@ def test_base45_refuses_non_canonical_input(bad: str) -> None:
 )
 def test_round_trip_plain_and_compact(kind: str, compact: bool, presentation: str) -> None:
     token = {
-        "es256": lambda: _credential(),
-        "eddsa": lambda: _credential(alg="EdDSA"),
-        "jwt_vc_json": lambda: _credential(fmt="jwt_vc_json"),
-        "jwk_holder": lambda: _credential(jwk_holder=True),
+        "es256": lambda: sample_credential(),
+        "eddsa": lambda: sample_credential(alg="EdDSA"),
+        "jwt_vc_json": lambda: sample_credential(fmt="jwt_vc_json"),
+        "jwk_holder": lambda: sample_credential(jwk_holder=True),
         "presentation": lambda: presentation,
     }[kind]()
     text = encode_qr_text(token, compact=compact)

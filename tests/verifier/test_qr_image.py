@@ -7,7 +7,6 @@ import struct
 import time
 import zlib
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -16,48 +15,16 @@ import qrcode.constants
 import zxingcpp
 from PIL import Image, ImageFilter, ImageOps
 
-from vcore.credentials import build_credential, sign_credential
-from vcore.dids import did_key_for
+from tests.qr_samples import sample_credential
 from vcore.errors import ImageTooLargeError, NoQRFoundError, QRError, UnsupportedImageError
-from vcore.keys import generate_key
 from vcore.qr import decode_qr_text, encode_qr_text
-from vcore.status_list import build_status_entry
 from verifier.qr_image import MAX_IMAGE_BYTES, decode_qr_image
-
-NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
-ISSUER = "did:web:registry.city.gov.example"
 
 
 @pytest.fixture(scope="module")
 def token() -> str:
     """A realistic resident credential (~1,460 characters, QR version 32-M)."""
-    issuer_key, holder_key = generate_key(), generate_key()
-    credential = build_credential(
-        issuer=ISSUER,
-        credential_type="ResidentIdentityCredential",
-        subject={
-            "givenName": "Mei",
-            "familyName": "Zhang",
-            "birthDate": "1990-04-12",
-            "residentNumber": "110101199004120021",
-            "address": {"locality": "Dongcheng", "region": "Beijing", "country": "CN"},
-        },
-        holder=did_key_for(holder_key.public_key()),
-        credential_id="urn:uuid:3978344f-8596-4c3a-a978-8fcaba3903c5",
-        valid_from=NOW,
-        valid_until=NOW + timedelta(days=3650),
-        status=[
-            build_status_entry(
-                list_url="https://registry.city.gov.example/status-lists/3",
-                index=94567,
-                purpose="revocation",
-            )
-        ],
-        schema={"id": "https://registry.city.gov.example/schemas/Resident", "type": "JsonSchema"},
-    )
-    return sign_credential(
-        credential, issuer_key, f"{ISSUER}#{issuer_key.public_key().thumbprint()}"
-    )
+    return sample_credential(schema_id="https://registry.city.gov.example/schemas/Resident")
 
 
 def _qr(text: str, *, box: int = 4) -> Image.Image:
