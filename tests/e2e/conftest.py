@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import httpx
 import pytest
 
 from tests.conftest import Server
@@ -49,6 +50,22 @@ class Stack:
     api_key: str  # the resident agency's
     trust_entry: dict[str, Any]  # the issuer's own trust-list entry (`trust-entry --json`)
     claims: dict[str, Any]  # the resident type's first schema example
+
+    def set_status(self, http: httpx.Client, credential_id: str, purpose: str, value: bool) -> None:
+        """Set a credential's revocation or suspension bit at the issuer, as the agency."""
+        response = http.post(
+            f"{self.issuer_url}/credentials/status",
+            headers={"Authorization": f"Bearer {self.api_key}"},
+            json={
+                "credentialId": credential_id,
+                "credentialStatus": {
+                    "type": "BitstringStatusListEntry",
+                    "statusPurpose": purpose,
+                },
+                "status": value,
+            },
+        )
+        assert response.status_code == 200, response.text
 
 
 class StartStack(Protocol):

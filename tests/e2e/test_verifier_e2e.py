@@ -88,21 +88,6 @@ def test_issue_verify_revoke_suspend_batch(start_stack: StartStack) -> None:
             )
             return response.status_code, response.json()
 
-        def set_status(credential_id: str, purpose: str, value: bool) -> None:
-            response = http.post(
-                f"{stack.issuer_url}/credentials/status",
-                headers=auth,
-                json={
-                    "credentialId": credential_id,
-                    "credentialStatus": {
-                        "type": "BitstringStatusListEntry",
-                        "statusPurpose": purpose,
-                    },
-                    "status": value,
-                },
-            )
-            assert response.status_code == 200, response.text
-
         # issue -> verify
         token, credential_id = issue()
         status, body = verify(token)
@@ -114,7 +99,7 @@ def test_issue_verify_revoke_suspend_batch(start_stack: StartStack) -> None:
         assert checks["schema"] == "passed"  # fetched from the issuer's /schemas/
 
         # revoke -> revoked (TRUSTID_VERIFIER_STATUS_MAX_AGE=0: at once)
-        set_status(credential_id, "revocation", True)
+        stack.set_status(http, credential_id, "revocation", True)
         status, body = verify(token)
         assert status == 400
         assert [p["code"] for p in body["problemDetails"]] == ["revoked"]
@@ -122,10 +107,10 @@ def test_issue_verify_revoke_suspend_batch(start_stack: StartStack) -> None:
         # suspend -> suspended -> reinstate -> verified (VC-JWT 1.1 this time)
         token2, credential_id2 = issue("jwt_vc_json")
         assert verify(token2)[0] == 200
-        set_status(credential_id2, "suspension", True)
+        stack.set_status(http, credential_id2, "suspension", True)
         status, body = verify(token2)
         assert [p["code"] for p in body["problemDetails"]] == ["suspended"]
-        set_status(credential_id2, "suspension", False)
+        stack.set_status(http, credential_id2, "suspension", False)
         status, body = verify(token2)
         assert status == 200, body
 

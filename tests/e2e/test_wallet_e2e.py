@@ -178,19 +178,7 @@ def test_wallet_with_real_issuer_and_verifier(tmp_path: Path, start_stack: Start
 
         # the agency revokes; the wallet's status refresh shows it
         credential_id = item["id"]
-        response = http.post(
-            f"{stack.issuer_url}/credentials/status",
-            headers=auth,
-            json={
-                "credentialId": credential_id,
-                "credentialStatus": {
-                    "type": "BitstringStatusListEntry",
-                    "statusPurpose": "revocation",
-                },
-                "status": True,
-            },
-        )
-        assert response.status_code == 200, response.text
+        stack.set_status(http, credential_id, "revocation", True)
 
     refreshed = wallet.ok("status")
     assert "revoked" in refreshed
