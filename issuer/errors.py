@@ -19,6 +19,7 @@ are listed too)::
         │   └── CredentialTooLargeError        credential_too_large    422
         ├── UnauthorizedError                  unauthorized            401
         ├── ForbiddenError                     forbidden               403
+        │   └── AgencyDisabledError            agency_disabled         403
         ├── NotFoundError                      not_found               404
         ├── IdempotencyConflictError           idempotency_conflict    409
         ├── RevocationFinalError               revocation_final        409
@@ -36,6 +37,7 @@ from typing import Any
 from vcore.errors import MalformedError, SchemaInvalidError, TokenTooLargeError, TrustIDError
 
 __all__ = [
+    "AgencyDisabledError",
     "AgencyExistsError",
     "ClaimsInvalidError",
     "ConfigurationError",
@@ -125,6 +127,17 @@ class ForbiddenError(IssuerError):
 
     code = "forbidden"
     title = "Forbidden"
+
+
+class AgencyDisabledError(ForbiddenError):
+    """The API key is valid but its agency is disabled (``trustid-issuer agency disable``).
+
+    Said plainly rather than as a bare 401: only a holder of the full key gets this answer,
+    and it tells the agency's integrator to call the registry, not to rotate keys.
+    """
+
+    code = "agency_disabled"
+    title = "Agency disabled"
 
 
 class NotFoundError(IssuerError):

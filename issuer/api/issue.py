@@ -15,8 +15,11 @@ router = APIRouter(route_class=StrictJSONRoute, tags=["credentials"])
 
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Malformed JSON (`malformed`)"},
-    401: {"description": "Missing or invalid API key (`unauthorized`)"},
-    403: {"description": "Agency not accredited for this type (`type_not_accredited`)"},
+    401: {"description": "Missing, invalid or revoked API key (`unauthorized`)"},
+    403: {
+        "description": "Agency not accredited for this type (`type_not_accredited`) or "
+        "disabled (`agency_disabled`)"
+    },
     409: {"description": "Idempotency-Key reused with another body (`idempotency_conflict`)"},
     413: {"description": "Body over 32 KiB (`too_large`)"},
     415: {"description": "Body is not JSON (`unsupported_media_type`)"},

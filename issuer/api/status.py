@@ -30,8 +30,11 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     response_model=StatusChangeResponse,
     dependencies=[Depends(require_json)],
     responses={
-        401: {"description": "`unauthorized`"},
-        403: {"description": "Another agency's credential (`forbidden`)"},
+        401: {"description": "Missing, invalid or revoked API key (`unauthorized`)"},
+        403: {
+            "description": "Another agency's credential (`forbidden`) or the agency is "
+            "disabled (`agency_disabled`)"
+        },
         404: {"description": "Unknown credential id (`not_found`)"},
         409: {"description": "The credential is revoked (`revocation_final`)"},
     },

@@ -1,9 +1,19 @@
-"""Agencies and API keys: creation (CLI) and authentication (every API call).
+"""Agencies and API keys: administration (CLI) and authentication (every API call).
 
 API keys are ``tid_`` + 256 random bits in base64url, shown once and stored as SHA-256.
 A key that does not have that shape is refused before any database lookup; a lookup
 is by the hash (an index scan reveals nothing about a 256-bit secret), and the stored
 hash is compared again in constant time.
+
+Administration (create, disable/enable, key create/revoke, accredit) writes one
+append-only ``agency_events`` row per change, in the same transaction as the change:
+who (``actor``), what, when and why (``reason``). A change that changes nothing (disable
+a disabled agency, revoke a revoked key, accredit the same types) records nothing.
+
+Authentication reads the key and its agency on every request (no cache), so a revoked
+key or a disabled agency is refused from the next request on, by every issuer process.
+Disabling an agency touches nothing it issued: its credentials stay valid and the status
+changes it made stay in the published status lists.
 """
 
 from __future__ import annotations
@@ -15,30 +25,64 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from issuer.errors import (
+    AgencyDisabledError,
     AgencyExistsError,
     InvalidRequestError,
+    NotFoundError,
     UnauthorizedError,
     UnknownTypeError,
 )
 from issuer.service.context import IssuerContext, Principal
 from issuer.storage.agencies import AgencyRepository
-from issuer.storage.tables import Agency, ApiKey
+from issuer.storage.tables import Agency, AgencyEvent, ApiKey
+from vcore.jsontext import dumps_compact, loads_strict
 from vcore.keys import b64url_encode
 
-__all__ = ["AgencyInfo", "AgencyService", "NewAgency", "hash_api_key"]
+__all__ = [
+    "AccreditationChange",
+    "AgencyChange",
+    "AgencyEventInfo",
+    "AgencyInfo",
+    "AgencyService",
+    "ApiKeyInfo",
+    "KeyRevocation",
+    "NewAgency",
+    "NewApiKey",
+    "hash_api_key",
+]
 
 _KEY_PREFIX = "tid_"
 _KEY_RE = re.compile(r"tid_[A-Za-z0-9_-]{43}")
+_SHOWN_PREFIX = 12  # "tid_" + 8 characters: enough to tell keys apart, useless to guess
 _NAME_MAX = 200
+_REASON_MAX = 500
+_ACTOR_MAX = 200
+_ID_ECHO_MAX = 64
 
 
 def hash_api_key(api_key: str) -> str:
     """SHA-256 (hex) of an API key, as stored."""
     return hashlib.sha256(api_key.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ApiKeyInfo:
+    """An API key as listed: never the secret, only its first characters."""
+
+    key_id: str
+    agency_id: str
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @property
+    def live(self) -> bool:
+        return self.revoked_at is None
 
 
 @dataclass(frozen=True)
@@ -52,6 +96,14 @@ class NewAgency:
 
 
 @dataclass(frozen=True)
+class NewApiKey:
+    """An additional API key (the only time the secret is visible)."""
+
+    key: ApiKeyInfo
+    api_key: str
+
+
+@dataclass(frozen=True)
 class AgencyInfo:
     """An agency as listed by ``agency list``."""
 
@@ -59,7 +111,90 @@ class AgencyInfo:
     name: str
     types: tuple[str, ...]
     created_at: datetime
-    key_prefixes: tuple[str, ...]
+    disabled_at: datetime | None
+    keys: tuple[ApiKeyInfo, ...]
+
+    @property
+    def enabled(self) -> bool:
+        return self.disabled_at is None
+
+    @property
+    def key_prefixes(self) -> tuple[str, ...]:
+        """Prefixes of the live (unrevoked) keys, e.g. ``tid_AbCdEfGh...``."""
+        return tuple(k.prefix + "..." for k in self.keys if k.live)
+
+
+@dataclass(frozen=True)
+class AgencyChange:
+    """The agency after ``disable``/``enable``; ``changed`` is False if it already was."""
+
+    agency: AgencyInfo
+    changed: bool
+
+
+@dataclass(frozen=True)
+class KeyRevocation:
+    """The key after ``revoke_key``, and how many live keys its agency has left."""
+
+    key: ApiKeyInfo
+    changed: bool
+    live_keys_left: int
+
+
+@dataclass(frozen=True)
+class AccreditationChange:
+    """The agency's accredited types after ``accredit``, and the difference."""
+
+    agency_id: str
+    types: tuple[str, ...]
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed)
+
+
+@dataclass(frozen=True)
+class AgencyEventInfo:
+    """One audit record of an administrative change."""
+
+    agency_id: str
+    action: str
+    api_key_id: str | None
+    detail: dict[str, Any] | None
+    reason: str | None
+    actor: str
+    occurred_at: datetime
+
+
+def _key_info(key: ApiKey) -> ApiKeyInfo:
+    return ApiKeyInfo(key.id, key.agency_id, key.prefix, key.created_at, key.revoked_at)
+
+
+def _agency_info(repo: AgencyRepository, agency: Agency) -> AgencyInfo:
+    return AgencyInfo(
+        agency_id=agency.id,
+        name=agency.name,
+        types=tuple(sorted(repo.types_of(agency.id))),
+        created_at=agency.created_at,
+        disabled_at=agency.disabled_at,
+        keys=tuple(_key_info(k) for k in repo.keys_of(agency.id)),
+    )
+
+
+def _echo(value: str) -> str:
+    """An id from the command line, safe to repeat in a one-line message."""
+    return repr(value[:_ID_ECHO_MAX])
+
+
+def _clean_reason(reason: str | None) -> str | None:
+    if reason is None:
+        return None
+    reason = " ".join(reason.split())
+    if len(reason) > _REASON_MAX:
+        raise InvalidRequestError(f"the reason must be at most {_REASON_MAX} characters")
+    return reason or None
 
 
 class AgencyService:
@@ -68,7 +203,69 @@ class AgencyService:
     def __init__(self, ctx: IssuerContext) -> None:
         self._ctx = ctx
 
-    def create(self, name: str, types: Iterable[str]) -> NewAgency:
+    # -- helpers
+
+    def _known_types(self, types: Iterable[str]) -> list[str]:
+        wanted = sorted({t.strip() for t in types if t.strip()})
+        if not wanted:
+            raise InvalidRequestError("an agency must be accredited for at least one type")
+        unknown = [t for t in wanted if t not in self._ctx.types]
+        if unknown:
+            raise UnknownTypeError(
+                f"unknown credential type(s) {', '.join(unknown)}; "
+                f"known: {', '.join(self._ctx.types)}"
+            )
+        return wanted
+
+    def _new_key(self, agency_id: str, now: datetime) -> tuple[ApiKey, str]:
+        api_key = _KEY_PREFIX + b64url_encode(secrets.token_bytes(32))
+        row = ApiKey(
+            id="key_" + secrets.token_hex(8),
+            agency_id=agency_id,
+            key_hash=hash_api_key(api_key),
+            prefix=api_key[:_SHOWN_PREFIX],
+            created_at=now,
+        )
+        return row, api_key
+
+    @staticmethod
+    def _agency(repo: AgencyRepository, agency_id: str, *, lock: bool = False) -> Agency:
+        # Every change to an agency or its keys locks the agency's row first (PostgreSQL;
+        # SQLite transactions are serial anyway), so concurrent changes cannot interleave.
+        agency = repo.get(agency_id, for_update=lock)
+        if agency is None:
+            raise NotFoundError(
+                f"no agency with id {_echo(agency_id)} (`trustid-issuer agency list` shows them)"
+            )
+        return agency
+
+    @staticmethod
+    def _event(
+        repo: AgencyRepository,
+        agency_id: str,
+        action: str,
+        now: datetime,
+        *,
+        actor: str,
+        reason: str | None = None,
+        api_key_id: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        repo.add_event(
+            AgencyEvent(
+                agency_id=agency_id,
+                action=action,
+                api_key_id=api_key_id,
+                detail=dumps_compact(detail) if detail is not None else None,
+                reason=reason,
+                actor=actor[:_ACTOR_MAX] or "unspecified",
+                occurred_at=now,
+            )
+        )
+
+    # -- administration
+
+    def create(self, name: str, types: Iterable[str], *, actor: str = "unspecified") -> NewAgency:
         """Create an accredited agency with one API key.
 
         Raises:
@@ -79,32 +276,25 @@ class AgencyService:
         name = " ".join(name.split())
         if not name or len(name) > _NAME_MAX:
             raise InvalidRequestError(f"agency name must be 1..{_NAME_MAX} characters")
-        wanted = sorted({t.strip() for t in types if t.strip()})
-        if not wanted:
-            raise InvalidRequestError("an agency must be accredited for at least one type")
-        unknown = [t for t in wanted if t not in self._ctx.types]
-        if unknown:
-            raise UnknownTypeError(
-                f"unknown credential type(s) {', '.join(unknown)}; "
-                f"known: {', '.join(self._ctx.types)}"
-            )
+        wanted = self._known_types(types)
         now = self._ctx.clock()
-        api_key = _KEY_PREFIX + b64url_encode(secrets.token_bytes(32))
         agency = Agency(id="ag_" + secrets.token_hex(8), name=name, created_at=now)
+        key, api_key = self._new_key(agency.id, now)
         try:
             with self._ctx.session() as session, session.begin():
                 repo = AgencyRepository(session)
                 if repo.by_name(name) is not None:
                     raise AgencyExistsError(f"an agency named {name!r} already exists")
                 repo.add(agency, wanted, now)
-                repo.add_key(
-                    ApiKey(
-                        id="key_" + secrets.token_hex(8),
-                        agency_id=agency.id,
-                        key_hash=hash_api_key(api_key),
-                        prefix=api_key[:12],
-                        created_at=now,
-                    )
+                repo.add_key(key)
+                self._event(
+                    repo,
+                    agency.id,
+                    "created",
+                    now,
+                    actor=actor,
+                    api_key_id=key.id,
+                    detail={"name": name, "types": wanted, "prefix": key.prefix},
                 )
         except IntegrityError as exc:  # a concurrent create with the same name
             raise AgencyExistsError(f"an agency named {name!r} already exists") from exc
@@ -113,26 +303,205 @@ class AgencyService:
     def list(self) -> Sequence[AgencyInfo]:
         with self._ctx.session() as session, session.begin():
             repo = AgencyRepository(session)
-            return [
-                AgencyInfo(
-                    agency_id=agency.id,
-                    name=agency.name,
-                    types=tuple(sorted(repo.types_of(agency.id))),
-                    created_at=agency.created_at,
-                    key_prefixes=tuple(
-                        key.prefix + "..."
-                        for key in repo.keys_of(agency.id)
-                        if key.revoked_at is None
-                    ),
+            return [_agency_info(repo, agency) for agency in repo.all()]
+
+    def get(self, agency_id: str) -> AgencyInfo:
+        """One agency with its types and keys.
+
+        Raises:
+            NotFoundError: no such agency.
+        """
+        with self._ctx.session() as session, session.begin():
+            repo = AgencyRepository(session)
+            return _agency_info(repo, self._agency(repo, agency_id))
+
+    def _set_disabled(
+        self, agency_id: str, disabled: bool, actor: str, reason: str | None
+    ) -> AgencyChange:
+        reason = _clean_reason(reason)
+        now = self._ctx.clock()
+        with self._ctx.session() as session, session.begin():
+            repo = AgencyRepository(session)
+            agency = self._agency(repo, agency_id, lock=True)
+            changed = (agency.disabled_at is None) == disabled
+            if changed:
+                agency.disabled_at = now if disabled else None
+                action = "disabled" if disabled else "enabled"
+                self._event(repo, agency.id, action, now, actor=actor, reason=reason)
+                session.flush()
+            return AgencyChange(_agency_info(repo, agency), changed)
+
+    def disable(
+        self, agency_id: str, *, actor: str = "unspecified", reason: str | None = None
+    ) -> AgencyChange:
+        """Refuse every API key of the agency (403 ``agency_disabled``) until enabled.
+
+        Its credentials stay valid and its status changes stay published.
+
+        Raises:
+            NotFoundError: no such agency.
+            InvalidRequestError: the reason is too long.
+        """
+        return self._set_disabled(agency_id, True, actor, reason)
+
+    def enable(
+        self, agency_id: str, *, actor: str = "unspecified", reason: str | None = None
+    ) -> AgencyChange:
+        """Accept the agency's live API keys again.
+
+        Raises:
+            NotFoundError: no such agency.
+            InvalidRequestError: the reason is too long.
+        """
+        return self._set_disabled(agency_id, False, actor, reason)
+
+    def keys(self, agency_id: str) -> Sequence[ApiKeyInfo]:
+        """The agency's API keys (live and revoked), oldest first.
+
+        Raises:
+            NotFoundError: no such agency.
+        """
+        return self.get(agency_id).keys
+
+    def create_key(
+        self, agency_id: str, *, actor: str = "unspecified", reason: str | None = None
+    ) -> NewApiKey:
+        """An additional API key for the agency (for rotation: create, deploy, revoke the old).
+
+        Raises:
+            NotFoundError: no such agency.
+            InvalidRequestError: the reason is too long.
+        """
+        reason = _clean_reason(reason)
+        now = self._ctx.clock()
+        with self._ctx.session() as session, session.begin():
+            repo = AgencyRepository(session)
+            agency = self._agency(repo, agency_id, lock=True)
+            key, api_key = self._new_key(agency.id, now)
+            repo.add_key(key)
+            self._event(
+                repo,
+                agency.id,
+                "key_created",
+                now,
+                actor=actor,
+                reason=reason,
+                api_key_id=key.id,
+                detail={"prefix": key.prefix},
+            )
+        return NewApiKey(_key_info(key), api_key)
+
+    def revoke_key(
+        self, key_id: str, *, actor: str = "unspecified", reason: str | None = None
+    ) -> KeyRevocation:
+        """Refuse this API key from now on (401); revocation is final.
+
+        Raises:
+            NotFoundError: no such key.
+            InvalidRequestError: the reason is too long.
+        """
+        reason = _clean_reason(reason)
+        now = self._ctx.clock()
+        with self._ctx.session() as session, session.begin():
+            repo = AgencyRepository(session)
+            key = repo.get_key(key_id)
+            if key is None:
+                raise NotFoundError(
+                    f"no API key with id {_echo(key_id)} "
+                    "(`trustid-issuer agency key list AGENCY_ID` shows them)"
                 )
-                for agency in repo.all()
+            # Re-read the key under the agency's lock: a concurrent revoke may have
+            # committed since it was loaded.
+            self._agency(repo, key.agency_id, lock=True)
+            session.refresh(key)
+            changed = key.revoked_at is None
+            if changed:
+                key.revoked_at = now
+                self._event(
+                    repo,
+                    key.agency_id,
+                    "key_revoked",
+                    now,
+                    actor=actor,
+                    reason=reason,
+                    api_key_id=key.id,
+                    detail={"prefix": key.prefix},
+                )
+                session.flush()
+            left = sum(1 for k in repo.keys_of(key.agency_id) if k.revoked_at is None)
+            return KeyRevocation(_key_info(key), changed, left)
+
+    def accredit(
+        self,
+        agency_id: str,
+        types: Iterable[str],
+        *,
+        actor: str = "unspecified",
+        reason: str | None = None,
+    ) -> AccreditationChange:
+        """Make the agency's accredited types exactly ``types``.
+
+        A removed type stops new issuance of it; credentials already issued stay valid
+        and the agency can still revoke or suspend them.
+
+        Raises:
+            NotFoundError: no such agency.
+            InvalidRequestError: no types, or the reason is too long.
+            UnknownTypeError: a type this issuer does not know.
+        """
+        wanted = self._known_types(types)
+        reason = _clean_reason(reason)
+        now = self._ctx.clock()
+        with self._ctx.session() as session, session.begin():
+            repo = AgencyRepository(session)
+            agency = self._agency(repo, agency_id, lock=True)
+            before = repo.types_of(agency.id)
+            added = tuple(sorted(set(wanted) - before))
+            removed = tuple(sorted(before - set(wanted)))
+            change = AccreditationChange(agency.id, tuple(wanted), added, removed)
+            if change.changed:
+                repo.set_types(agency.id, wanted, now)
+                self._event(
+                    repo,
+                    agency.id,
+                    "accredited",
+                    now,
+                    actor=actor,
+                    reason=reason,
+                    detail={"types": wanted, "added": list(added), "removed": list(removed)},
+                )
+        return change
+
+    def events(self, agency_id: str) -> Sequence[AgencyEventInfo]:
+        """The agency's audit trail, oldest first.
+
+        Raises:
+            NotFoundError: no such agency.
+        """
+        with self._ctx.session() as session, session.begin():
+            repo = AgencyRepository(session)
+            agency = self._agency(repo, agency_id)
+            return [
+                AgencyEventInfo(
+                    agency_id=e.agency_id,
+                    action=e.action,
+                    api_key_id=e.api_key_id,
+                    detail=loads_strict(e.detail) if e.detail is not None else None,
+                    reason=e.reason,
+                    actor=e.actor,
+                    occurred_at=e.occurred_at,
+                )
+                for e in repo.events_of(agency.id)
             ]
+
+    # -- authentication
 
     def authenticate(self, api_key: str | None) -> Principal:
         """The agency behind a bearer API key.
 
         Raises:
             UnauthorizedError: missing, malformed, unknown or revoked key.
+            AgencyDisabledError: the key is live but its agency is disabled.
         """
         if not api_key:
             raise UnauthorizedError("an API key is required: Authorization: Bearer <key>")
@@ -143,6 +512,13 @@ class AgencyService:
             owner = AgencyRepository(session).owner_of_key(digest)
         if owner is None or not hmac.compare_digest(owner.api_key.key_hash, digest):
             raise UnauthorizedError("the API key is not valid")
+        if owner.api_key.revoked_at is not None:
+            # Only a holder of the whole secret learns this; it tells them to rotate.
+            raise UnauthorizedError("the API key has been revoked")
+        if owner.agency.disabled_at is not None:
+            raise AgencyDisabledError(
+                f"agency {owner.agency.name!r} is disabled; contact the issuer's operator"
+            )
         return Principal(
             agency_id=owner.agency.id,
             agency_name=owner.agency.name,

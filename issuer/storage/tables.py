@@ -8,7 +8,9 @@ What is stored, and what is deliberately not:
 * ``status_entries`` is one row per (credential, purpose) with its slot in a status list;
   the primary key ``(list_id, idx)`` is the constraint that makes every index unique in
   its list, whatever the number of issuer processes.
-* ``status_changes`` is append-only (database triggers refuse UPDATE and DELETE).
+* ``status_changes`` and ``agency_events`` are append-only (database triggers refuse
+  UPDATE and DELETE): who changed a credential's status, and who changed an agency
+  (created, disabled, enabled, key created/revoked, accreditation changed), when and why.
 * ``signing_keys.private_key_sealed`` is the PKCS#8 key sealed under the KEK
   (:mod:`issuer.keystore`) with the key's thumbprint as associated data.
 * ``api_keys.key_hash`` is SHA-256 of a 256-bit random secret; a slow hash adds nothing
@@ -44,6 +46,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = [
     "Accreditation",
     "Agency",
+    "AgencyEvent",
     "ApiKey",
     "Base",
     "CredentialRecord",
@@ -280,6 +283,28 @@ class StatusChange(Base):
     api_key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"))
     reason: Mapped[str | None] = mapped_column(String(500))
     changed_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class AgencyEvent(Base):
+    """Append-only audit record of an administrative change to an agency.
+
+    ``action`` is one of ``created``, ``disabled``, ``enabled``, ``key_created``,
+    ``key_revoked``, ``accredited``; ``detail`` is compact JSON (e.g. the types added
+    and removed); ``actor`` says who ran the command (``cli:<login>``).
+    """
+
+    __tablename__ = "agency_events"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    api_key_id: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id"), default=None)
+    detail: Mapped[str | None] = mapped_column(Text, default=None)
+    reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    actor: Mapped[str] = mapped_column(String(200))
+    occurred_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
 class IdempotencyKey(Base):

@@ -25,6 +25,7 @@ from vcore.keys import b64url_encode, private_key_from_der
 TABLES = {
     "accreditations",
     "agencies",
+    "agency_events",
     "alembic_version",
     "api_keys",
     "credential_types",
