@@ -11,6 +11,7 @@ Resolution over HTTP belongs to the apps; this module only builds and reads docu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +41,11 @@ _MAX_DID = 2048
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _P256_PREFIX = b"\x80\x24"  # varint(0x1200)
 _ED25519_PREFIX = b"\xed\x01"  # varint(0xed)
+# DID Core §3.1 syntax (no empty segments): idchar = ALPHA / DIGIT / "." / "-" / "_" /
+# pct-encoded; a DID URL fragment is RFC 3986 §3.5 (pchar / "/" / "?").
+_IDCHARS = r"(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})+"
+_DID_SYNTAX = re.compile(rf"did:[a-z0-9]+(?::{_IDCHARS})+")
+_FRAGMENT_SYNTAX = re.compile(r"(?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*")
 
 
 @dataclass(frozen=True)
@@ -65,8 +71,13 @@ def parse_did_url(value: object) -> DIDURL:
     parts = did.split(":")
     if len(parts) < 3 or parts[1] not in {"web", "jwk", "key"} or not all(parts[2:]):
         raise DIDError(f"unsupported DID method or empty id: {did[:80]!r}")
-    if any(c in did for c in "?/ \t\n"):
-        raise DIDError("DID must not contain a path, query or whitespace")
+    if not _DID_SYNTAX.fullmatch(did):
+        raise DIDError(
+            "DID must be did:<method>:<id> with only letters, digits, '.', '-', '_', ':' "
+            "and %-escapes (no path, query, whitespace or control characters)"
+        )
+    if sep and not _FRAGMENT_SYNTAX.fullmatch(fragment):
+        raise DIDError("DID URL fragment holds characters a URI fragment cannot")
     return DIDURL(did, fragment if sep else None)
 
 

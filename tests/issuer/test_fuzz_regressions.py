@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.issuer.support import Harness, issue_body
 
@@ -41,3 +42,15 @@ def test_lone_surrogate_in_a_claim_is_malformed_not_500(issuer: Harness) -> None
     body = _problem(response, 400, "malformed")
     assert "surrogate" in body["detail"]
     assert issuer.counts() == before
+
+
+@pytest.mark.parametrize("holder", ["did:web:\x00", "did:web:host\x01name"])
+def test_control_characters_in_the_holder_did_are_did_invalid(
+    any_issuer: Harness, holder: str
+) -> None:
+    # Found: parse_did_url let control characters through; the NUL reached a PostgreSQL
+    # text column (holder_did) and psycopg refused it -> 500 (SQLite stored it).
+    agency = any_issuer.agencies["Resident Registry"]
+    before = any_issuer.counts()
+    _problem(any_issuer.issue(agency, issue_body(holder=holder)), 422, "did_invalid")
+    assert any_issuer.counts() == before
