@@ -23,6 +23,10 @@ __all__ = [
 ]
 
 _ISSUER_SET = ("id", "issuer", "validFrom", "credentialStatus", "credentialSchema", "proof")
+# Strings that are stored: PostgreSQL text cannot hold NUL, and an id or an audit line
+# has no business holding control characters. A credential id is a URI: no whitespace.
+_URI_TEXT = r"^[^\x00-\x20\x7f]+$"
+_AUDIT_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
 
 class _Strict(BaseModel):
@@ -154,10 +158,17 @@ class CredentialStatusRef(_Strict):
 class StatusChangeRequest(_Strict):
     """``POST /credentials/status`` body (W3C VC-API)."""
 
-    credentialId: str = Field(min_length=1, max_length=200)  # noqa: N815 - VC-API name
+    credentialId: str = Field(  # noqa: N815 - VC-API name
+        min_length=1, max_length=200, pattern=_URI_TEXT, description="The credential's `id`."
+    )
     credentialStatus: CredentialStatusRef  # noqa: N815 - VC-API name
     status: bool = Field(description="true sets the bit (revoke/suspend), false clears it")
-    reason: str | None = Field(default=None, max_length=500, description="Kept in the audit log.")
+    reason: str | None = Field(
+        default=None,
+        max_length=500,
+        pattern=_AUDIT_TEXT,
+        description="Kept in the audit log (no control characters but tab and line breaks).",
+    )
 
     model_config = ConfigDict(
         extra="forbid",

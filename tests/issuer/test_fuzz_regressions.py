@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.issuer.support import Harness, issue_body
+from tests.issuer.support import Harness, issue_body, token_of
+from vcore.jose import decode_unverified
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -54,3 +55,33 @@ def test_control_characters_in_the_holder_did_are_did_invalid(
     before = any_issuer.counts()
     _problem(any_issuer.issue(agency, issue_body(holder=holder)), 422, "did_invalid")
     assert any_issuer.counts() == before
+
+
+def _status_body(credential_id: str, reason: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "credentialId": credential_id,
+        "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "suspension"},
+        "status": True,
+    }
+    if reason is not None:
+        body["reason"] = reason
+    return body
+
+
+def test_nul_in_status_change_strings_is_invalid_request(any_issuer: Harness) -> None:
+    # Found: credentialId (the lookup) and reason (the audit row) went to PostgreSQL with
+    # a NUL in them; psycopg refused the text -> 500 (SQLite answered 404 / 200).
+    agency = any_issuer.agencies["Resident Registry"]
+    credential_id = decode_unverified(token_of(any_issuer.issue(agency))).payload["id"]
+    before = any_issuer.counts()
+    for body in (
+        _status_body("urn:uuid:a\x00b"),
+        _status_body(credential_id + "\n"),
+        _status_body(credential_id, reason="holder\x00moved"),
+    ):
+        response = any_issuer.client.post("/credentials/status", json=body, headers=agency.headers)
+        _problem(response, 422, "invalid_request")
+    assert any_issuer.counts() == before
+    # Tab and line breaks stay usable in a reason.
+    response = any_issuer.change(agency, credential_id, "suspension", True, "moved\n\tticket 7")
+    assert response.status_code == 200, response.text
