@@ -86,6 +86,9 @@ def _kill_sequence(
     rng = random.Random(seed)  # noqa: S311 - test scheduling, not security
     current = _ids(home)
     pending = list(files)
+    # Kill timing drifts with machine load; steer the window towards the write point so the
+    # kills keep straddling it (old after an early kill, new after a late one).
+    scale = 1.0
     for attempt in range(kills):
         if current and (not pending or rng.random() < 0.4):
             victim = rng.choice(sorted(current))
@@ -97,7 +100,7 @@ def _kill_sequence(
             expected_new = None  # one more credential, id unknown until read
         # The first half of a run is interpreter start-up and imports, which touch nothing;
         # the kill points cover the rest: key derivation, decrypt, write, fsync, rename, exit.
-        time.sleep(rng.uniform(0.5 * window, 1.1 * window))
+        time.sleep(rng.uniform(0.5 * window, 1.1 * window) * scale)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         try:
@@ -116,6 +119,7 @@ def _kill_sequence(
             failures.append(f"kill {attempt}: {sorted(current)} -> {sorted(after)}")
             return
         outcomes.append("old" if after == current else "new")
+        scale = min(scale * 1.08, 4.0) if after == current else max(scale * 0.93, 0.25)
         current = after
 
 
