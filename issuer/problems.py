@@ -44,10 +44,12 @@ from vcore.errors import (
 
 __all__ = [
     "PROBLEM_JSON",
+    "PROBLEM_SCHEMA",
     "PROBLEM_TYPE_BASE",
     "error_response",
     "http_status_problem",
     "problem_response",
+    "problem_responses",
     "status_for",
 ]
 
@@ -86,6 +88,38 @@ _HTTP_CODES: dict[int, tuple[str, str]] = {
 }
 
 _AUTHENTICATE = 'Bearer realm="trustid-issuer"'
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details with a stable machine-readable `code`.",
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "Field errors (`loc`, `msg`, `type`); never the input itself.",
+            "items": {"type": "object"},
+        },
+    },
+}
+
+
+def problem_responses(described: Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for error statuses, each documented as problem+json.
+
+    Routes pass every error status they can answer (a declared 422 also replaces
+    FastAPI's default ``HTTPValidationError``, which this app never sends).
+    """
+    return {
+        status: {"description": text, "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
+        for status, text in described.items()
+    }
 
 
 def status_for(exc: TrustIDError) -> int | None:

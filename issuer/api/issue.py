@@ -9,25 +9,24 @@ from fastapi import APIRouter, Depends, Response
 from issuer.api.deps import IdempotencyKeyHeader, PrincipalDep, ServicesDep, require_json
 from issuer.api.models import IssueRequest, IssueResponse
 from issuer.api.routing import StrictJSONRoute
+from issuer.problems import problem_responses
 from vcore.credentials import envelope_credential
 
 router = APIRouter(route_class=StrictJSONRoute, tags=["credentials"])
 
-_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Malformed JSON (`malformed`)"},
-    401: {"description": "Missing, invalid or revoked API key (`unauthorized`)"},
-    403: {
-        "description": "Agency not accredited for this type (`type_not_accredited`) or "
-        "disabled (`agency_disabled`)"
-    },
-    409: {"description": "Idempotency-Key reused with another body (`idempotency_conflict`)"},
-    413: {"description": "Body over 32 KiB (`too_large`)"},
-    415: {"description": "Body is not JSON (`unsupported_media_type`)"},
-    422: {
-        "description": "Invalid request (`invalid_request`, `unknown_type`, `schema_invalid`, "
-        "`did_invalid`, `credential_too_large`)"
-    },
-}
+_PROBLEMS = problem_responses(
+    {
+        400: "Malformed JSON (`malformed`)",
+        401: "Missing, invalid or revoked API key (`unauthorized`)",
+        403: "Agency not accredited for this type (`type_not_accredited`) or disabled "
+        "(`agency_disabled`)",
+        409: "Idempotency-Key reused with another body (`idempotency_conflict`)",
+        413: "Body over 32 KiB (`too_large`)",
+        415: "Body is not JSON (`unsupported_media_type`)",
+        422: "Invalid request (`invalid_request`, `unknown_type`, `schema_invalid`, "
+        "`did_invalid`, `credential_too_large`)",
+    }
+)
 
 
 @router.post(

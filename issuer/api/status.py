@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Path, Response
 from issuer.api.deps import PrincipalDep, ServicesDep, require_json
 from issuer.api.models import StatusChangeRequest, StatusChangeResponse
 from issuer.api.routing import StrictJSONRoute
+from issuer.problems import problem_responses
 
 router = APIRouter(route_class=StrictJSONRoute, tags=["status"])
 
@@ -29,15 +30,19 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     "/credentials/status",
     response_model=StatusChangeResponse,
     dependencies=[Depends(require_json)],
-    responses={
-        401: {"description": "Missing, invalid or revoked API key (`unauthorized`)"},
-        403: {
-            "description": "Another agency's credential (`forbidden`) or the agency is "
-            "disabled (`agency_disabled`)"
-        },
-        404: {"description": "Unknown credential id (`not_found`)"},
-        409: {"description": "The credential is revoked (`revocation_final`)"},
-    },
+    responses=problem_responses(
+        {
+            400: "Malformed JSON (`malformed`)",
+            401: "Missing, invalid or revoked API key (`unauthorized`)",
+            403: "Another agency's credential (`forbidden`) or the agency is disabled "
+            "(`agency_disabled`)",
+            404: "Unknown credential id (`not_found`)",
+            409: "The credential is revoked (`revocation_final`)",
+            413: "Body over 32 KiB (`too_large`)",
+            415: "Body is not JSON (`unsupported_media_type`)",
+            422: "Invalid request (`invalid_request`)",
+        }
+    ),
     summary="Revoke, suspend or un-suspend a credential",
 )
 def change_status(
@@ -63,7 +68,12 @@ def change_status(
     responses={
         200: {"content": {VC_JWT: {}}, "description": "BitstringStatusListCredential (vc+jwt)"},
         304: {"description": "Not modified (If-None-Match)"},
-        404: {"description": "`not_found`"},
+        **problem_responses(
+            {
+                404: "No such status list (`not_found`)",
+                422: "`list_id` is not an integer from 1 (`invalid_request`)",
+            }
+        ),
     },
     summary="A signed status list",
 )

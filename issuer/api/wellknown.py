@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from issuer.api.deps import ServicesDep
 from issuer.api.routing import StrictJSONRoute
+from issuer.problems import problem_responses
 
 router = APIRouter(route_class=StrictJSONRoute, tags=["discovery"])
 
@@ -34,16 +35,28 @@ def jwks(services: ServicesDep) -> JSONResponse:
     return JSONResponse(services.publication.jwks(), headers=_CACHE)
 
 
-@router.get("/schemas/{type_name}", summary="JSON Schema of a credential type")
+class SchemaJSONResponse(JSONResponse):
+    """A JSON Schema document (``application/schema+json``)."""
+
+    media_type = "application/schema+json"
+
+
+@router.get(
+    "/schemas/{type_name}",
+    response_class=SchemaJSONResponse,
+    responses=problem_responses(
+        {
+            404: "No credential type of this name (`not_found`)",
+            422: "`type_name` is longer than 64 characters (`invalid_request`)",
+        }
+    ),
+    summary="JSON Schema of a credential type",
+)
 def credential_schema(
     type_name: Annotated[str, Path(max_length=64)], services: ServicesDep
-) -> JSONResponse:
+) -> SchemaJSONResponse:
     """The schema named by `credentialSchema.id` in issued credentials."""
-    return JSONResponse(
-        services.publication.schema(type_name),
-        media_type="application/schema+json",
-        headers=_CACHE,
-    )
+    return SchemaJSONResponse(services.publication.schema(type_name), headers=_CACHE)
 
 
 @router.get("/", summary="Issuer summary")
