@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from wallet_cli.commands import backup, browse, check, holder, present, receive
+from wallet_cli.commands import backup, browse, check, holder, passphrase, present, receive
 from wallet_cli.errors import EXIT_CODES_HELP, describe
 from wallet_cli.session import Session
 
@@ -41,7 +41,8 @@ app = typer.Typer(
         "Your wallet for digital identity credentials: keep your resident card, driving "
         "licence or degree encrypted on this computer, show them as a QR code, and send "
         "them to agencies.\n\n"
-        "The passphrase is asked for each time (scripts: TRUSTID_WALLET_PASSPHRASE)."
+        "The passphrase is asked for each time (scripts: TRUSTID_WALLET_PASSPHRASE); "
+        "change it with `trustid-wallet passphrase`."
     ),
     epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
@@ -66,8 +67,8 @@ def _root(
     ctx.obj = Session(home)
 
 
-# Registration order is the order of `--help`: the life of a credential.
-for module in (holder, receive, browse, present, check, backup):
+# Registration order is the order of `--help`: the life of a credential, then upkeep.
+for module in (holder, receive, browse, present, check, backup, passphrase):
     module.register(app)
 
 

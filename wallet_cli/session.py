@@ -128,6 +128,16 @@ class Session:
             confirm=new,
         )
 
+    def new_passphrase(self) -> str:
+        """A new vault passphrase (``TRUSTID_WALLET_NEW_PASSPHRASE`` or asked twice)."""
+        secret = self.settings.wallet_new_passphrase
+        return self._ask(
+            "New wallet passphrase",
+            env_value=secret.get_secret_value() if secret else None,
+            env_name="TRUSTID_WALLET_NEW_PASSPHRASE",
+            confirm=True,
+        )
+
     def backup_passphrase(self, *, new: bool) -> str:
         """The backup passphrase (``TRUSTID_WALLET_BACKUP_PASSPHRASE`` or a prompt)."""
         secret = self.settings.wallet_backup_passphrase

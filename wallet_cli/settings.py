@@ -20,6 +20,8 @@ class WalletSettings(BaseSettings):
     Attributes:
         wallet_home: ``TRUSTID_WALLET_HOME``: where the vault lives.
         wallet_passphrase: ``TRUSTID_WALLET_PASSPHRASE``: vault passphrase for scripts.
+        wallet_new_passphrase: ``TRUSTID_WALLET_NEW_PASSPHRASE``: the new vault passphrase
+            for a scripted ``passphrase`` change.
         wallet_backup_passphrase: ``TRUSTID_WALLET_BACKUP_PASSPHRASE``: backup passphrase
             for scripted ``export``/``import``.
         wallet_test_kdf: ``TRUSTID_WALLET_TEST_KDF``: allow (and use) the cheap KDF
@@ -33,6 +35,7 @@ class WalletSettings(BaseSettings):
 
     wallet_home: Path = Field(default_factory=lambda: Path.home() / ".trustid-wallet")
     wallet_passphrase: SecretStr | None = None
+    wallet_new_passphrase: SecretStr | None = None
     wallet_backup_passphrase: SecretStr | None = None
     wallet_test_kdf: bool = False
     allow_insecure_hosts: str = ""

@@ -19,6 +19,8 @@ File format (vault and backup alike)::
   accepted only when ``TRUSTID_WALLET_TEST_KDF`` is set.
 * A fresh random nonce per write under the same key (one salt per vault); 96-bit random
   nonces stay far below the 2**32 messages NIST SP 800-38D §8.3 allows per key.
+* A passphrase change (:meth:`Vault.change_passphrase`) re-encrypts under a fresh salt
+  (so a fresh key) and nonce, through the same locked atomic write.
 * Writes are atomic and durable: temp file (O_EXCL, 0600) in the same directory, write,
   fsync, ``os.replace``, fsync the directory. A separate ``.lock`` file, never renamed,
   is ``flock``-ed around each read-modify-write so concurrent commands serialise.
@@ -527,14 +529,15 @@ class Vault:
         )
         return _contents_from(plaintext, "vault")
 
-    def _write(self, contents: WalletContents) -> None:
-        if self._key is None:  # pragma: no cover - _open or create always set it
+    def _write(self, contents: WalletContents, key: SealingKey | None = None) -> None:
+        key = key or self._key
+        if key is None:  # pragma: no cover - _open or create always set it
             raise VaultError("vault key not derived")
         for stale in self.home.glob(f"{_TMP_PREFIX}*{_TMP_SUFFIX}"):
             # Left by a command killed mid-write; ciphertext only, but do not pile up.
             with contextlib.suppress(OSError):
                 stale.unlink()
-        _write_atomic(self.path, seal(_contents_bytes(contents), self._key))
+        _write_atomic(self.path, seal(_contents_bytes(contents), key))
 
     def load(self) -> WalletContents:
         """Decrypt a consistent snapshot (a shared lock keeps writers out meanwhile).
@@ -554,6 +557,38 @@ class Vault:
             contents = self._open()
             yield contents
             self._write(contents)
+
+    def change_passphrase(self, new_passphrase: str, *, params: KdfParams) -> None:
+        """Re-encrypt the vault under ``new_passphrase``, with a fresh salt and nonce.
+
+        Under the exclusive lock, the vault is opened with the current passphrase (a
+        wrong one changes nothing), then replaced atomically: after a crash the file
+        holds the old passphrase's vault or the new one's, never a mix. The KDF cost is
+        the vault's own, raised to ``params`` where that is higher, so a change never
+        lowers it and an old vault gets today's default cost.
+
+        Raises:
+            InputError: the new passphrase is too short or the same as the current one.
+            NotFoundError: no wallet here.
+            VaultError: wrong current passphrase, damage, permissions, refused KDF cost.
+            BusyError: the lock was held too long.
+        """
+        check_new_passphrase(new_passphrase)
+        if unicodedata.normalize("NFC", new_passphrase) == unicodedata.normalize(
+            "NFC", self._passphrase
+        ):
+            raise InputError("the new passphrase is the same as the current one")
+        with self._locked(exclusive=True):
+            contents = self._open()
+            if self._key is None:  # pragma: no cover - _open always sets it
+                raise VaultError("vault key not derived")
+            old = self._key.params
+            cost = KdfParams(m=max(old.m, params.m), t=max(old.t, params.t), p=old.p)
+            check_kdf(cost, allow_test=self._allow_test)
+            key = SealingKey.derive(new_passphrase, magic=VAULT_MAGIC, params=cost)
+            self._write(contents, key)
+            self._key = key
+            self._passphrase = new_passphrase
 
     def create(self, contents: WalletContents, *, params: KdfParams) -> None:
         """Create the home directory (0700) and a new vault; never overwrites one.

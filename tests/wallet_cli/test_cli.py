@@ -50,6 +50,7 @@ COMMANDS = [
     "status",
     "export",
     "import",
+    "passphrase",
 ]
 
 
