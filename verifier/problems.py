@@ -26,9 +26,11 @@ from vcore.errors import QRError, TrustIDError
 
 __all__ = [
     "PROBLEM_JSON",
+    "PROBLEM_SCHEMA",
     "RequestProblem",
     "install_problem_handlers",
     "problem_response",
+    "problem_responses",
 ]
 
 log = logging.getLogger("trustid.verifier")
@@ -48,6 +50,38 @@ _HTTP_CODES: dict[int, tuple[str, str]] = {
 }
 
 _QR_STATUS = {"image_too_large": 413, "unsupported_media": 415}
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details with a stable machine-readable `code`.",
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "Field errors (`loc`, `msg`); never the input itself.",
+            "items": {"type": "object"},
+        },
+    },
+}
+
+
+def problem_responses(described: Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for error statuses, each documented as problem+json.
+
+    Routes pass every error status they can answer (a declared 422 also replaces
+    FastAPI's default ``HTTPValidationError``, which this app never sends).
+    """
+    return {
+        status: {"description": text, "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
+        for status, text in described.items()
+    }
 
 
 class RequestProblem(Exception):  # noqa: N818 - it is a response, not only an error

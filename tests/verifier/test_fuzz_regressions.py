@@ -108,3 +108,64 @@ def test_lone_surrogate_in_token_payload_is_malformed_not_500(
         result = body["results"][0] if "results" in body else body
         assert result["verified"] is False
         assert [p["code"] for p in result["problemDetails"]] == ["malformed"]
+
+
+# -- the published contract (schemathesis: status_code_conformance, content_type_conformance)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def _documented(spec: dict[str, Any], method: str, path: str, response: Any) -> None:
+    """The response's status and media type are what /openapi.json says for the operation."""
+    responses = spec["paths"][path][method.lower()]["responses"]
+    status = str(response.status_code)
+    assert status in responses, f"{method} {path}: {status} is not documented"
+    media = response.headers.get("content-type", "").split(";")[0]
+    assert media in responses[status].get("content", {}), f"{method} {path} {status}: {media}"
+
+
+def test_errors_are_documented_as_problem_json_and_the_key_as_a_bearer_scheme(
+    client: AppClient,
+) -> None:
+    # Found: 4xx documented without content and 422 as FastAPI's HTTPValidationError;
+    # Authorization was a free-text header parameter, so generated junk keys got only
+    # 401s (a presented key is checked even while the verifier is open).
+    spec = client.get("/openapi.json").json()
+    assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    assert "HTTPValidationError" not in spec["components"].get("schemas", {})
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            names = [p["name"].lower() for p in operation.get("parameters", [])]
+            assert "authorization" not in names, (method, path)
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    assert PROBLEM_JSON in response["content"], (method, path, status)
+
+
+def test_statuses_and_media_types_found_by_fuzzing_are_documented(client: AppClient) -> None:
+    # Found: /metrics documented as application/json (it is Prometheus text), 401 from
+    # /challenges, 415 from /verify/qr and the JSON endpoints, and the 400 problem of a
+    # malformed body next to the 400 verification result.
+    spec = client.get("/openapi.json").json()
+    png_less = {"file": ("a.gif", b"GIF89a" + bytes(64), "image/gif")}
+    cases: list[tuple[str, str, dict[str, Any], int]] = [
+        ("GET", "/metrics", {}, 200),
+        ("POST", "/challenges", {}, 200),
+        ("POST", "/challenges", {"headers": {"Authorization": "Basic eDp5"}}, 401),
+        ("POST", "/verify/qr", {"files": png_less}, 415),
+        ("POST", "/verify/qr", {"data": {"text": "not a credential"}}, 400),
+        ("POST", "/verify/qr", {"json": {}}, 415),
+        ("POST", "/credentials/verify", {"json": {"verifiableCredential": "a.b.c"}}, 400),
+        ("POST", "/credentials/verify", {"content": b"{", "headers": _JSON}, 400),
+        ("POST", "/credentials/verify", {"content": b"{}", "headers": _TEXT}, 415),
+        ("POST", "/credentials/verify/batch", {"content": b"[", "headers": _JSON}, 400),
+        ("POST", "/presentations/verify", {"content": b"{}", "headers": _TEXT}, 415),
+    ]
+    for method, path, kwargs, status in cases:
+        response = client.request(method, path, **kwargs)
+        assert response.status_code == status, (path, response.text)
+        _documented(spec, method, path, response)
+
+
+_JSON = {"Content-Type": "application/json"}
+_TEXT = {"Content-Type": "text/plain"}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.security.base import SecurityBase
 from pydantic import BaseModel, ValidationError
 
 from vcore.errors import TrustIDError
@@ -24,8 +26,30 @@ def get_service(request: Request) -> VerifierService:
     return service
 
 
+class BearerHeader(SecurityBase):
+    """``Authorization: Bearer <key>`` as OpenAPI's HTTP bearer scheme; yields the raw header.
+
+    The registry, not FastAPI, judges the header: a present but malformed or unknown
+    key is 401 even while the verifier is open, and none at all is fine until a client
+    exists.
+    """
+
+    def __init__(self, description: str) -> None:
+        self.model = HTTPBearerModel(description=description)
+        self.scheme_name = "HTTPBearer"
+
+    async def __call__(self, request: Request) -> str | None:
+        return request.headers.get("authorization")
+
+
+_bearer = BearerHeader(
+    "A verifier API key (tvk_...) from `trustid-verifier client create`; required once "
+    "any client exists."
+)
+
+
 def get_caller(
-    request: Request, authorization: Annotated[str | None, Header()] = None
+    request: Request, authorization: Annotated[str | None, Depends(_bearer)]
 ) -> ClientInfo | None:
     """Authenticate and rate-limit (sync: runs in the thread pool, it hits the DB)."""
     clients: ClientRegistry = request.app.state.clients

@@ -31,7 +31,17 @@ async def healthz(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/metrics", summary="Prometheus metrics")
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "description": f"Prometheus text format (`{CONTENT_TYPE}`)",
+            "content": {CONTENT_TYPE.split(";")[0]: {}},
+        }
+    },
+    summary="Prometheus metrics",
+)
 async def metrics(request: Request) -> Response:
     registry: VerifierMetrics = request.app.state.metrics
     return Response(registry.render(), media_type=CONTENT_TYPE)

@@ -16,19 +16,85 @@ from verifier.api.models import (
     VerifyCredentialRequest,
     VerifyPresentationRequest,
 )
-from verifier.problems import RequestProblem
+from verifier.problems import RequestProblem, problem_responses
 from verifier.service import NONCE_LIFETIME, QRInput, report_status
 
 router = APIRouter(tags=["verification"])
 
-_RESULT: dict[int | str, dict[str, Any]] = {
-    200: {"description": "Verified: {verified: true, checks, credential, warnings}"},
-    400: {"description": "Not verified: {verified: false, checks, problemDetails}"},
-    401: {"description": "API key missing or unknown (problem+json)"},
-    413: {"description": "Body too large (problem+json)"},
-    422: {"description": "Request does not match the schema (problem+json)"},
-    429: {"description": "Rate limit exceeded (problem+json)"},
+# The VC-API verification result (DESIGN §3).
+_RESULT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["verified", "checks"],
+    "properties": {
+        "verified": {"type": "boolean"},
+        "checks": {"type": "array", "items": {"type": "object"}},
+        "credential": {"type": "object"},
+        "warnings": {"type": "array"},
+        "problemDetails": {
+            "type": "array",
+            "items": {"type": "object", "required": ["code", "title", "detail"]},
+        },
+    },
 }
+_COMMON = {
+    401: "API key missing, malformed or unknown once clients exist (`unauthorized`)",
+    422: "Request does not match the schema (`invalid_request`)",
+    429: "Rate limit of this API key exceeded (`rate_limited`, with Retry-After)",
+}
+
+
+def _result_responses(
+    not_verified: str, problems: dict[int, str]
+) -> dict[int | str, dict[str, Any]]:
+    """200 verified; 400 not verified (a result) or a request problem; the problems."""
+    responses = problem_responses({**_COMMON, **problems})
+    responses[200] = {
+        "description": "Verified: {verified: true, checks, credential, warnings}",
+        "content": {"application/json": {"schema": _RESULT_SCHEMA}},
+    }
+    bad = responses[400]
+    responses[400] = {
+        "description": f"{not_verified}; or {bad['description']}",
+        "content": {"application/json": {"schema": _RESULT_SCHEMA}, **bad["content"]},
+    }
+    return dict(sorted(responses.items(), key=lambda item: int(item[0])))
+
+
+_JSON_PROBLEMS = {
+    400: "the body is not strict JSON (`malformed`; problem+json)",
+    413: "Body over 64 KiB (`too_large`)",
+    415: "Body is not JSON (`unsupported_media_type`)",
+}
+_RESULT = _result_responses(
+    "Not verified: {verified: false, checks, problemDetails} (application/json)", _JSON_PROBLEMS
+)
+_BATCH = {
+    200: {
+        "description": "One result per item, in order: {results: [...]}",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["results"],
+                    "properties": {"results": {"type": "array", "items": _RESULT_SCHEMA}},
+                }
+            }
+        },
+    },
+    **problem_responses(
+        dict(sorted({**_COMMON, **_JSON_PROBLEMS, 413: "Body over 8 MiB (`too_large`)"}.items()))
+    ),
+}
+_QR = _result_responses(
+    "Not verified (application/json)",
+    {
+        400: "No readable QR code, or one that holds no credential, or malformed multipart "
+        "(`no_qr_found`, `qr_invalid`, `qr_too_large`, `malformed`; problem+json)",
+        413: "Body over 8 MiB or image over 5 MiB / 16 megapixels (`too_large`, `image_too_large`)",
+        415: "Not multipart/form-data or x-www-form-urlencoded, or an image that is not "
+        "PNG/JPEG (`unsupported_media_type`, `unsupported_media`)",
+    },
+)
 
 
 def _result(body: dict[str, Any], status: int) -> JSONResponse:
@@ -50,7 +116,7 @@ async def verify_credential(request: Request, service: Service, _caller: Caller)
 
 @router.post(
     "/credentials/verify/batch",
-    responses=_RESULT,
+    responses=_BATCH,
     openapi_extra=openapi_body(VerifyBatchRequest),
     summary="Verify up to 1,000 credentials with shared fetches",
 )
@@ -79,7 +145,12 @@ async def verify_presentation(request: Request, service: Service, _caller: Calle
     return _result(report.to_json(), report_status(report))
 
 
-@router.post("/challenges", response_model=ChallengeResponse, summary="Get a fresh challenge")
+@router.post(
+    "/challenges",
+    response_model=ChallengeResponse,
+    responses=problem_responses({401: _COMMON[401], 429: _COMMON[429]}),
+    summary="Get a fresh challenge",
+)
 async def new_challenge(service: Service, _caller: Caller) -> ChallengeResponse:
     return ChallengeResponse(
         challenge=secrets.token_urlsafe(24),
@@ -121,7 +192,7 @@ _QR_FORM: dict[str, Any] = {
 
 @router.post(
     "/verify/qr",
-    responses=_RESULT,
+    responses=_QR,
     openapi_extra=_QR_FORM,
     summary="Verify a QR code: multipart 'file' (PNG/JPEG) or 'text', optional challenge/domain",
 )
