@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -188,12 +189,21 @@ def _echo(value: str) -> str:
     return repr(value[:_ID_ECHO_MAX])
 
 
+def _has_control(text: str) -> bool:
+    # After whitespace is folded, anything left in Cc (NUL, ESC, ...) is refused: PostgreSQL
+    # text cannot hold NUL, and escape sequences would rewrite the operator's terminal
+    # when `agency list` or `agency events` prints the value.
+    return any(unicodedata.category(c) == "Cc" for c in text)
+
+
 def _clean_reason(reason: str | None) -> str | None:
     if reason is None:
         return None
     reason = " ".join(reason.split())
     if len(reason) > _REASON_MAX:
         raise InvalidRequestError(f"the reason must be at most {_REASON_MAX} characters")
+    if _has_control(reason):
+        raise InvalidRequestError("the reason must not contain control characters")
     return reason or None
 
 
@@ -276,6 +286,8 @@ class AgencyService:
         name = " ".join(name.split())
         if not name or len(name) > _NAME_MAX:
             raise InvalidRequestError(f"agency name must be 1..{_NAME_MAX} characters")
+        if _has_control(name):
+            raise InvalidRequestError("agency name must not contain control characters")
         wanted = self._known_types(types)
         now = self._ctx.clock()
         agency = Agency(id="ag_" + secrets.token_hex(8), name=name, created_at=now)

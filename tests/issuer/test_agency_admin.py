@@ -323,11 +323,31 @@ def test_unknown_agency_or_key_is_one_line_exit_1(
     assert message in site.refused(*args, "--json")
 
 
-def test_over_long_reason_is_refused(site: Site) -> None:
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        pytest.param("x" * 501, "at most 500", id="too long"),
+        pytest.param("rotated \x1b[2J", "control characters", id="escape sequence"),
+    ],
+)
+def test_bad_reason_is_refused_and_changes_nothing(site: Site, reason: str, message: str) -> None:
     agency = site.create_agency("Resident Registry", RESIDENT)
-    err = site.refused("agency", "disable", agency.agency_id, "--reason", "x" * 501)
-    assert "reason" in err
+    before = _events(site, agency.agency_id)
+    assert message in site.refused("agency", "disable", agency.agency_id, "--reason", reason)
     assert site.issuer.issue(agency).status_code == 201
+    assert _events(site, agency.agency_id) == before
+
+
+def test_reason_whitespace_is_folded(site: Site) -> None:
+    agency = site.create_agency("Resident Registry", RESIDENT)
+    site.ok("agency", "disable", agency.agency_id, "--reason", " audit\n\tfinding  42 ")
+    assert _events(site, agency.agency_id)[-1]["reason"] == "audit finding 42"
+
+
+def test_agency_name_with_control_characters_is_refused(site: Site) -> None:
+    assert "control characters" in site.refused(
+        "agency", "create", "Registry\x1b[31m", "--types", RESIDENT
+    )
 
 
 @pytest.mark.parametrize(
