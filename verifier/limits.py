@@ -1,8 +1,9 @@
 """Request body limits (DESIGN §4): 64 KiB on verify, 8 MiB on batch and QR upload.
 
 Checked twice, as an ASGI middleware: the declared ``Content-Length`` before anything is
-read, and the bytes actually streamed (chunked uploads declare nothing), so a client
-cannot make the verifier buffer more than the limit.
+read (400 ``malformed`` when it is not a plain decimal), and the bytes actually streamed
+(chunked uploads declare nothing), so a client cannot make the verifier buffer more than
+the limit.
 """
 
 from __future__ import annotations
@@ -47,10 +48,16 @@ class BodyLimitMiddleware:
             return
         limit = self.limit_for(scope.get("path", ""))
         for name, value in scope.get("headers", []):
-            if name == b"content-length" and (not value.isdigit() or int(value) > limit):
-                await problem_response(BodyTooLargeError(limit), scope.get("path"))(
-                    scope, receive, send
-                )
+            if name != b"content-length":
+                continue
+            # Bounded before int(): Python refuses to convert over 4,300 digits.
+            problem: RequestProblem | None = None
+            if not value.isdigit() or len(value) > 18:
+                problem = RequestProblem(400, "malformed", "invalid Content-Length")
+            elif int(value) > limit:
+                problem = BodyTooLargeError(limit)
+            if problem is not None:
+                await problem_response(problem, scope.get("path"))(scope, receive, send)
                 return
         seen = 0
 

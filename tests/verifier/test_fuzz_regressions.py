@@ -169,3 +169,29 @@ def test_statuses_and_media_types_found_by_fuzzing_are_documented(client: AppCli
 
 _JSON = {"Content-Type": "application/json"}
 _TEXT = {"Content-Type": "text/plain"}
+
+
+@pytest.mark.parametrize(
+    ("declared", "status", "code"),
+    [
+        ("9" * 5000, 400, "malformed"),
+        ("12abc", 400, "malformed"),
+        ("-1", 400, "malformed"),
+        (str(10**17), 413, "too_large"),
+    ],
+    ids=["5000-digits", "not-a-number", "negative", "huge"],
+)
+def test_a_bad_content_length_is_a_problem_not_500(
+    client: AppClient, declared: str, status: int, code: str
+) -> None:
+    # Found: int() of a 5,000-digit Content-Length raised ValueError in the body-limit
+    # middleware -> 500; a non-numeric one was answered 413 too_large. (uvicorn refuses
+    # such headers itself; other ASGI servers need not.)
+    response = client.post(
+        "/credentials/verify",
+        content=b"{}",
+        headers={"Content-Type": "application/json", "Content-Length": declared},
+    )
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.json()["code"] == code
