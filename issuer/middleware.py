@@ -8,14 +8,25 @@ from __future__ import annotations
 
 import logging
 
+import anyio
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from issuer.problems import http_status_problem
 
-__all__ = ["BodyLimitMiddleware", "BodyTooLargeError", "ResponseGuardMiddleware"]
+__all__ = [
+    "BODY_READ_TIMEOUT",
+    "BodyLimitMiddleware",
+    "BodyTimeoutError",
+    "BodyTooLargeError",
+    "ResponseGuardMiddleware",
+]
 
 log = logging.getLogger("issuer")
+
+# Seconds for a whole request body to arrive. uvicorn has no body-read timeout: without
+# one a client that declares a body and stalls holds its connection open for ever.
+BODY_READ_TIMEOUT = 60.0
 
 
 class BodyTooLargeError(HTTPException):
@@ -29,17 +40,31 @@ class BodyTooLargeError(HTTPException):
         super().__init__(413, f"request body exceeds {limit} bytes")
 
 
+class BodyTimeoutError(HTTPException):
+    """Raised from ``receive`` when the body has not arrived in time (408, then close)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            408,
+            f"the request body did not arrive within {seconds:g} s",
+            headers={"Connection": "close"},
+        )
+
+
 class BodyLimitMiddleware:
-    """Refuse request bodies over ``limit`` bytes with 413 ``too_large``.
+    """Refuse request bodies over ``limit`` bytes (413) or slower than ``read_timeout`` (408).
 
     ``Content-Length`` is checked before anything is read; a chunked (or lying) body is
     counted as it streams and cut off at the limit, so no more than ``limit`` bytes of
-    a request are ever buffered.
+    a request are ever buffered. The whole body must arrive within ``read_timeout``
+    seconds (default :data:`BODY_READ_TIMEOUT`); once it has, ``receive`` is passed
+    through untouched (disconnect listening must not time out).
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, read_timeout: float | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.read_timeout = BODY_READ_TIMEOUT if read_timeout is None else read_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -66,15 +91,27 @@ class BodyLimitMiddleware:
                 await response(scope, receive, send)
                 return
         limit = self.limit
+        timeout = self.read_timeout
+        deadline = anyio.current_time() + timeout
         received = 0
+        complete = False
 
         async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise BodyTooLargeError(limit)
+            nonlocal received, complete
+            if complete:
+                return await receive()
+            message: Message | None = None
+            with anyio.CancelScope(deadline=deadline):
+                message = await receive()
+            if message is None:
+                raise BodyTimeoutError(timeout)
+            if message["type"] != "http.request":
+                complete = True
+                return message
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLargeError(limit)
+            complete = not message.get("more_body", False)
             return message
 
         await self.app(scope, limited_receive, send)

@@ -7,10 +7,11 @@ a citizen's personal data and may end up in client logs.
 
 Statuses: 400 ``malformed``; 401 ``unauthorized`` (with ``WWW-Authenticate: Bearer``);
 403 ``type_not_accredited``, ``forbidden``; 404 ``not_found``; 405
-``method_not_allowed``; 409 ``idempotency_conflict``, ``revocation_final``,
-``agency_exists``; 413 ``too_large``; 415 ``unsupported_media_type``; 422
-``invalid_request``, ``unknown_type``, ``credential_too_large``, ``schema_invalid``,
-``did_invalid``; 500 ``internal_error``; 503 ``unavailable``.
+``method_not_allowed``; 408 ``request_timeout`` (the body came too slowly); 409
+``idempotency_conflict``, ``revocation_final``, ``agency_exists``; 413 ``too_large``;
+415 ``unsupported_media_type``; 422 ``invalid_request``, ``unknown_type``,
+``credential_too_large``, ``schema_invalid``, ``did_invalid``; 500 ``internal_error``;
+503 ``unavailable``.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ _HTTP_CODES: dict[int, tuple[str, str]] = {
     404: ("not_found", "Not found"),
     405: ("method_not_allowed", "Method not allowed"),
     406: ("not_acceptable", "Not acceptable"),
+    408: ("request_timeout", "Request timeout"),
     413: ("too_large", "Request body too large"),
     415: ("unsupported_media_type", "Unsupported media type"),
     422: ("invalid_request", "Invalid request"),

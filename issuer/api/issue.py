@@ -21,6 +21,7 @@ _PROBLEMS = problem_responses(
         403: "Agency not accredited for this type (`type_not_accredited`) or disabled "
         "(`agency_disabled`)",
         409: "Idempotency-Key reused with another body (`idempotency_conflict`)",
+        408: "The body did not arrive within 60 s (`request_timeout`)",
         413: "Body over 32 KiB (`too_large`)",
         415: "Body is not JSON (`unsupported_media_type`)",
         422: "Invalid request (`invalid_request`, `unknown_type`, `schema_invalid`, "

@@ -37,6 +37,7 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
             403: "Another agency's credential (`forbidden`) or the agency is disabled "
             "(`agency_disabled`)",
             404: "Unknown credential id (`not_found`)",
+            408: "The body did not arrive within 60 s (`request_timeout`)",
             409: "The credential is revoked (`revocation_final`)",
             413: "Body over 32 KiB (`too_large`)",
             415: "Body is not JSON (`unsupported_media_type`)",

@@ -8,12 +8,24 @@ refused request leaves nothing behind.
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
-from tests.issuer.support import Harness, issue_body, token_of
+from issuer import middleware
+from tests.issuer.support import (
+    RESIDENT,
+    Harness,
+    issue_body,
+    make_settings,
+    running_issuer,
+    token_of,
+)
 from vcore.jose import decode_unverified
 
 PROBLEM_JSON = "application/problem+json"
@@ -144,3 +156,30 @@ def test_statuses_and_media_types_found_by_fuzzing_are_documented(issuer: Harnes
         response = issuer.client.request(method, url, **kwargs)
         assert response.status_code == status, (url, response.text)
         _documented(spec, method, template, response)
+
+
+async def _stalled_body() -> AsyncIterator[bytes]:
+    yield b'{"credential": '
+    await anyio.sleep(60)
+    yield b"{}}"
+
+
+def test_a_stalled_body_gets_408_instead_of_hanging(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found: a client that declares a body and stops sending held its request open for
+    # ever (uvicorn has no body-read timeout).
+    monkeypatch.setattr(middleware, "BODY_READ_TIMEOUT", 0.3)
+    with running_issuer(make_settings(tmp_path)) as issuer:
+        agency = issuer.agency("Resident Registry", [RESIDENT])
+        started = time.monotonic()
+        response = issuer.client.post(
+            "/credentials/issue",
+            content=_stalled_body(),
+            headers={**agency.headers, "Content-Type": "application/json"},
+        )
+        assert time.monotonic() - started < 10
+        _problem(response, 408, "request_timeout")
+        assert response.headers["connection"] == "close"
+        # A body that arrives in time is unaffected.
+        assert issuer.issue(agency).status_code == 201
