@@ -6,7 +6,8 @@ not be processed at all: bad JSON, a missing field, a body over the limit, no AP
 too many requests, a QR image that holds no code.
 
 Stable codes: ``malformed`` (400), ``invalid_request`` (422), ``too_large`` (413),
-``unsupported_media_type`` (415), ``unauthorized`` (401), ``rate_limited`` (429),
+``request_timeout`` (408, the body came too slowly), ``unsupported_media_type`` (415),
+``unauthorized`` (401), ``rate_limited`` (429),
 ``not_found`` (404), ``method_not_allowed`` (405), ``internal_error`` (500), and the
 QR codes of ``vcore.errors``/``verifier.qr_image`` (400, 413 for oversize images).
 """
@@ -43,6 +44,7 @@ _HTTP_CODES: dict[int, tuple[str, str]] = {
     403: ("forbidden", "Forbidden"),
     404: ("not_found", "Not found"),
     405: ("method_not_allowed", "Method not allowed"),
+    408: ("request_timeout", "Request timeout"),
     413: ("too_large", "Request too large"),
     415: ("unsupported_media_type", "Unsupported media type"),
     422: ("invalid_request", "Invalid request"),

@@ -8,11 +8,13 @@ credentials that fail) and never a stack trace.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -30,6 +32,7 @@ from tests.verifier.support import (
 )
 from vcore.clock import format_datetime
 from vcore.keys import b64url_encode
+from verifier import limits
 from verifier.app import create_app
 from verifier.settings import VerifierSettings
 
@@ -195,3 +198,57 @@ def test_a_bad_content_length_is_a_problem_not_500(
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM_JSON
     assert response.json()["code"] == code
+
+
+def _stalled(first: bytes) -> AsyncIterator[bytes]:
+    async def body() -> AsyncIterator[bytes]:
+        yield first
+        await anyio.sleep(60)
+        yield b"never sent"
+
+    return body()
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "first"),
+    [
+        ("/credentials/verify", "application/json", b'{"verifiableCredential": '),
+        (
+            "/verify/qr",
+            "multipart/form-data; boundary=XyZ",
+            b'--XyZ\r\nContent-Disposition: form-data; name="text"\r\n\r\nHC1:',
+        ),
+    ],
+    ids=["json", "multipart"],
+)
+def test_a_stalled_body_gets_408_instead_of_hanging(
+    tmp_path: Path,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
+    content_type: str,
+    first: bytes,
+) -> None:
+    # Found: a client that declares a body and stops sending held its request open for
+    # ever (uvicorn has no body-read timeout).
+    monkeypatch.setattr(limits, "BODY_READ_TIMEOUT", 0.3)
+    app = create_app(
+        VerifierSettings(data_dir=tmp_path / "var"),
+        transport=FakeWeb(clock).transport(),
+        host_resolver=public_resolver,
+        clock=clock,
+    )
+    with app_client(app) as client:
+        started = time.monotonic()
+        response = client.post(
+            path, content=_stalled(first), headers={"Content-Type": content_type}
+        )
+        assert time.monotonic() - started < 10
+        assert response.status_code == 408, response.text
+        assert response.headers["content-type"] == PROBLEM_JSON
+        assert response.json()["code"] == "request_timeout"
+        assert response.headers["connection"] == "close"
+        # A body that arrives in time is unaffected.
+        verified = client.post("/credentials/verify", json={"verifiableCredential": "a.b.c"})
+        assert verified.status_code == 400
+        assert verified.json()["verified"] is False

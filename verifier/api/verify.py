@@ -38,6 +38,7 @@ _RESULT_SCHEMA: dict[str, Any] = {
 }
 _COMMON = {
     401: "API key missing, malformed or unknown once clients exist (`unauthorized`)",
+    408: "The body did not arrive within 60 s (`request_timeout`)",
     422: "Request does not match the schema (`invalid_request`)",
     429: "Rate limit of this API key exceeded (`rate_limited`, with Retry-After)",
 }
