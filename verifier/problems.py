@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from vcore.errors import QRError, TrustIDError
 
@@ -169,6 +170,14 @@ def install_problem_handlers(app: FastAPI) -> None:
         problem = RequestProblem(
             exc.status_code, code, detail, title=title, headers=getattr(exc, "headers", None)
         )
+        return problem_response(problem, request.url.path)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, exc: ClientDisconnect) -> JSONResponse:
+        # The client hung up mid-body: nobody reads this answer, and it is not a server
+        # fault (no traceback at ERROR, which the catch-all below would log twice).
+        log.info("client disconnected during %s %s", request.method, request.url.path)
+        problem = RequestProblem(400, "malformed", "the client disconnected before the body")
         return problem_response(problem, request.url.path)
 
     @app.exception_handler(Exception)

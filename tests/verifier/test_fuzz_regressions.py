@@ -8,6 +8,7 @@ credentials that fail) and never a stack trace.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ from typing import Any
 import anyio
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from starlette.types import Message, Scope
 
 from tests.asgi_client import AppClient
 from tests.verifier.support import (
@@ -252,3 +254,59 @@ def test_a_stalled_body_gets_408_instead_of_hanging(
         verified = client.post("/credentials/verify", json={"verifiableCredential": "a.b.c"})
         assert verified.status_code == 400
         assert verified.json()["verified"] is False
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "first"),
+    [
+        ("/credentials/verify", "application/json", b'{"verifiableCredential": '),
+        ("/verify/qr", "multipart/form-data; boundary=XyZ", b"--XyZ\r\n"),
+    ],
+    ids=["json", "multipart"],
+)
+def test_a_client_that_hangs_up_mid_body_is_not_a_server_error(
+    tmp_path: Path,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
+    path: str,
+    content_type: str,
+    first: bytes,
+) -> None:
+    # Found: starlette's ClientDisconnect reached the catch-all handler, which logged a
+    # traceback at ERROR and answered 500, and the server logged it again.
+    app = create_app(
+        VerifierSettings(data_dir=tmp_path / "var"),
+        transport=FakeWeb(clock).transport(),
+        host_resolver=public_resolver,
+        clock=clock,
+    )
+    messages: list[Message] = [
+        {"type": "http.request", "body": first, "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope: Scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"verifier.test"), (b"content-type", content_type.encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("verifier.test", 80),
+    }
+    anyio.run(app, scope, receive, send)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    assert start["status"] == 400
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
