@@ -1,4 +1,4 @@
-"""DID document, JWKS and credential schemas: what verifiers fetch."""
+"""DID document, JWKS, credential schemas and issuer metadata: what verifiers and wallets fetch."""
 
 from __future__ import annotations
 
@@ -33,6 +33,22 @@ def did_document_under_path(services: ServicesDep) -> JSONResponse:
 def jwks(services: ServicesDep) -> JSONResponse:
     """RFC 7517 JWK Set; each `kid` equals the JWS header `kid` (`<did>#<thumbprint>`)."""
     return JSONResponse(services.publication.jwks(), headers=_CACHE)
+
+
+@router.get(
+    "/.well-known/openid-credential-issuer",
+    summary="OpenID4VCI Credential Issuer Metadata",
+)
+def credential_issuer_metadata(services: ServicesDep) -> JSONResponse:
+    """Who this issuer is (`display`) and the credential types it issues, in the shape of
+    OpenID4VCI Credential Issuer Metadata; wallets show `display[0].name` as the issuer's
+    self-declared name.
+
+    There is deliberately no `credential_endpoint`: issuance is agency-driven through
+    `POST /credentials/issue` (VC-API), not requested by wallets, so an OpenID4VCI wallet
+    can read this document but cannot obtain credentials through it.
+    """
+    return JSONResponse(services.publication.credential_issuer_metadata(), headers=_CACHE)
 
 
 class SchemaJSONResponse(JSONResponse):
@@ -70,4 +86,5 @@ def index(services: ServicesDep) -> dict[str, Any]:
         "docs": "/docs",
         "didDocument": "/.well-known/did.json",
         "jwks": "/.well-known/jwks.json",
+        "credentialIssuerMetadata": "/.well-known/openid-credential-issuer",
     }

@@ -1,7 +1,9 @@
-"""What the issuer publishes about itself: DID document, JWKS, schemas, trust-list entry."""
+"""What the issuer publishes about itself: DID document, JWKS, schemas, trust-list entry,
+OpenID4VCI credential issuer metadata."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import text
@@ -12,7 +14,17 @@ from issuer.service.keys import SigningKeyService
 from vcore.clock import format_datetime
 from vcore.dids import build_did_document
 
-__all__ = ["PublicationService"]
+__all__ = ["PublicationService", "display_name_of_type"]
+
+_WORD_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
+def display_name_of_type(type_name: str) -> str:
+    """A human name for a credential type: ``ResidentIdentityCredential`` -> "Resident Identity"."""
+    words = _WORD_RE.findall(type_name)
+    if len(words) > 1 and words[-1] == "Credential":
+        words.pop()
+    return " ".join(words) or type_name
 
 
 class PublicationService:
@@ -55,6 +67,27 @@ class PublicationService:
             "name": self._ctx.settings.issuer_name,
             "types": list(self._ctx.types),
             "validFrom": format_datetime(since),
+        }
+
+    def credential_issuer_metadata(self) -> dict[str, Any]:
+        """OpenID4VCI Credential Issuer Metadata (section 12.2), one configuration per type.
+
+        No ``credential_endpoint``: credentials are issued by agencies over VC-API, not
+        requested by wallets, so this document only names and describes the issuer.
+        """
+        return {
+            "credential_issuer": self._ctx.issuer_url,
+            "display": [{"name": self._ctx.settings.issuer_name, "locale": "en"}],
+            "credential_configurations_supported": {
+                name: {
+                    "format": "jwt_vc_json",
+                    "credential_definition": {"type": ["VerifiableCredential", name]},
+                    "cryptographic_binding_methods_supported": ["did:key", "did:jwk"],
+                    "credential_signing_alg_values_supported": ["ES256", "EdDSA"],
+                    "display": [{"name": display_name_of_type(name), "locale": "en"}],
+                }
+                for name in self._ctx.types
+            },
         }
 
     def ping(self) -> None:
