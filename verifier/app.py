@@ -22,11 +22,12 @@ from vcore.errors import TrustIDError, TrustListError
 from vcore.jsontext import loads_strict
 from vcore.keys import PublicKey, public_key_from_jwk
 from verifier.api import ops, verify
-from verifier.clients import ClientRegistry, RateLimiter
+from verifier.clients import ClientRegistry
 from verifier.headers import SecurityHeadersMiddleware
 from verifier.limits import BodyLimitMiddleware
 from verifier.metrics import VerifierMetrics
 from verifier.problems import RequestProblem, install_problem_handlers
+from verifier.ratelimit import build_limiter
 from verifier.resolvers import (
     Fetcher,
     HostResolver,
@@ -127,6 +128,9 @@ def create_app(
         clock=clock,
     )
     clients = ClientRegistry(engine, clock=clock)
+    rate_limiter = build_limiter(
+        settings.redis_url, settings.verifier_rate_limit, prefix=settings.redis_key_prefix
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -141,6 +145,7 @@ def create_app(
             yield
         finally:
             await client.aclose()
+            rate_limiter.close()
             engine.dispose()
 
     app = FastAPI(
@@ -153,7 +158,7 @@ def create_app(
     app.state.service = service
     app.state.metrics = metrics
     app.state.clients = clients
-    app.state.rate_limiter = RateLimiter(settings.verifier_rate_limit)
+    app.state.rate_limiter = rate_limiter
     install_problem_handlers(app)
     app.include_router(verify.router)
     app.include_router(ops.router)

@@ -7,8 +7,9 @@ hash compares in the database index rather than character by character in Python
 Once any client exists, every verification endpoint needs ``Authorization: Bearer``;
 with none the verifier is open (development) and says so at start.
 
-Rate limits are a token bucket per key and per process (replicas each apply the
-limit; put a shared limiter in the load balancer for a global one).
+Rate limits here are a token bucket per key and per process; with ``TRUSTID_REDIS_URL``
+set, :mod:`verifier.ratelimit` counts them across all replicas instead (and falls back
+to this bucket while Redis is unreachable).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Environment variables (prefix ``TRUSTID_``, DESIGN §3): ``TRUST_LIST``, ``TRUST_ANCHOR``,
 ``ALLOW_INSECURE_HOSTS``, ``VERIFIER_STATUS_MAX_AGE``, ``DATA_DIR``, ``DATABASE_URL``
 (or ``VERIFIER_DATABASE_URL`` when the issuer's database URL is set in the same
-environment), ``VERIFIER_URL``, ``VERIFIER_RATE_LIMIT``.
+environment), ``VERIFIER_URL``, ``VERIFIER_RATE_LIMIT``, ``REDIS_URL`` (rate limits shared by all replicas), ``REDIS_KEY_PREFIX``.
 """
 
 from __future__ import annotations
@@ -41,6 +41,15 @@ class VerifierSettings(BaseSettings):
     verifier_database_url: str | None = None
     verifier_url: str = "http://127.0.0.1:8200"
     verifier_rate_limit: int = Field(default=600, ge=1, description="Requests per minute per key.")
+    redis_url: str | None = Field(
+        default=None,
+        description="redis:// URL; when set, rate limits are counted across all replicas.",
+    )
+    redis_key_prefix: str = Field(
+        default="trustid:ratelimit",
+        min_length=1,
+        description="Prefix of the rate-limit keys in Redis (one per deployment sharing it).",
+    )
 
     @property
     def allow_hosts(self) -> frozenset[str]:

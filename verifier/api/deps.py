@@ -11,8 +11,9 @@ from pydantic import BaseModel, ValidationError
 
 from vcore.errors import TrustIDError
 from vcore.jsontext import loads_strict
-from verifier.clients import ClientInfo, ClientRegistry, RateLimiter
+from verifier.clients import ClientInfo, ClientRegistry
 from verifier.problems import RequestProblem
+from verifier.ratelimit import Limiter
 from verifier.service import VerifierService
 
 __all__ = ["Caller", "Service", "parse_json_body"]
@@ -53,7 +54,7 @@ def get_caller(
 ) -> ClientInfo | None:
     """Authenticate and rate-limit (sync: runs in the thread pool, it hits the DB)."""
     clients: ClientRegistry = request.app.state.clients
-    limiter: RateLimiter = request.app.state.rate_limiter
+    limiter: Limiter = request.app.state.rate_limiter
     client = clients.authenticate(authorization)
     if client is not None:
         limiter.check(client)

@@ -1,0 +1,193 @@
+"""Per-API-key rate limits shared by all verifier replicas through Redis.
+
+With ``TRUSTID_REDIS_URL`` set, every replica counts a key's requests in the same Redis,
+so the limit holds for the whole deployment rather than per process. The count is a
+sliding-window counter (the current and the previous one-minute window, the previous
+weighted by how much of it still overlaps the last 60 s), updated atomically by one Lua
+script that also reads the clock from Redis, so replicas with skewed clocks agree.
+Keys are ``trustid:ratelimit:<client id>:<window number>`` (prefix:
+``TRUSTID_REDIS_KEY_PREFIX``) and expire after two windows.
+The script names its keys itself: a standalone Redis (or a primary with replicas) is
+supported, Redis Cluster is not.
+
+Without ``TRUSTID_REDIS_URL`` the in-process :class:`~verifier.clients.RateLimiter` is used.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+import redis
+from redis.exceptions import RedisError
+
+from verifier.clients import ClientInfo, RateLimiter
+from verifier.problems import RequestProblem
+
+__all__ = ["KEY_PREFIX", "Limiter", "RedisRateLimiter", "build_limiter"]
+
+log = logging.getLogger("trustid.verifier")
+
+KEY_PREFIX = "trustid:ratelimit"
+WINDOW_SECONDS = 60
+RETRY_REDIS_AFTER = 30.0
+"""Seconds to stay on the local limiter after Redis failed before trying it again."""
+
+# KEYS: none (derived from ARGV[1] and Redis' clock). ARGV: prefix, window s, limit.
+# Returns {allowed (0/1), retry-after seconds (0 when allowed)}.
+_SLIDING_WINDOW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local window = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+local number = math.floor(now / window)
+local elapsed = now - number * window
+local current_key = ARGV[1] .. ':' .. number
+local prev = tonumber(redis.call('GET', ARGV[1] .. ':' .. (number - 1)) or '0')
+local count = tonumber(redis.call('GET', current_key) or '0')
+local weight = (window - elapsed) / window
+if prev * weight + count + 1 <= limit then
+  redis.call('INCR', current_key)
+  redis.call('EXPIRE', current_key, window * 2)
+  return {1, 0}
+end
+local wait
+if count + 1 <= limit then
+  -- the previous window's share must shrink to limit - 1 - count
+  wait = window * (1 - (limit - 1 - count) / prev) - elapsed
+else
+  -- next window: this one becomes the previous and must shrink to limit - 1
+  wait = (window - elapsed) + window * (1 - (limit - 1) / count)
+end
+return {0, math.max(1, math.ceil(wait))}
+"""
+
+
+class Limiter(Protocol):
+    """What the request dependency needs: take one request for a client, or refuse (429)."""
+
+    def check(self, client: ClientInfo) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _LocalLimiter:
+    """The in-process limiter behind the :class:`Limiter` protocol."""
+
+    def __init__(self, limiter: RateLimiter) -> None:
+        self._limiter = limiter
+
+    def check(self, client: ClientInfo) -> None:
+        self._limiter.check(client)
+
+    def close(self) -> None:
+        return None
+
+
+class RedisRateLimiter:
+    """A rate limit shared by all replicas through Redis, with a local fallback.
+
+    Failure policy: if Redis is unreachable or errors, the verifier keeps serving and
+    counts with the in-process token bucket instead (each replica then allows the full
+    rate again), logs one warning per outage, and tries Redis again after
+    :data:`RETRY_REDIS_AFTER` seconds. This fails open on purpose: the rate limit is
+    abuse protection, not authorisation (the API key check does not depend on Redis),
+    and a verification service that stops answering because a counter store is down
+    would turn a Redis outage into an outage of every service counter.
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        default_limit: int,
+        *,
+        fallback: RateLimiter | None = None,
+        prefix: str = KEY_PREFIX,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._redis = client
+        self._script = client.register_script(_SLIDING_WINDOW)
+        self._default = default_limit
+        self._fallback = fallback or RateLimiter(default_limit, monotonic=monotonic)
+        self._prefix = prefix
+        self._monotonic = monotonic
+        self._down_until: float | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def degraded(self) -> bool:
+        """True while Redis is considered down and the local limiter counts."""
+        return self._down_until is not None
+
+    def check(self, client: ClientInfo) -> None:
+        """Take one request for ``client`` from the shared window, or refuse.
+
+        Raises:
+            RequestProblem: 429 with ``Retry-After`` when the limit is reached.
+        """
+        limit = client.rate_limit or self._default
+        if not self._redis_usable():
+            self._fallback.check(client)
+            return
+        try:
+            reply = self._script(args=[f"{self._prefix}:{client.id}", WINDOW_SECONDS, limit])
+        except RedisError as exc:
+            self._mark_down(exc)
+            self._fallback.check(client)
+            return
+        self._mark_up()
+        allowed, wait = (int(v) for v in reply)
+        if not allowed:
+            raise RequestProblem(
+                429,
+                "rate_limited",
+                f"rate limit of {limit} requests per minute exceeded; retry in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self._redis.close()
+
+    def _redis_usable(self) -> bool:
+        with self._lock:
+            return self._down_until is None or self._monotonic() >= self._down_until
+
+    def _mark_down(self, exc: Exception) -> None:
+        with self._lock:
+            first = self._down_until is None
+            self._down_until = self._monotonic() + RETRY_REDIS_AFTER
+        if first:
+            log.warning(
+                "rate limiting: Redis unreachable (%s); counting per process until it is back",
+                exc,
+            )
+
+    def _mark_up(self) -> None:
+        with self._lock:
+            recovered = self._down_until is not None
+            self._down_until = None
+        if recovered:
+            log.info("rate limiting: Redis is back; counting across replicas again")
+
+
+def build_limiter(
+    redis_url: str | None, default_limit: int, *, prefix: str = KEY_PREFIX
+) -> Limiter:
+    """The shared Redis limiter when ``redis_url`` is set, else the in-process one.
+
+    Raises:
+        ValueError: ``redis_url`` is not a valid Redis URL.
+    """
+    if not redis_url:
+        return _LocalLimiter(RateLimiter(default_limit))
+    client = redis.Redis.from_url(
+        redis_url,
+        socket_connect_timeout=0.5,
+        socket_timeout=0.5,
+        health_check_interval=30,
+    )
+    return RedisRateLimiter(client, default_limit, prefix=prefix)
