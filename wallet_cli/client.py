@@ -26,6 +26,7 @@ from wallet_cli.errors import NetworkError
 __all__ = [
     "MAX_CREDENTIAL_BODY",
     "MAX_DID_DOCUMENT",
+    "MAX_ISSUER_METADATA",
     "MAX_STATUS_LIST",
     "MAX_VERIFIER_RESPONSE",
     "WalletClient",
@@ -33,6 +34,7 @@ __all__ = [
 ]
 
 MAX_DID_DOCUMENT = 100 * 1024
+MAX_ISSUER_METADATA = 100 * 1024
 MAX_STATUS_LIST = 1024 * 1024
 MAX_CREDENTIAL_BODY = 64 * 1024
 MAX_VERIFIER_RESPONSE = 1024 * 1024
@@ -178,6 +180,29 @@ class WalletClient:
         if not isinstance(document, dict):
             raise MalformedError("the DID document is not a JSON object")
         return document
+
+    def fetch_issuer_metadata(self, did: str) -> dict[str, Any]:
+        """GET a did:web issuer's OpenID4VCI metadata (``<base URL>/.well-known/
+        openid-credential-issuer``, at most 100 KiB), checked to name that base URL.
+
+        The base URL is the one the DID document came from, without ``/.well-known/did.json``
+        (or ``/did.json`` for a DID with a path).
+
+        Raises:
+            DIDError: not a did:web DID.
+            OutboundURLError, NetworkError: as for :meth:`fetch_did_document`.
+            MalformedError: not a JSON object, or ``credential_issuer`` is another URL.
+        """
+        document_url = did_web_url(did, self._allow)
+        base = document_url.removesuffix("/did.json").removesuffix("/.well-known")
+        url = f"{base}/.well-known/openid-credential-issuer"
+        metadata = loads_strict(self._get(url, MAX_ISSUER_METADATA, "application/json"))
+        if not isinstance(metadata, dict):
+            raise MalformedError("the issuer metadata is not a JSON object")
+        declared = metadata.get("credential_issuer")
+        if not isinstance(declared, str) or declared.rstrip("/") != base:
+            raise MalformedError("the issuer metadata names another credential_issuer")
+        return metadata
 
     def fetch_status_list(self, url: str) -> str:
         """GET a status list credential (a compact JWS).

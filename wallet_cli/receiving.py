@@ -21,6 +21,7 @@ from vcore.errors import TrustIDError
 from vcore.verification import VerificationReport, verify_credential_token
 from wallet_cli.errors import VerificationError, WalletError
 from wallet_cli.records import (
+    NAME_SELF_DECLARED,
     CredentialRecord,
     StatusRecord,
     issuer_name_of,
@@ -140,11 +141,13 @@ def accept_credential(
             warnings.append(f"status not checked: {check.detail}")
     if resolver.offline:
         warnings.append("checked offline against cached keys; status not checked")
+    declared = resolver.issuer_display_name(view.issuer)
     record = CredentialRecord(
         id=local_id_for(view),
         token=view.token,
         received_at=format_datetime(now),
-        issuer_name=issuer_name_of(view),
+        issuer_name=declared or issuer_name_of(view),
+        issuer_name_source=NAME_SELF_DECLARED if declared else None,
         notes=list(warnings),
         status=status_from_report(report, now),
     )

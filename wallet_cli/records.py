@@ -23,6 +23,8 @@ from wallet_cli.errors import InputError, NotFoundError
 
 __all__ = [
     "CONTENTS_VERSION",
+    "NAME_FROM_VERIFIER",
+    "NAME_SELF_DECLARED",
     "CredentialRecord",
     "HolderRecord",
     "IssuerKeyRecord",
@@ -31,6 +33,7 @@ __all__ = [
     "holder_name_of",
     "issuer_name_of",
     "local_id_for",
+    "metadata_display_name",
     "short_id",
 ]
 
@@ -121,14 +124,26 @@ class StatusRecord:
         )
 
 
+NAME_SELF_DECLARED = "self-declared"
+"""``issuer_name_source``: the issuer's own metadata (``display[0].name``), unvouched."""
+NAME_FROM_VERIFIER = "verifier"
+"""``issuer_name_source``: a verifier's trust list, which overrides a self-declared name."""
+
+
 @dataclass
 class CredentialRecord:
-    """A credential whose signature and issuer were checked when it was received."""
+    """A credential whose signature and issuer were checked when it was received.
+
+    ``issuer_name`` is cosmetic; ``issuer_name_source`` says where it came from:
+    :data:`NAME_SELF_DECLARED`, :data:`NAME_FROM_VERIFIER`, or None (the credential
+    itself or the issuer's host name).
+    """
 
     id: str
     token: str
     received_at: str
     issuer_name: str | None = None
+    issuer_name_source: str | None = None
     notes: list[str] = field(default_factory=list)
     status: StatusRecord = field(default_factory=StatusRecord)
 
@@ -152,6 +167,7 @@ class CredentialRecord:
             "token": self.token,
             "received_at": self.received_at,
             "issuer_name": self.issuer_name,
+            "issuer_name_source": self.issuer_name_source,
             "notes": list(self.notes),
             "status": self.status.to_json(),
         }
@@ -165,6 +181,9 @@ class CredentialRecord:
             token=_require(data.get("token"), str, "credential.token"),
             received_at=_require(data.get("received_at"), str, "credential.received_at"),
             issuer_name=_optional(data.get("issuer_name"), str, "credential.issuer_name"),
+            issuer_name_source=_optional(
+                data.get("issuer_name_source"), str, "credential.issuer_name_source"
+            ),
             notes=[_require(n, str, "credential.notes[]") for n in notes],
             status=StatusRecord.from_json(data.get("status", {})),
         )
@@ -318,6 +337,22 @@ def issuer_name_of(credential: UnverifiedCredential) -> str:
     if parts[1] == "web":
         return "/".join(unquote(p) for p in parts[2:])
     return did if len(did) <= 32 else did[:29] + "..."
+
+
+_MAX_NAME = 120
+
+
+def metadata_display_name(metadata: Mapping[str, Any]) -> str | None:
+    """``display[0].name`` of OpenID4VCI issuer metadata, made safe to print, or None."""
+    display = metadata.get("display")
+    if not isinstance(display, list) or not display or not isinstance(display[0], Mapping):
+        return None
+    name = display[0].get("name")
+    if not isinstance(name, str):
+        return None
+    # A hostile issuer must not be able to move the cursor or rewrite the terminal.
+    cleaned = " ".join("".join(c if c.isprintable() else " " for c in name).split())
+    return cleaned[:_MAX_NAME] or None
 
 
 def holder_name_of(credential: UnverifiedCredential) -> str | None:

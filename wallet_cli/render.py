@@ -24,7 +24,7 @@ from rich.text import Text
 from vcore.credentials import DEFAULT_LEEWAY
 from vcore.errors import QRTooLargeError
 from vcore.qr import QRPlan, best_plan, encode_qr_text
-from wallet_cli.records import CredentialRecord, holder_name_of
+from wallet_cli.records import NAME_SELF_DECLARED, CredentialRecord, holder_name_of
 
 __all__ = [
     "Encoding",
@@ -108,6 +108,7 @@ def credential_json(record: CredentialRecord, now: datetime) -> dict[str, Any]:
         "types": view.types,
         "issuer": view.issuer,
         "issuerName": record.issuer_name,
+        "issuerNameSource": record.issuer_name_source,
         "holder": view.holder,
         "holderName": holder_name_of(view),
         "validFrom": view.credential.get("validFrom"),
@@ -181,6 +182,8 @@ def print_credential(
     issuer = view.issuer
     name = record.issuer_name
     if name and name != issuer and not name.endswith("..."):  # a name, not a shortened DID
+        if record.issuer_name_source == NAME_SELF_DECLARED:
+            name += " (self-declared)"
         issuer = f"{name}\n{issuer}"
     rows: list[tuple[str, str | Text]] = [
         ("Type", view.credential_type),

@@ -22,8 +22,8 @@ from vcore.verification import (
     verify_status_list_token,
 )
 from wallet_cli.client import WalletClient
-from wallet_cli.errors import NetworkError
-from wallet_cli.records import IssuerKeyRecord
+from wallet_cli.errors import NetworkError, WalletError
+from wallet_cli.records import IssuerKeyRecord, metadata_display_name
 
 __all__ = ["Resolver"]
 
@@ -100,6 +100,23 @@ class Resolver:
         key = key_from_did_document(document, kid)
         self.fetched[kid] = IssuerKeyRecord(jwk=key.to_jwk(), fetched_at=format_datetime(self._now))
         return key
+
+    def issuer_display_name(self, did: str) -> str | None:
+        """A did:web issuer's self-declared name from its OpenID4VCI metadata, or None.
+
+        Only online and only for did:web. The name is cosmetic, so every failure
+        (refused URL, unreachable, too large, not JSON, no name) is silent.
+        """
+        if not did.startswith("did:web:"):
+            return None
+        client = self._http()
+        if client is None:
+            return None
+        try:
+            metadata = client.fetch_issuer_metadata(did)
+        except (WalletError, TrustIDError):
+            return None
+        return metadata_display_name(metadata)
 
     def status_for(self, url: str) -> StatusListSnapshot:
         """A signature-checked status list; any failure is ``status_unavailable``.

@@ -556,3 +556,36 @@ def test_passphrase_prompt_in_a_terminal(home: Path) -> None:
     mismatch, output = _in_terminal(home / "second", ["init"], ["one passphrase", "another one"])
     assert mismatch == 2, output
     assert "the two passphrases differ" in output
+
+
+# -- issuer names: self-declared at receipt, overridden by a verifier's trust list ---------
+
+
+def test_self_declared_issuer_name_is_marked_and_a_verifier_name_overrides_it(
+    wallet: WalletRunner, issuer: OfflineIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wallet_cli.client import WalletClient
+    from wallet_cli.resolution import Resolver
+
+    # What an issuer's /.well-known/openid-credential-issuer would have said at receipt.
+    monkeypatch.setattr(Resolver, "issuer_display_name", lambda self, did: "Some Registry")
+    wallet.ok("receive", issuer.issue(wallet.did()))
+    item = json.loads(wallet.ok("list", "--json").stdout)[0]
+    assert (item["issuerName"], item["issuerNameSource"]) == ("Some Registry", "self-declared")
+    assert "Some Registry (self-declared)" in wallet.ok("show", item["shortId"]).stdout
+
+    def verified(self: WalletClient, verifier: str, credential: object, key: object) -> object:
+        return {
+            "verified": True,
+            "checks": [],
+            "issuer": {"id": issuer.did, "name": "Some Registry"},
+        }
+
+    monkeypatch.setattr(WalletClient, "verify_credential", verified)
+    wallet.ok("verify", item["shortId"], "--verifier", "https://verify.example")
+    item = json.loads(wallet.ok("list", "--json").stdout)[0]
+    # Same text, but now vouched for by the verifier's trust list: no longer self-declared.
+    assert (item["issuerName"], item["issuerNameSource"]) == ("Some Registry", "verifier")
+    shown = wallet.ok("show", item["shortId"]).stdout
+    assert "Some Registry" in shown
+    assert "self-declared" not in shown

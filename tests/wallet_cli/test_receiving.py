@@ -27,7 +27,7 @@ from vcore.status_list import (
 from wallet_cli.client import WalletClient, _GuardedBackend
 from wallet_cli.errors import NetworkError, VerificationError
 from wallet_cli.receiving import accept_credential, refresh_status
-from wallet_cli.records import IssuerKeyRecord
+from wallet_cli.records import NAME_SELF_DECLARED, CredentialRecord, IssuerKeyRecord
 from wallet_cli.resolution import Resolver
 
 ORIGIN = "https://registry.city.example"
@@ -46,6 +46,7 @@ class WebIssuer:
         self.up = True
         self.requests: list[str] = []
         self.list_signer: PrivateKey | None = None
+        self.metadata: Any = None  # served at /.well-known/openid-credential-issuer if set
 
     def issue(self, holder: str, index: int = 7) -> str:
         now = datetime.now(UTC).replace(microsecond=0)
@@ -80,6 +81,10 @@ class WebIssuer:
             raise httpx.ConnectError("connection refused", request=request)
         if request.url.path == "/.well-known/did.json":
             return httpx.Response(200, json=build_did_document(self.did, [self.key.public_key()]))
+        if request.url.path == "/.well-known/openid-credential-issuer" and self.metadata:
+            if isinstance(self.metadata, httpx.Response):
+                return self.metadata
+            return httpx.Response(200, json=self.metadata)
         if request.url.path == "/status-lists/1":
             return httpx.Response(
                 200, text=self._status_list(), headers={"Content-Type": "application/vc+jwt"}
@@ -275,3 +280,121 @@ def test_client_refuses_compressed_bodies() -> None:
     client = WalletClient(frozenset(), http=httpx.Client(transport=httpx.MockTransport(gzipped)))
     with pytest.raises(NetworkError, match="gzip-compressed"):
         client.fetch_status_list("https://issuer.example/status-lists/1")
+
+
+# -- the issuer's self-declared name (OpenID4VCI metadata) ---------------------------------
+
+METADATA_URL = f"{ORIGIN}/.well-known/openid-credential-issuer"
+
+
+def _metadata(name: Any = "Beijing Resident Registry", **extra: Any) -> dict[str, Any]:
+    return {
+        "credential_issuer": ORIGIN,
+        "display": [{"name": name, "locale": "en"}],
+        "credential_configurations_supported": {},
+        **extra,
+    }
+
+
+def test_receipt_stores_the_issuers_self_declared_name(
+    web_issuer: WebIssuer, now: datetime
+) -> None:
+    web_issuer.metadata = _metadata()
+    acceptance, _ = _accept(web_issuer, web_issuer.issue(HOLDER), now)
+    record = acceptance.record
+    assert record.issuer_name == "Beijing Resident Registry"
+    assert record.issuer_name_source == NAME_SELF_DECLARED
+    assert METADATA_URL in web_issuer.requests
+    assert acceptance.warnings == []
+    # It survives the vault's round trip.
+    assert CredentialRecord.from_json(record.to_json()).issuer_name_source == NAME_SELF_DECLARED
+
+
+def test_self_declared_name_is_made_printable_and_short(
+    web_issuer: WebIssuer, now: datetime
+) -> None:
+    web_issuer.metadata = _metadata("Registry\x1b[2J\n  of\tBeijing" + "x" * 300)
+    record = _accept(web_issuer, web_issuer.issue(HOLDER), now)[0].record
+    assert record.issuer_name is not None
+    assert record.issuer_name.startswith("Registry [2J of Beijingxxx")
+    assert len(record.issuer_name) == 120
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        None,  # 404
+        httpx.Response(500),
+        httpx.Response(200, text="not json"),
+        httpx.Response(200, json=["a list"]),
+        httpx.Response(200, content=b"{" + b" " * 200_000 + b"}"),  # over the size limit
+        _metadata(credential_issuer="https://elsewhere.example"),
+        _metadata(name=42),
+        _metadata(name="   "),
+        {"credential_issuer": ORIGIN, "display": "Registry"},
+        {"credential_issuer": ORIGIN},
+    ],
+    ids=lambda m: repr(m)[:40],
+)
+def test_metadata_failure_still_receives_with_the_host_name(
+    web_issuer: WebIssuer, now: datetime, metadata: Any
+) -> None:
+    web_issuer.metadata = metadata
+    acceptance, _ = _accept(web_issuer, web_issuer.issue(HOLDER), now)
+    assert acceptance.record.issuer_name == "registry.city.example"
+    assert acceptance.record.issuer_name_source is None
+    assert acceptance.warnings == []
+    assert METADATA_URL in web_issuer.requests
+
+
+def test_metadata_connection_failure_still_receives(web_issuer: WebIssuer, now: datetime) -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/.well-known/openid-credential-issuer":
+            raise httpx.ConnectError("connection refused", request=request)
+        return web_issuer.handle(request)
+
+    client = WalletClient(frozenset(), http=httpx.Client(transport=httpx.MockTransport(handle)))
+    with client:
+        resolver = Resolver(lambda: client, {}, now)
+        acceptance = accept_credential(
+            web_issuer.issue(HOLDER), holder_did=HOLDER, resolver=resolver, now=now
+        )
+    assert acceptance.record.issuer_name == "registry.city.example"
+
+
+def test_metadata_of_a_did_web_with_a_path() -> None:
+    seen: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, json=_metadata(credential_issuer=f"{ORIGIN}/agency/"))
+
+    with WalletClient(
+        frozenset(), http=httpx.Client(transport=httpx.MockTransport(handle))
+    ) as client:
+        metadata = client.fetch_issuer_metadata(did_web_from_url(f"{ORIGIN}/agency"))
+    assert seen == [f"{ORIGIN}/agency/.well-known/openid-credential-issuer"]
+    assert metadata["display"][0]["name"] == "Beijing Resident Registry"
+
+
+def test_metadata_url_is_under_the_outbound_policy(now: datetime) -> None:
+    def handle(request: httpx.Request) -> httpx.Response:  # pragma: no cover - never reached
+        raise AssertionError("the policy should refuse before any request")
+
+    with WalletClient(
+        frozenset(), http=httpx.Client(transport=httpx.MockTransport(handle))
+    ) as client:
+        with pytest.raises(OutboundURLError):
+            client.fetch_issuer_metadata("did:web:127.0.0.1%3A8100")
+        # ...and receipt would just go without the name.
+        assert (
+            Resolver(lambda: client, {}, now).issuer_display_name("did:web:127.0.0.1%3A8100")
+            is None
+        )
+
+
+def test_offline_receipt_fetches_no_metadata(web_issuer: WebIssuer, now: datetime) -> None:
+    web_issuer.metadata = _metadata()
+    resolver = Resolver(None, {}, now)
+    assert resolver.issuer_display_name(web_issuer.did) is None
+    assert web_issuer.requests == []

@@ -10,6 +10,7 @@ import typer
 from vcore.credentials import envelope_credential
 from wallet_cli.commands.browse import IdArgument
 from wallet_cli.errors import VerificationError
+from wallet_cli.records import NAME_FROM_VERIFIER
 from wallet_cli.render import credential_json, print_checks, print_credentials
 from wallet_cli.session import session_of
 
@@ -57,12 +58,14 @@ def verify(
     with session.client() as client:
         report = client.verify_credential(verifier, envelope_credential(record.token), key)
     name = _accredited_name(report, record.view.issuer)
-    if name and name != record.issuer_name:
+    if name and (name != record.issuer_name or record.issuer_name_source != NAME_FROM_VERIFIER):
         # The verifier's trust list knows the issuer's real name: remember it for `list`.
+        # It overrides the name the issuer declared for itself at receipt.
         with vault.edit() as contents:
             stored = contents.get(record.id)
             if stored is not None:
                 stored.issuer_name = name
+                stored.issuer_name_source = NAME_FROM_VERIFIER
     if as_json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
