@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,9 +41,7 @@ def port_factory() -> Callable[[], int]:
     return free_port
 
 
-def _pg_connect(url: str):  # type: ignore[no-untyped-def]
-    import psycopg
-
+def _pg_connect(url: str) -> psycopg.Connection[tuple[object, ...]]:
     return psycopg.connect(url, autocommit=True, connect_timeout=3)
 
 

@@ -27,6 +27,7 @@ from vcore.errors import (
 from vcore.jsontext import loads_strict
 from vcore.keys import (
     PrivateKey,
+    b64url_decode,
     b64url_encode,
     generate_key,
     private_key_from_der,
@@ -362,17 +363,11 @@ def test_tampered_payload_fails_signature(holder_key: PrivateKey) -> None:
     holder = dids.did_key_for(holder_key.public_key())
     token = vc.sign_credential(_credential(holder), key, _kid(key))
     head, payload, sig = token.split(".")
-    claims = loads_strict(jose_b64decode(payload))
+    claims = loads_strict(b64url_decode(payload))
     claims["credentialSubject"]["givenName"] = "Mallory"
     forged = f"{head}.{b64url_encode(json.dumps(claims).encode())}.{sig}"
     with pytest.raises(BadSignatureError):
         jose.verify(forged, key.public_key())
-
-
-def jose_b64decode(segment: str) -> bytes:
-    from vcore.keys import b64url_decode
-
-    return b64url_decode(segment)
 
 
 @pytest.mark.parametrize(

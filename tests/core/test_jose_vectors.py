@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from vcore import jose
 from vcore.errors import (
@@ -24,6 +25,7 @@ from vcore.errors import (
 from vcore.keys import (
     PublicKey,
     b64url_decode,
+    b64url_encode,
     jwk_thumbprint,
     private_key_from_jwk,
     public_key_from_jwk,
@@ -211,10 +213,6 @@ def test_rfc8037_ed25519_known_answer() -> None:
     assert header == {"alg": "EdDSA"}
     assert payload.decode() == vector["payload_utf8"]
     # Ed25519 is deterministic: our signer must reproduce the RFC signature exactly.
-    from cryptography.hazmat.primitives.asymmetric import ed25519
-
-    from vcore.keys import b64url_encode
-
     assert isinstance(private.key, ed25519.Ed25519PrivateKey)
     signature = private.key.sign(vector["signing_input"].encode())
     assert vector["compact"] == f"{vector['signing_input']}.{b64url_encode(signature)}"
@@ -223,15 +221,9 @@ def test_rfc8037_ed25519_known_answer() -> None:
 def test_rfc8037_tampered_payload_is_refused() -> None:
     vector = _load("jose/rfc8037_ed25519_jws_A4.json")
     head, _, sig = vector["compact"].split(".")
-    tampered = f"{head}.{jose_b64('Example of Ed25519 signinG')}.{sig}"
+    tampered = f"{head}.{b64url_encode(b'Example of Ed25519 signinG')}.{sig}"
     with pytest.raises(BadSignatureError):
         jose.verify_raw(tampered, public_key_from_jwk(vector["public_jwk"]))
-
-
-def jose_b64(text: str) -> str:
-    from vcore.keys import b64url_encode
-
-    return b64url_encode(text.encode())
 
 
 def test_rfc7520_es512_is_refused() -> None:

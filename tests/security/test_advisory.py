@@ -22,7 +22,7 @@ from vcore.errors import (
     MalformedError,
     TrustIDError,
 )
-from vcore.keys import b64url_encode, generate_key
+from vcore.keys import b64url_decode, b64url_encode, generate_key
 
 
 def _segment(value: dict[str, Any]) -> str:
@@ -86,7 +86,7 @@ def test_cve_2018_0114_embedded_or_remote_key_headers(header: str) -> None:
     }
     token = jose.sign(_claims(), attacker, typ="JWT", kid="k")
     head, payload, sig = token.split(".")
-    bad_header = {**json.loads(jose_b64(head)), header: values[header]}
+    bad_header = {**json.loads(b64url_decode(head)), header: values[header]}
     forged = f"{_segment(bad_header)}.{payload}.{sig}"
     with pytest.raises(HeaderNotAllowedError):
         parse_credential_unverified(forged)
@@ -118,9 +118,3 @@ def test_signature_padding_and_whitespace_are_refused() -> None:
     for mutated in (token + "=", token.replace(".", " .", 1), token + "\n.x"):
         with pytest.raises(TrustIDError):
             jose.verify(mutated, key.public_key())
-
-
-def jose_b64(segment: str) -> str:
-    from vcore.keys import b64url_decode
-
-    return b64url_decode(segment).decode()
