@@ -29,8 +29,6 @@ signature and validity window is the caller's job (``vcore.verification``).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import gzip
 import re
 import secrets
@@ -41,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 from vcore.errors import StatusListError
+from vcore.keys import b64url_decode, b64url_encode
 
 __all__ = [
     "DEFAULT_MAX_INFLATED",
@@ -106,10 +105,6 @@ def _check_max_inflated(max_inflated: int) -> None:
         raise StatusListError("max_inflated must be a positive number of bytes")
 
 
-def _b64url_encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def _b64url_decode_strict(text: str, what: str, max_chars: int) -> bytes:
     """Decode unpadded base64url (RFC 4648 §5), refusing every non-canonical form.
 
@@ -124,12 +119,10 @@ def _b64url_decode_strict(text: str, what: str, max_chars: int) -> bytes:
     if len(text) % 4 == 1:
         raise StatusListError(f"{what} has an impossible base64url length")
     try:
-        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise StatusListError(f"{what} is not valid base64url") from exc
-    if _b64url_encode(data) != text:
-        raise StatusListError(f"{what} is non-canonical base64url (stray trailing bits)")
-    return data
+        # The alphabet and length are checked above, so only stray trailing bits remain.
+        return b64url_decode(text)
+    except ValueError as exc:
+        raise StatusListError(f"{what} is non-canonical base64url (stray trailing bits)") from exc
 
 
 def _max_encoded_chars(max_inflated: int) -> int:
@@ -312,7 +305,7 @@ class BitstringStatusList(_PackedStatuses):
         the same string (stable ETags), and it reproduces the spec's example byte for byte.
         """
         compressed = gzip.compress(bytes(self._bits), compresslevel=_W3C_GZIP_LEVEL, mtime=0)
-        return "u" + _b64url_encode(compressed)
+        return "u" + b64url_encode(compressed)
 
     @classmethod
     def decode(
@@ -396,7 +389,7 @@ class TokenStatusList(_PackedStatuses):
 
     def encode(self) -> str:
         """Return the ``lst`` value (draft §4.1: ZLIB at the highest level, base64url)."""
-        return _b64url_encode(zlib.compress(bytes(self._bits), _IETF_ZLIB_LEVEL))
+        return b64url_encode(zlib.compress(bytes(self._bits), _IETF_ZLIB_LEVEL))
 
     def to_claim(self) -> dict[str, Any]:
         """Return the ``status_list`` claim ``{"bits": ..., "lst": ...}`` (draft §4.2)."""
