@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Literal
 
 import anyio
 import anyio.to_thread
@@ -254,8 +254,3 @@ class VerifierService:
 def report_status(report: Report) -> int:
     """HTTP status of a verification result: 200 verified, 400 not (DESIGN §3)."""
     return 200 if report.verified else 400
-
-
-def report_body(report: Report) -> dict[str, Any]:
-    """The response body of a verification result."""
-    return report.to_json()
