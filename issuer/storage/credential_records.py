@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from issuer.storage.tables import CredentialRecord
@@ -31,6 +31,3 @@ class CredentialRecordRepository:
             .where(CredentialRecord.id == credential_id)
             .values(token_sha256=token_sha256, signed_at=signed_at)
         )
-
-    def count(self) -> int:
-        return int(self._session.scalar(select(func.count()).select_from(CredentialRecord)) or 0)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.storage.tables import CredentialTypeRow
@@ -17,9 +14,6 @@ class CredentialTypeRepository:
 
     def __init__(self, session: Session) -> None:
         self._session = session
-
-    def all(self) -> Sequence[CredentialTypeRow]:
-        return self._session.scalars(select(CredentialTypeRow)).all()
 
     def get(self, name: str) -> CredentialTypeRow | None:
         return self._session.get(CredentialTypeRow, name)

@@ -99,22 +99,10 @@ class StatusListRepository:
             )
         )
 
-    def entries_in(self, list_id: int) -> Sequence[StatusEntry]:
-        return self._session.scalars(
-            select(StatusEntry).where(StatusEntry.list_id == list_id)
-        ).all()
-
     # -- audit trail -------------------------------------------------------------------
 
     def add_change(self, change: StatusChange) -> None:
         self._session.add(change)
-
-    def changes_of(self, credential_id: str) -> Sequence[StatusChange]:
-        return self._session.scalars(
-            select(StatusChange)
-            .where(StatusChange.credential_id == credential_id)
-            .order_by(StatusChange.id)
-        ).all()
 
     # -- signed list cache -------------------------------------------------------------
 
