@@ -36,14 +36,12 @@ class PublicationService:
 
     def did_document(self) -> dict[str, Any]:
         """The did:web document: every published key as a JsonWebKey method."""
-        with self._ctx.session() as session, session.begin():
-            keys = self._keys.published(session)
+        keys = self._keys.list_keys()
         return build_did_document(self._ctx.issuer_did, [k.public_key for k in keys])
 
     def jwks(self) -> dict[str, Any]:
         """RFC 7517 key set; each ``kid`` is the full DID URL used in JWS headers."""
-        with self._ctx.session() as session, session.begin():
-            keys = self._keys.published(session)
+        keys = self._keys.list_keys()
         return {
             "keys": [
                 {**k.public_key.to_jwk(), "kid": k.kid, "use": "sig", "alg": k.alg} for k in keys
@@ -59,8 +57,7 @@ class PublicationService:
 
     def trust_entry(self) -> dict[str, Any]:
         """This issuer's entry for a verifier trust list (DESIGN §3)."""
-        with self._ctx.session() as session, session.begin():
-            keys = self._keys.published(session)
+        keys = self._keys.list_keys()
         since = min((k.created_at for k in keys), default=self._ctx.clock())
         return {
             "id": self._ctx.issuer_did,
