@@ -57,10 +57,14 @@ class CredentialType:
     _validator: Draft202012Validator = field(repr=False, compare=False)
 
     @property
+    def schema_json(self) -> str:
+        """The schema as canonical JSON (sorted members, no whitespace), as stored."""
+        return json.dumps(self.schema, sort_keys=True, separators=(",", ":"))
+
+    @property
     def digest(self) -> str:
-        """SHA-256 (hex) of the canonical schema JSON: changes when the schema does."""
-        canonical = json.dumps(self.schema, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        """SHA-256 (hex) of :attr:`schema_json`: changes when the schema does."""
+        return hashlib.sha256(self.schema_json.encode("utf-8")).hexdigest()
 
     @property
     def examples(self) -> list[dict[str, Any]]:

@@ -7,7 +7,6 @@ issuer processes can start at once against a fresh database.
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 from collections.abc import Callable
@@ -64,7 +63,7 @@ def _sync_types(session: Session, types: TypeRegistry, now: datetime) -> None:
     repo = CredentialTypeRepository(session)
     for ctype in types.values():
         row = repo.get(ctype.name)
-        schema_json = json.dumps(ctype.schema, sort_keys=True, separators=(",", ":"))
+        schema_json = ctype.schema_json
         if row is None:
             repo.add(
                 CredentialTypeRow(
