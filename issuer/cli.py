@@ -34,6 +34,7 @@ from issuer.credential_types import load_types
 from issuer.errors import ConfigurationError, UnavailableError
 from issuer.service import IssuerServices, open_services
 from issuer.service.agencies import AgencyEventInfo, AgencyInfo, ApiKeyInfo
+from issuer.service.keys import KeyInfo
 from issuer.settings import IssuerSettings, get_settings
 from vcore.clock import format_datetime
 from vcore.errors import TrustIDError
@@ -490,13 +491,13 @@ def trust_entry(as_json: JsonFlag = False) -> None:
         typer.echo(f"{name}: {', '.join(value) if isinstance(value, list) else value}")
 
 
-def _key_json(info: Any) -> dict[str, Any]:
+def _key_json(info: KeyInfo) -> dict[str, Any]:
     return {
         "kid": info.kid,
         "alg": info.alg,
         "active": info.active,
         "created": format_datetime(info.created_at),
-        "retired": format_datetime(info.retired_at) if info.retired_at else None,
+        "retired": _when(info.retired_at),
     }
 
 
