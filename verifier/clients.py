@@ -184,3 +184,7 @@ class RateLimiter:
                     headers={"Retry-After": str(wait)},
                 )
             self._buckets[client.id] = (tokens - 1.0, now)
+
+    def close(self) -> None:
+        """Nothing to release (the :class:`~verifier.ratelimit.Limiter` protocol)."""
+        return None

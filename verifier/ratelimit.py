@@ -74,19 +74,6 @@ class Limiter(Protocol):
     def close(self) -> None: ...
 
 
-class _LocalLimiter:
-    """The in-process limiter behind the :class:`Limiter` protocol."""
-
-    def __init__(self, limiter: RateLimiter) -> None:
-        self._limiter = limiter
-
-    def check(self, client: ClientInfo) -> None:
-        self._limiter.check(client)
-
-    def close(self) -> None:
-        return None
-
-
 class RedisRateLimiter:
     """A rate limit shared by all replicas through Redis, with a local fallback.
 
@@ -116,11 +103,6 @@ class RedisRateLimiter:
         self._monotonic = monotonic
         self._down_until: float | None = None
         self._lock = threading.Lock()
-
-    @property
-    def degraded(self) -> bool:
-        """True while Redis is considered down and the local limiter counts."""
-        return self._down_until is not None
 
     def check(self, client: ClientInfo) -> None:
         """Take one request for ``client`` from the shared window, or refuse.
@@ -183,7 +165,7 @@ def build_limiter(
         ValueError: ``redis_url`` is not a valid Redis URL.
     """
     if not redis_url:
-        return _LocalLimiter(RateLimiter(default_limit))
+        return RateLimiter(default_limit)
     client = redis.Redis.from_url(
         redis_url,
         socket_connect_timeout=0.5,
