@@ -155,9 +155,11 @@ class SealingKey:
     check: bytes
 
     @classmethod
-    def derive(cls, passphrase: str, *, magic: str, params: KdfParams) -> SealingKey:
-        """Derive a key under a fresh random salt."""
-        salt = secrets.token_bytes(_SALT)
+    def derive(
+        cls, passphrase: str, *, magic: str, params: KdfParams, salt: bytes | None = None
+    ) -> SealingKey:
+        """Derive a key under ``salt`` (a file's own), or a fresh random salt."""
+        salt = secrets.token_bytes(_SALT) if salt is None else salt
         raw = _derive(passphrase, salt, params)
         return cls(magic, params, salt, raw[:_KEY], raw[_KEY:])
 
@@ -279,8 +281,7 @@ def open_sealed(
     if known is not None and (known.params, known.salt) == (parsed.params, parsed.salt):
         key = known
     else:
-        raw = _derive(passphrase, parsed.salt, parsed.params)
-        key = SealingKey(magic, parsed.params, parsed.salt, raw[:_KEY], raw[_KEY:])
+        key = SealingKey.derive(passphrase, magic=magic, params=parsed.params, salt=parsed.salt)
     if not hmac.compare_digest(key.check, parsed.check):
         raise VaultError(f"wrong passphrase for this {what}")
     from cryptography.exceptions import InvalidTag
