@@ -11,7 +11,7 @@ citizen's record, and the verifier will refuse it anyway.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from vcore.clock import format_datetime
@@ -60,7 +60,7 @@ def status_from_report(
     A purpose whose check could not be done keeps the previous value (last known) and
     records why in ``error``; ``checked_at`` then stays the date of that last value.
     """
-    record = _last_known(previous or StatusRecord(), "")
+    record = replace(previous) if previous is not None else StatusRecord()
     errors: list[str] = []
     checked = False
     for check in report.checks:
@@ -85,15 +85,6 @@ def status_from_report(
         record.checked_at = format_datetime(at)
     record.error = "; ".join(dict.fromkeys(errors)) or None
     return record
-
-
-def _last_known(previous: StatusRecord, error: str) -> StatusRecord:
-    return StatusRecord(
-        checked_at=previous.checked_at,
-        revocation=previous.revocation,
-        suspension=previous.suspension,
-        error=error,
-    )
 
 
 def accept_credential(
@@ -169,8 +160,8 @@ def refresh_status(record: CredentialRecord, *, resolver: Resolver, now: datetim
         )
     except (WalletError, TrustIDError) as exc:
         message = exc.message if isinstance(exc, WalletError) else exc.detail
-        return _last_known(record.status, message)
+        return replace(record.status, error=message)
     for check in report.checks:
         if check.id in _FATAL and check.status == "failed":
-            return _last_known(record.status, f"{check.detail} ({check.code})")
+            return replace(record.status, error=f"{check.detail} ({check.code})")
     return status_from_report(report, now, record.status)
