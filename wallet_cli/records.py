@@ -313,9 +313,8 @@ def _text(value: object) -> str | None:
     # VC 2.0 §11.1 allows a language map value: [{"@value": "...", "@language": "en"}].
     if isinstance(value, str):
         return value
-    if isinstance(value, list) and value and isinstance(value[0], Mapping):
-        inner = value[0].get("@value")
-        return inner if isinstance(inner, str) else None
+    if isinstance(value, list) and value:
+        value = value[0]
     if isinstance(value, Mapping):
         inner = value.get("@value")
         return inner if isinstance(inner, str) else None
