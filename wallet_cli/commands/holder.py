@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from vcore.dids import did_jwk_for, holder_kid
+from vcore.dids import did_jwk_for
 from vcore.keys import generate_key
 from wallet_cli.errors import InputError
 from wallet_cli.records import HolderRecord, WalletContents
@@ -82,7 +82,7 @@ def did(ctx: typer.Context, as_json: JsonOption = False) -> None:
     session = session_of(ctx)
     holder = session.vault().load().holder
     if as_json:
-        payload = {"did": holder.did, "kid": holder_kid(holder.did), "alg": holder.alg}
+        payload = {"did": holder.did, "kid": holder.kid, "alg": holder.alg}
         typer.echo(json.dumps(payload))
         return
     typer.echo(holder.did)
