@@ -22,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from trustid_http.docs import install_offline_docs
 from trustid_http.headers import SecurityHeadersMiddleware
 from trustid_http.limits import BodyLimitMiddleware
+from trustid_http.outbound import HostResolver, resolve_host
 from trustid_http.problems import ServerErrorGuard
 from vcore.clock import Clock, system_clock
 from vcore.errors import TrustIDError, TrustListError
@@ -35,13 +36,11 @@ from verifier.problems import RequestProblem, install_verifier_problems
 from verifier.ratelimit import build_limiter
 from verifier.resolvers import (
     Fetcher,
-    HostResolver,
     KeyResolver,
     SchemaResolver,
     StatusListResolver,
     TrustListSource,
     build_http_client,
-    resolve_host,
 )
 from verifier.service import VerifierService
 from verifier.settings import VerifierSettings, get_settings
