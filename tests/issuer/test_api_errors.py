@@ -231,6 +231,12 @@ def test_malformed_bodies(
     assert issuer.counts() == before
 
 
+def test_a_refused_body_names_line_and_column(issuer: Harness) -> None:
+    content = b'{\n  "credential": {},\n  "options": {},\n  "credential": {}\n}'
+    problem = assert_problem(_post_raw(issuer, content, "application/json"), 400, "malformed")
+    assert "duplicate JSON member 'credential' at line 4, column 3" in problem["detail"]
+
+
 def test_body_over_32_kib_by_content_length(issuer: Harness) -> None:
     body = issue_body(RESIDENT)
     _subject(body)["padding"] = "x" * 33_000

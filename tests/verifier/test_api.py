@@ -467,6 +467,16 @@ def test_keys_required_once_a_client_exists(env: Env, client: AppClient) -> None
     assert client.get("/metrics").status_code == 200
 
 
+def test_a_refused_body_names_line_and_column(client: AppClient) -> None:
+    response = client.post(
+        "/credentials/verify",
+        content=b'{"verifiableCredential": "a.b.c",\n "options": {"x": NaN}}',
+        headers={"content-type": "application/json"},
+    )
+    problem = _problem(response, 400, "malformed")
+    assert "non-finite number is not JSON at line 2, column 19" in problem["detail"]
+
+
 @pytest.mark.parametrize(
     ("authorization", "says"),
     [
