@@ -32,6 +32,14 @@ Tree::
     │   └── NonceReusedError                  nonce_reused
     ├── TrustListError                        trust_list_invalid
     ├── OutboundURLError                      url_not_allowed
+    ├── DataIntegrityError                    proof_invalid
+    │   ├── CryptosuiteUnsupportedError       cryptosuite_unsupported
+    │   ├── ProofPurposeMismatchError         proof_purpose_mismatch
+    │   ├── ProofExpiredError                 proof_expired
+    │   ├── ProofNotYetValidError             proof_not_yet_valid
+    │   ├── ContextNotAllowedError            context_not_allowed
+    │   └── JSONLDError                       jsonld_invalid
+    │       └── UndefinedTermError            jsonld_undefined_term
     └── QRError                               qr_invalid
         ├── QRTooLargeError                   qr_too_large
         ├── UnsupportedImageError             unsupported_media
@@ -45,13 +53,17 @@ __all__ = [
     "AlgorithmNotAllowedError",
     "AudienceMismatchError",
     "BadSignatureError",
+    "ContextNotAllowedError",
+    "CryptosuiteUnsupportedError",
     "DIDError",
+    "DataIntegrityError",
     "ExpiredError",
     "HeaderNotAllowedError",
     "HolderBindingError",
     "ImageTooLargeError",
     "InvalidKeyError",
     "IssuerMismatchError",
+    "JSONLDError",
     "MalformedError",
     "NoQRFoundError",
     "NonceMismatchError",
@@ -59,6 +71,9 @@ __all__ = [
     "NotYetValidError",
     "OutboundURLError",
     "PresentationError",
+    "ProofExpiredError",
+    "ProofNotYetValidError",
+    "ProofPurposeMismatchError",
     "QRError",
     "QRTooLargeError",
     "RevokedError",
@@ -70,6 +85,7 @@ __all__ = [
     "TrustIDError",
     "TrustListError",
     "TypeNotAccreditedError",
+    "UndefinedTermError",
     "UnknownKeyError",
     "UnsupportedImageError",
     "UntrustedIssuerError",
@@ -305,3 +321,59 @@ class NoQRFoundError(QRError):
 
     code = "no_qr_found"
     title = "No QR code found"
+
+
+class DataIntegrityError(TrustIDError):
+    """A Data Integrity proof is malformed or does not verify (PROOF_VERIFICATION_ERROR)."""
+
+    code = "proof_invalid"
+    title = "Invalid Data Integrity proof"
+
+
+class CryptosuiteUnsupportedError(DataIntegrityError):
+    """The proof's ``type``/``cryptosuite`` is not one this verifier implements."""
+
+    code = "cryptosuite_unsupported"
+    title = "Cryptosuite not supported"
+
+
+class ProofPurposeMismatchError(DataIntegrityError):
+    """The proof's ``proofPurpose`` is not the one the verifier expects (VC-DI §4.4)."""
+
+    code = "proof_purpose_mismatch"
+    title = "Proof purpose does not match"
+
+
+class ProofExpiredError(DataIntegrityError):
+    """The proof's ``expires`` is in the past (VC-DI §2.1)."""
+
+    code = "proof_expired"
+    title = "Proof expired"
+
+
+class ProofNotYetValidError(DataIntegrityError):
+    """The proof's ``created`` is in the future, beyond the clock leeway."""
+
+    code = "proof_not_yet_valid"
+    title = "Proof created in the future"
+
+
+class ContextNotAllowedError(DataIntegrityError):
+    """A JSON-LD ``@context`` outside the bundled, hash-pinned set (never fetched)."""
+
+    code = "context_not_allowed"
+    title = "JSON-LD context not allowed"
+
+
+class JSONLDError(DataIntegrityError):
+    """JSON-LD processing of the document failed (expansion, toRdf, canonicalization)."""
+
+    code = "jsonld_invalid"
+    title = "Invalid JSON-LD"
+
+
+class UndefinedTermError(JSONLDError):
+    """JSON-LD would drop a term or IRI silently (jsonld.js "safe mode" refuses it too)."""
+
+    code = "jsonld_undefined_term"
+    title = "JSON-LD term not defined by the contexts"
