@@ -9,7 +9,12 @@ Tree::
     TrustIDError (VCError)                   code
     ├── MalformedError                        malformed
     │   ├── TokenTooLargeError                too_large
-    │   └── HeaderNotAllowedError             header_not_allowed
+    │   ├── HeaderNotAllowedError             header_not_allowed
+    │   └── DataIntegrityError                proof_invalid
+    │       ├── CryptosuiteUnsupportedError   cryptosuite_unsupported
+    │       ├── ContextNotAllowedError        context_not_allowed
+    │       └── JSONLDError                   jsonld_invalid
+    │           └── UndefinedTermError        jsonld_undefined_term
     ├── AlgorithmNotAllowedError              alg_not_allowed
     ├── BadSignatureError                     bad_signature
     ├── UnknownKeyError                       unknown_key
@@ -19,7 +24,9 @@ Tree::
     ├── TypeNotAccreditedError                type_not_accredited
     ├── IssuerMismatchError                   issuer_mismatch
     ├── ExpiredError                          expired
+    │   └── ProofExpiredError                 proof_expired
     ├── NotYetValidError                      not_yet_valid
+    │   └── ProofNotYetValidError             proof_not_yet_valid
     ├── RevokedError                          revoked
     ├── SuspendedError                        suspended
     ├── StatusUnavailableError                status_unavailable
@@ -32,14 +39,7 @@ Tree::
     │   └── NonceReusedError                  nonce_reused
     ├── TrustListError                        trust_list_invalid
     ├── OutboundURLError                      url_not_allowed
-    ├── DataIntegrityError                    proof_invalid
-    │   ├── CryptosuiteUnsupportedError       cryptosuite_unsupported
-    │   ├── ProofPurposeMismatchError         proof_purpose_mismatch
-    │   ├── ProofExpiredError                 proof_expired
-    │   ├── ProofNotYetValidError             proof_not_yet_valid
-    │   ├── ContextNotAllowedError            context_not_allowed
-    │   └── JSONLDError                       jsonld_invalid
-    │       └── UndefinedTermError            jsonld_undefined_term
+    ├── ProofPurposeMismatchError             proof_purpose_mismatch
     └── QRError                               qr_invalid
         ├── QRTooLargeError                   qr_too_large
         ├── UnsupportedImageError             unsupported_media
@@ -323,8 +323,8 @@ class NoQRFoundError(QRError):
     title = "No QR code found"
 
 
-class DataIntegrityError(TrustIDError):
-    """A Data Integrity proof is malformed or does not verify (PROOF_VERIFICATION_ERROR)."""
+class DataIntegrityError(MalformedError):
+    """A Data Integrity proof or document cannot be processed (PROOF_VERIFICATION_ERROR)."""
 
     code = "proof_invalid"
     title = "Invalid Data Integrity proof"
@@ -337,21 +337,21 @@ class CryptosuiteUnsupportedError(DataIntegrityError):
     title = "Cryptosuite not supported"
 
 
-class ProofPurposeMismatchError(DataIntegrityError):
+class ProofPurposeMismatchError(TrustIDError):
     """The proof's ``proofPurpose`` is not the one the verifier expects (VC-DI §4.4)."""
 
     code = "proof_purpose_mismatch"
     title = "Proof purpose does not match"
 
 
-class ProofExpiredError(DataIntegrityError):
+class ProofExpiredError(ExpiredError):
     """The proof's ``expires`` is in the past (VC-DI §2.1)."""
 
     code = "proof_expired"
     title = "Proof expired"
 
 
-class ProofNotYetValidError(DataIntegrityError):
+class ProofNotYetValidError(NotYetValidError):
     """The proof's ``created`` is in the future, beyond the clock leeway."""
 
     code = "proof_not_yet_valid"

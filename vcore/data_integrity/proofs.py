@@ -3,17 +3,18 @@
 :func:`parse_unverified` reads a secured document and its ``proof`` without checking
 anything cryptographic (the result says ``Unverified``); :func:`verify_proof` runs the
 Verify Proof algorithm of VC-DI §4.4 in this order, so nothing is resolved for a proof
-that fails a cheap check:
+that fails a cheap check (:func:`check_proof_times` and :func:`verify_proof_signature`
+are its two halves, for pipelines that check times in a step of their own):
 
-0. every ``@context`` is in the bundled set (``context_not_allowed``), JCS included;
-1. the proof has ``type``, ``cryptosuite``, ``verificationMethod``, ``proofPurpose``
+0. ``created`` is not in the future and ``expires`` not in the past (60 s leeway);
+1. every ``@context`` is in the bundled set (``context_not_allowed``), JCS included;
+2. the proof has ``type``, ``cryptosuite``, ``verificationMethod``, ``proofPurpose``
    and a multibase base58btc ``proofValue`` (PROOF_VERIFICATION_ERROR otherwise);
-2. ``proofPurpose`` is the expected one (``assertionMethod`` for credentials,
+3. ``proofPurpose`` is the expected one (``assertionMethod`` for credentials,
    ``authentication`` for presentations);
-3. ``domain`` and ``challenge`` match what the verifier asked for (INVALID_DOMAIN_ERROR,
+4. ``domain`` and ``challenge`` match what the verifier asked for (INVALID_DOMAIN_ERROR,
    INVALID_CHALLENGE_ERROR; reported as ``audience_mismatch`` / ``nonce_mismatch`` like
    the other presentation formats);
-4. ``created`` is not in the future and ``expires`` not in the past (60 s leeway);
 5. the cryptosuite is registered; the verification method is resolved for the purpose;
    the cryptosuite verifies the signature over the canonical forms.
 
@@ -50,8 +51,10 @@ __all__ = [
     "UnverifiedProof",
     "UnverifiedSecuredDocument",
     "VerifiedDocument",
+    "check_proof_times",
     "parse_unverified",
     "verify_proof",
+    "verify_proof_signature",
 ]
 
 DEFAULT_PROOF_LEEWAY = timedelta(seconds=60)
@@ -199,6 +202,61 @@ def parse_unverified(document: object) -> UnverifiedSecuredDocument:
     return UnverifiedSecuredDocument(unsecured=unsecured, proof=_parse_proof(proof))
 
 
+def check_proof_times(
+    proof: UnverifiedProof, now: datetime, leeway: timedelta = DEFAULT_PROOF_LEEWAY
+) -> None:
+    """``created`` not in the future and ``expires`` not in the past (VC-DI §2.1).
+
+    Raises:
+        ProofNotYetValidError: created after ``now`` + ``leeway``.
+        ProofExpiredError: expired before ``now`` - ``leeway``.
+    """
+    if proof.created is not None and proof.created > now + leeway:
+        raise ProofNotYetValidError("the proof was created in the future")
+    if proof.expires is not None and proof.expires < now - leeway:
+        raise ProofExpiredError("the proof has expired")
+
+
+def verify_proof_signature(
+    document: object,
+    *,
+    resolve_method: MethodResolver,
+    purpose: ProofPurpose,
+    challenge: str | None = None,
+    domain: str | list[str] | None = None,
+) -> VerifiedDocument:
+    """:func:`verify_proof` without the time checks, for pipelines that run them apart.
+
+    A caller must also run :func:`check_proof_times` (as the ``ldp_vc`` format's
+    ``check_times`` does); the arguments and errors are those of :func:`verify_proof`.
+    """
+    secured = parse_unverified(document)
+    # Every suite, JCS too: what a JCS document means still comes from its contexts, and a
+    # context appended after signing would pass the JCS prefix rule (VC-DI §2.4.1).
+    check_contexts(document)
+    proof = secured.proof
+    if proof.proof_purpose != purpose.value:
+        raise ProofPurposeMismatchError(
+            f"proofPurpose is {proof.proof_purpose[:40]!r}, expected {purpose.value!r}"
+        )
+    if domain is not None:
+        expected = {domain} if isinstance(domain, str) else set(domain)
+        if set(proof.domain) != expected:
+            raise AudienceMismatchError("the proof's domain is not this verifier's domain")
+    if challenge is not None and proof.challenge != challenge:
+        raise NonceMismatchError("the proof's challenge is not the challenge that was issued")
+    if proof.type != "DataIntegrityProof":
+        raise CryptosuiteUnsupportedError(
+            f"proof type {proof.type[:60]!r} is not supported (only DataIntegrityProof)"
+        )
+    suite = cryptosuite_for(proof.cryptosuite)
+    method = resolve_method(proof.verification_method, purpose)
+    if method.id != proof.verification_method:
+        raise DataIntegrityError("the resolver returned another verification method")
+    verified = suite.verify_proof(secured.unsecured, proof.options, proof.proof_value, method.key)
+    return VerifiedDocument(document=verified, proof=proof, method=method)
+
+
 def verify_proof(
     document: object,
     *,
@@ -232,32 +290,7 @@ def verify_proof(
         AlgorithmNotAllowedError: the key's curve does not fit the cryptosuite.
         BadSignatureError: the signature does not verify.
     """
-    secured = parse_unverified(document)
-    # Every suite, JCS too: what a JCS document means still comes from its contexts, and a
-    # context appended after signing would pass the JCS prefix rule (VC-DI §2.4.1).
-    check_contexts(document)
-    proof = secured.proof
-    if proof.proof_purpose != purpose.value:
-        raise ProofPurposeMismatchError(
-            f"proofPurpose is {proof.proof_purpose[:40]!r}, expected {purpose.value!r}"
-        )
-    if domain is not None:
-        expected = {domain} if isinstance(domain, str) else set(domain)
-        if set(proof.domain) != expected:
-            raise AudienceMismatchError("the proof's domain is not this verifier's domain")
-    if challenge is not None and proof.challenge != challenge:
-        raise NonceMismatchError("the proof's challenge is not the challenge that was issued")
-    if proof.created is not None and proof.created > now + leeway:
-        raise ProofNotYetValidError("the proof was created in the future")
-    if proof.expires is not None and proof.expires < now - leeway:
-        raise ProofExpiredError("the proof has expired")
-    if proof.type != "DataIntegrityProof":
-        raise CryptosuiteUnsupportedError(
-            f"proof type {proof.type[:60]!r} is not supported (only DataIntegrityProof)"
-        )
-    suite = cryptosuite_for(proof.cryptosuite)
-    method = resolve_method(proof.verification_method, purpose)
-    if method.id != proof.verification_method:
-        raise DataIntegrityError("the resolver returned another verification method")
-    verified = suite.verify_proof(secured.unsecured, proof.options, proof.proof_value, method.key)
-    return VerifiedDocument(document=verified, proof=proof, method=method)
+    check_proof_times(parse_unverified(document).proof, now, leeway)
+    return verify_proof_signature(
+        document, resolve_method=resolve_method, purpose=purpose, challenge=challenge, domain=domain
+    )
