@@ -282,3 +282,40 @@ def test_literal_escaping_agrees_with_rdfc_or_is_refused(signed: dict[str, Any])
         _verify_vc(signed["escape:tabs"]).document["credentialSubject"]["name"] == 'a\tb\nc\r"d\\'
     )
     assert _code(_verify_vc, signed["escape:backspace"]) == "jsonld_invalid"
+
+
+@pytest.mark.parametrize(
+    ("vp_suite", "vc_suite"),
+    [("eddsa-rdfc-2022", "ecdsa-rdfc-2019"), ("ecdsa-jcs-2019", "eddsa-jcs-2022")],
+)
+def test_presentation_with_an_embedded_credential(vp_suite: str, vc_suite: str) -> None:
+    holder_curve = "Ed25519" if vp_suite.startswith("eddsa") else "P-256"
+    issuer_curve = "Ed25519" if vc_suite.startswith("eddsa") else "P-384"
+    credential = _credential({"id": "$DID:holder", "name": "Li Wei"})
+    presentation = {**_presentation(), "verifiableCredential": ["$RESULT:0"]}
+    out = node_sign(
+        [
+            {"name": "holder", "curve": holder_curve, "controller": "did:key"},
+            {"name": "issuer", "curve": issuer_curve, "controller": "did:key"},
+        ],
+        [
+            {"key": "issuer", "suite": vc_suite, "kind": "credential", "document": credential},
+            {
+                "key": "holder",
+                "suite": vp_suite,
+                "kind": "presentation",
+                "challenge": "c-123",
+                "domain": "https://verifier.example",
+                "document": presentation,
+            },
+        ],
+    )
+    vp = out["results"][1]["signed"]
+    verified = _verify_vp(vp)
+    inner = verified.document["verifiableCredential"][0]
+    assert inner["credentialSubject"]["id"] == out["keys"]["holder"]["controller"]
+    assert _verify_vc(inner).method.controller == out["keys"]["issuer"]["controller"]
+    # swapping the credential inside breaks the holder's signature
+    swapped = copy.deepcopy(vp)
+    swapped["verifiableCredential"][0]["credentialSubject"]["name"] = "Li Wen"
+    assert _code(_verify_vp, swapped) == "bad_signature"

@@ -7,7 +7,8 @@
 // stdin:  {"keys": [{"name", "curve": "Ed25519"|"P-256"|"P-384", "controller": "did:key"|<DID>}],
 //          "jobs": [{"key", "suite", "document", "kind": "credential"|"presentation"|"raw",
 //                    "purpose"?, "challenge"?, "domain"?, "created"?}]}
-//         ("$CONTROLLER" / "$METHOD" in a document are replaced by the key's DID / method id)
+//         In a document, "$CONTROLLER" / "$METHOD" stand for the signing key's DID / method id,
+//         "$DID:<name>" for another key's DID and "$RESULT:<n>" for the n-th signed result.
 // stdout: {"keys": {name: {"id", "controller", "publicKeyMultibase"}},
 //          "results": [{"signed": {...}} | {"error": "..."}]}
 import {readFileSync} from 'node:fs';
@@ -59,14 +60,18 @@ function cryptosuiteFor(name) {
   }
 }
 
-async function sign(job, pair) {
-  const suite = new DataIntegrityProof({signer: pair.signer(), cryptosuite: cryptosuiteFor(job.suite)});
-  if(job.created) {
-    suite.date = job.created;
-  }
-  // "$CONTROLLER" and "$METHOD" in the document stand for the key's DID and method id.
-  const document = JSON.parse(JSON.stringify(job.document)
-    .replaceAll('$CONTROLLER', pair.controller).replaceAll('$METHOD', pair.id));
+function substitute(text, pair, pairs, results) {
+  return text
+    .replaceAll('$CONTROLLER', pair.controller).replaceAll('$METHOD', pair.id)
+    .replace(/\$DID:([A-Za-z0-9_-]+)/g, (_, name) => pairs.get(name).controller)
+    .replace(/"\$RESULT:(\d+)"/g, (_, n) => JSON.stringify(results[Number(n)].signed));
+}
+
+async function sign(job, pair, pairs, results) {
+  const suite = new DataIntegrityProof({
+    signer: pair.signer(), cryptosuite: cryptosuiteFor(job.suite), date: job.created
+  });
+  const document = JSON.parse(substitute(JSON.stringify(job.document), pair, pairs, results));
   if(job.kind === 'credential') {
     return vc.issue({credential: document, suite, documentLoader});
   }
@@ -96,7 +101,7 @@ for(const spec of input.keys) {
 const results = [];
 for(const job of input.jobs) {
   try {
-    results.push({signed: await sign(job, pairs.get(job.key))});
+    results.push({signed: await sign(job, pairs.get(job.key), pairs, results)});
   } catch(e) {
     results.push({error: String(e && e.message || e)});
   }
