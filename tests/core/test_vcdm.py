@@ -486,3 +486,83 @@ def test_non_objects_are_refused() -> None:
     for value in (None, [], "x", 1):
         assert _code(value, check_credential) == "vcdm_type"
         assert _code(value, check_presentation) == "vcdm_type"
+
+
+# -- robustness: arbitrary JSON in every member is refused with a code, never a crash ------
+
+
+def _random_json(rng: Any, depth: int = 0) -> Any:
+    choice = rng.randrange(9 if depth < 3 else 6)
+    if choice == 0:
+        return None
+    if choice == 1:
+        return rng.choice([True, False, 0, -1, 2**70, 1.5, float("1e308")])
+    if choice in {2, 3}:
+        return rng.choice(
+            [
+                "",
+                " ",
+                "did:example:x",
+                "https://x.example/#T",
+                "@id",
+                "\x00",
+                "é",
+                "a:b",
+                "2023-01-01T00:00:00Z",
+            ]
+        )
+    if choice == 4:
+        return VC2_CONTEXT
+    if choice == 5:
+        return "u" + "A" * rng.randrange(60)
+    if choice == 6:
+        return [_random_json(rng, depth + 1) for _ in range(rng.randrange(4))]
+    keys = [
+        "id",
+        "type",
+        "@value",
+        "@language",
+        "@direction",
+        "@vocab",
+        "@protected",
+        "@id",
+        "name",
+        "x",
+    ]
+    return {rng.choice(keys): _random_json(rng, depth + 1) for _ in range(rng.randrange(4))}
+
+
+_MEMBERS = [
+    "@context",
+    "id",
+    "type",
+    "name",
+    "description",
+    "issuer",
+    "credentialSubject",
+    "validFrom",
+    "validUntil",
+    "credentialStatus",
+    "credentialSchema",
+    "proof",
+    "evidence",
+    "termsOfUse",
+    "refreshService",
+    "relatedResource",
+]
+
+
+def test_arbitrary_members_never_crash_the_checks() -> None:
+    import contextlib
+    import random
+
+    rng = random.Random(7)  # noqa: S311 - a fixed seed makes the run reproducible
+    for _ in range(3000):
+        document = _vc()
+        for member in rng.sample(_MEMBERS, rng.randrange(1, 4)):
+            document[member] = _random_json(rng)
+        with contextlib.suppress(DataModelError):
+            check_credential(document, resources={"did:example:x": b"x"})
+        presentation = _vp(verifiableCredential=[document], holder=_random_json(rng))
+        with contextlib.suppress(DataModelError):
+            check_presentation(presentation)
