@@ -98,7 +98,14 @@ def test_docs_assets_do_not_list_a_directory(verifier_client: AppClient) -> None
 
 
 @pytest.fixture(scope="module")
-def verifier_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def chromium() -> Path:
+    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); never downloaded")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def verifier_server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     workdir = tmp_path_factory.mktemp("docs")
     port = free_port()
     env = {"TRUSTID_DATA_DIR": str(workdir / "var"), "TRUSTID_TRUST_LIST": ""}
@@ -117,10 +124,8 @@ def verifier_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
     ids=["swagger-ui", "redoc"],
 )
 def test_docs_render_in_a_browser_with_no_network(
-    verifier_server: Server, path: str, rendered: str
+    chromium: Path, verifier_server: Server, path: str, rendered: str
 ) -> None:
-    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); never downloaded")
     playwright_sync = pytest.importorskip("playwright.sync_api")
     outside: list[str] = []
     problems: list[str] = []
@@ -134,7 +139,7 @@ def test_docs_render_in_a_browser_with_no_network(
 
     with playwright_sync.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--headless=new", "--no-sandbox"]
+            executable_path=str(chromium), args=["--headless=new", "--no-sandbox"]
         )
         try:
             page = browser.new_page()
