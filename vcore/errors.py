@@ -14,6 +14,7 @@ Tree::
     ├── BadSignatureError                     bad_signature
     ├── UnknownKeyError                       unknown_key
     ├── InvalidKeyError                       invalid_key
+    │   └── WeakKeyError                      weak_key
     ├── DIDError                              did_invalid
     ├── UntrustedIssuerError                  untrusted_issuer
     ├── TypeNotAccreditedError                type_not_accredited
@@ -74,6 +75,7 @@ __all__ = [
     "UnsupportedImageError",
     "UntrustedIssuerError",
     "VCError",
+    "WeakKeyError",
 ]
 
 
@@ -144,6 +146,13 @@ class InvalidKeyError(TrustIDError):
 
     code = "invalid_key"
     title = "Invalid key"
+
+
+class WeakKeyError(InvalidKeyError):
+    """The key is too weak to trust (an RSA modulus below 2048 bits, RFC 7518 §3.3)."""
+
+    code = "weak_key"
+    title = "Key too weak"
 
 
 class DIDError(TrustIDError):
