@@ -2,8 +2,7 @@
 # Install TrustID with its test extras into .venv and run the whole test suite.
 # Needs: python3 (3.11+); PostgreSQL on 127.0.0.1:5432 for the PostgreSQL tests (skipped
 # with a message otherwise); Debian's chromium for the counter-page tests (installed here
-# with apt-get when running as root, skipped with a message otherwise); node + npm for
-# the independent counterparties in tests/node (skipped with a message otherwise).
+# with apt-get when running as root, skipped with a message otherwise).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,10 +18,14 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
     || echo "warning: could not install chromium; browser tests will be skipped"
 fi
 
-if command -v npm >/dev/null 2>&1 && [ -f tests/node/package-lock.json ]; then
-  echo "==> installing the node test counterparties (tests/node, npm ci)"
-  (cd tests/node && npm ci --no-audit --no-fund --silent) \
-    || echo "warning: npm ci failed; tests that need tests/node/node_modules will be skipped"
+# Independent counterparties in Node (Digital Bazaar's Data Integrity cryptosuites): installed
+# from tests/node/package-lock.json; the tests that need them skip with a message without node.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  echo "==> npm ci in tests/node (test counterparties)"
+  (cd tests/node && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+    || echo "warning: npm ci failed in tests/node; the Node counterparty tests will be skipped"
+else
+  echo "note: node/npm not found; the Node counterparty tests will be skipped"
 fi
 
 exec .venv/bin/python -m pytest "$@" </dev/null

@@ -10,6 +10,11 @@ Tree::
     ├── MalformedError                        malformed
     │   ├── TokenTooLargeError                too_large
     │   ├── HeaderNotAllowedError             header_not_allowed
+    │   ├── DataIntegrityError                proof_invalid
+    │   │   ├── CryptosuiteUnsupportedError   cryptosuite_unsupported
+    │   │   ├── ContextNotAllowedError        context_not_allowed
+    │   │   └── JSONLDError                   jsonld_invalid
+    │   │       └── UndefinedTermError        jsonld_undefined_term
     │   └── DataModelError                    vcdm_invalid   (VCDM 2.0, vcore.vcdm)
     │       ├── VcdmContextError              vcdm_context            §4.3
     │       ├── VcdmTermRedefinedError        vcdm_term_redefined     §4.3, §5.2
@@ -39,7 +44,9 @@ Tree::
     ├── TypeNotAccreditedError                type_not_accredited
     ├── IssuerMismatchError                   issuer_mismatch
     ├── ExpiredError                          expired
+    │   └── ProofExpiredError                 proof_expired
     ├── NotYetValidError                      not_yet_valid
+    │   └── ProofNotYetValidError             proof_not_yet_valid
     ├── RevokedError                          revoked
     ├── SuspendedError                        suspended
     ├── StatusUnavailableError                status_unavailable
@@ -52,6 +59,7 @@ Tree::
     │   └── NonceReusedError                  nonce_reused
     ├── TrustListError                        trust_list_invalid
     ├── OutboundURLError                      url_not_allowed
+    ├── ProofPurposeMismatchError             proof_purpose_mismatch
     └── QRError                               qr_invalid
         ├── QRTooLargeError                   qr_too_large
         ├── UnsupportedImageError             unsupported_media
@@ -65,7 +73,10 @@ __all__ = [
     "AlgorithmNotAllowedError",
     "AudienceMismatchError",
     "BadSignatureError",
+    "ContextNotAllowedError",
+    "CryptosuiteUnsupportedError",
     "DIDError",
+    "DataIntegrityError",
     "DataModelError",
     "ExpiredError",
     "HeaderNotAllowedError",
@@ -73,6 +84,7 @@ __all__ = [
     "ImageTooLargeError",
     "InvalidKeyError",
     "IssuerMismatchError",
+    "JSONLDError",
     "MalformedError",
     "NoQRFoundError",
     "NonceMismatchError",
@@ -80,6 +92,9 @@ __all__ = [
     "NotYetValidError",
     "OutboundURLError",
     "PresentationError",
+    "ProofExpiredError",
+    "ProofNotYetValidError",
+    "ProofPurposeMismatchError",
     "QRError",
     "QRTooLargeError",
     "RevokedError",
@@ -91,6 +106,7 @@ __all__ = [
     "TrustIDError",
     "TrustListError",
     "TypeNotAccreditedError",
+    "UndefinedTermError",
     "UnknownKeyError",
     "UnsupportedImageError",
     "UntrustedIssuerError",
@@ -488,3 +504,59 @@ class NoQRFoundError(QRError):
 
     code = "no_qr_found"
     title = "No QR code found"
+
+
+class DataIntegrityError(MalformedError):
+    """A Data Integrity proof or document cannot be processed (PROOF_VERIFICATION_ERROR)."""
+
+    code = "proof_invalid"
+    title = "Invalid Data Integrity proof"
+
+
+class CryptosuiteUnsupportedError(DataIntegrityError):
+    """The proof's ``type``/``cryptosuite`` is not one this verifier implements."""
+
+    code = "cryptosuite_unsupported"
+    title = "Cryptosuite not supported"
+
+
+class ProofPurposeMismatchError(TrustIDError):
+    """The proof's ``proofPurpose`` is not the one the verifier expects (VC-DI §4.4)."""
+
+    code = "proof_purpose_mismatch"
+    title = "Proof purpose does not match"
+
+
+class ProofExpiredError(ExpiredError):
+    """The proof's ``expires`` is in the past (VC-DI §2.1)."""
+
+    code = "proof_expired"
+    title = "Proof expired"
+
+
+class ProofNotYetValidError(NotYetValidError):
+    """The proof's ``created`` is in the future, beyond the clock leeway."""
+
+    code = "proof_not_yet_valid"
+    title = "Proof created in the future"
+
+
+class ContextNotAllowedError(DataIntegrityError):
+    """A JSON-LD ``@context`` outside the bundled, hash-pinned set (never fetched)."""
+
+    code = "context_not_allowed"
+    title = "JSON-LD context not allowed"
+
+
+class JSONLDError(DataIntegrityError):
+    """JSON-LD processing of the document failed (expansion, toRdf, canonicalization)."""
+
+    code = "jsonld_invalid"
+    title = "Invalid JSON-LD"
+
+
+class UndefinedTermError(JSONLDError):
+    """JSON-LD would drop a term or IRI silently (jsonld.js "safe mode" refuses it too)."""
+
+    code = "jsonld_undefined_term"
+    title = "JSON-LD term not defined by the contexts"
