@@ -53,7 +53,7 @@ from vcore.jsontext import loads_strict
 from vcore.keys import PublicKey, select_key
 from vcore.outbound import check_address, check_url, did_web_url, url_host_port
 from vcore.trust_list import TrustList, load_trust_list
-from vcore.verification import (
+from vcore.verify import (
     MAX_STATUS_LIST_TOKEN,
     StatusListSnapshot,
     parse_status_list_unverified,

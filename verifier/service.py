@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from vcore.clock import Clock, system_clock
 from vcore.errors import NonceReusedError, TrustIDError
 from vcore.presentations import IAT_MAX_AGE
-from vcore.verification import (
+from vcore.verify import (
     CredentialPlan,
     Material,
     PresentationReport,

@@ -48,12 +48,13 @@ from issuer.storage.idempotency import IdempotencyRepository
 from issuer.storage.status_lists import StatusListRepository
 from issuer.storage.tables import CredentialRecord, IdempotencyKey, StatusEntry
 from vcore.clock import parse_datetime
-from vcore.credentials import CredentialFormat, build_credential, new_credential_id, sign_credential
+from vcore.credentials import build_credential, new_credential_id
 from vcore.dids import did_web_to_url, parse_did_url, resolve_offline
 from vcore.errors import DIDError, InvalidKeyError, MalformedError, TypeNotAccreditedError
+from vcore.formats import sign_credential
 from vcore.jose import MAX_TOKEN_SIZE
 from vcore.jsontext import dumps_compact
-from vcore.status_list import build_status_entry
+from vcore.status import build_status_entry
 
 __all__ = ["IDEMPOTENCY_TTL", "IssuanceService", "IssueCommand", "IssuedCredential"]
 
@@ -80,7 +81,7 @@ class IssueCommand:
     types: tuple[str, ...]
     subject: Mapping[str, Any]
     valid_until: str | None
-    fmt: CredentialFormat
+    fmt: str
     valid_days: int | None
     request: Mapping[str, Any]
 
@@ -101,7 +102,7 @@ class _Plan:
     claims: dict[str, Any]
     valid_from: datetime
     valid_until: datetime
-    fmt: CredentialFormat
+    fmt: str
 
 
 @dataclass(frozen=True)

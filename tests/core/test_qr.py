@@ -12,10 +12,9 @@ import qrcode.util
 
 import vcore.qr as qr_module
 from tests.qr_samples import sample_credential, sample_presentation
-from vcore.credentials import envelope_credential
 from vcore.errors import QRError, QRTooLargeError
+from vcore.formats import envelope_credential, envelope_presentation
 from vcore.keys import b64url_encode
-from vcore.presentations import envelope_presentation
 from vcore.qr import (
     ALPHANUMERIC_CAPACITY,
     BYTE_CAPACITY,

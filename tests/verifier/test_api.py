@@ -31,10 +31,9 @@ from tests.verifier.support import (
     trust_document,
     write_json,
 )
-from vcore.credentials import envelope_credential
+from vcore.formats import build_presentation, envelope_credential, envelope_presentation
 from vcore.jose import sign
 from vcore.keys import b64url_encode
-from vcore.presentations import build_presentation, envelope_presentation
 from verifier.app import create_app
 from verifier.settings import VerifierSettings
 
