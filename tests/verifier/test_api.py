@@ -112,7 +112,8 @@ def test_verify_credential_success_shape(env: Env, client: AppClient) -> None:
 @pytest.mark.parametrize("wrap", ["bare", "data_url"])
 def test_verify_accepts_bare_and_data_url(env: Env, client: AppClient, wrap: str) -> None:
     token, _ = env.issue(fmt="jwt_vc_json")
-    value = token if wrap == "bare" else "data:application/vc+jwt," + token
+    # VC-JWT 1.1 is enveloped as application/jwt (application/vc+jwt is VC 2.0 only).
+    value = token if wrap == "bare" else "data:application/jwt," + token
     response = client.post("/credentials/verify", json={"verifiableCredential": value})
     assert response.json()["verified"] is True
 
