@@ -25,9 +25,47 @@ def test_import_contracts_hold() -> None:
 def test_only_jose_imports_pyjwt() -> None:
     offenders = []
     for path in ROOT.glob("*/**/*.py"):
-        if path.parts[len(ROOT.parts)] not in {"vcore", "issuer", "verifier", "wallet_cli"}:
+        if path.parts[len(ROOT.parts)] not in {"vcore", "trustid_http", "issuer", "verifier", "wallet_cli"}:
             continue
         text = path.read_text(encoding="utf-8")
         if path != ROOT / "vcore" / "jose.py" and ("import jwt" in text or "from jwt" in text):
             offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
+
+
+def _private_attribute_uses(source: str) -> list[str]:
+    """``obj._name`` where ``obj`` is not ``self``/``cls``/``super()`` (dunders excepted)."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Attribute):
+            continue
+        name = node.attr
+        if not name.startswith("_") or (name.startswith("__") and name.endswith("__")):
+            continue
+        base = node.value
+        if isinstance(base, ast.Name) and base.id in {"self", "cls"}:
+            continue
+        if isinstance(base, ast.Call) and getattr(base.func, "id", None) == "super":
+            continue
+        found.append(f"{ast.unparse(node)} (line {node.lineno})")
+    return found
+
+
+def test_private_attribute_check_catches_the_old_pool_swap() -> None:
+    assert _private_attribute_uses("transport._pool = pool\nself._pool = pool\n") == [
+        "transport._pool (line 1)"
+    ]
+
+
+def test_no_code_that_uses_httpx_touches_private_attributes() -> None:
+    """httpx's internals (``_transport``, ``_pool``...) are not an API; use public ones."""
+    offenders = []
+    for package in ("vcore", "trustid_http", "issuer", "verifier", "wallet_cli"):
+        for path in (ROOT / package).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            if "httpx" not in text and "httpcore" not in text:
+                continue
+            offenders += [f"{path.relative_to(ROOT)}: {u}" for u in _private_attribute_uses(text)]
     assert offenders == []

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from trustid_http.outbound import HostResolver, resolve_host
 from vcore.clock import Clock, system_clock
 from vcore.errors import TrustIDError, TrustListError
 from vcore.jsontext import loads_strict
@@ -30,13 +31,11 @@ from verifier.problems import RequestProblem, install_problem_handlers
 from verifier.ratelimit import build_limiter
 from verifier.resolvers import (
     Fetcher,
-    HostResolver,
     KeyResolver,
     SchemaResolver,
     StatusListResolver,
     TrustListSource,
     build_http_client,
-    resolve_host,
 )
 from verifier.service import VerifierService
 from verifier.settings import VerifierSettings, get_settings

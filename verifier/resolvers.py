@@ -10,7 +10,7 @@ Outbound safety (issue #3 item 6, DESIGN §4 "outbound HTTP"):
 * every URL passes :func:`vcore.outbound.check_url` (https only, http just for
   ``TRUSTID_ALLOW_INSECURE_HOSTS``), every resolved address passes
   :func:`vcore.outbound.check_address` twice: before the request (:class:`Fetcher`)
-  and at connect time (:class:`GuardedTransport`, which connects to the address it
+  and at connect time (:class:`trustid_http.outbound.AsyncGuardedTransport`, which connects to the address it
   checked, so DNS rebinding between check and connect gains nothing);
 * no redirects, connect 2 s / read 5 s / 10 s overall, bodies read up to a size cap.
 
@@ -25,7 +25,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,10 +32,9 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import anyio
-import certifi
-import httpcore
 import httpx
 
+from trustid_http.outbound import HostResolver, async_client, resolve_host
 from vcore.clock import Clock, parse_datetime, system_clock
 from vcore.dids import is_offline_did, key_from_did_document, parse_did_url, resolve_offline
 from vcore.errors import (
@@ -66,7 +64,6 @@ __all__ = [
     "FetchFailed",
     "Fetched",
     "Fetcher",
-    "GuardedTransport",
     "HostResolver",
     "KeyResolver",
     "SchemaResolver",
@@ -83,8 +80,6 @@ log = logging.getLogger("trustid.verifier.resolvers")
 DID_DOC_MAX_BYTES = 100 * 1024
 SCHEMA_MAX_BYTES = 256 * 1024
 TRUST_LIST_MAX_BYTES = 4 * 1024 * 1024
-CONNECT_TIMEOUT = 2.0
-READ_TIMEOUT = 5.0
 TOTAL_TIMEOUT = 10.0
 STATUS_TTL_MIN = timedelta(seconds=60)
 STATUS_TTL_MAX = timedelta(hours=1)
@@ -98,81 +93,10 @@ USER_AGENT = "TrustID-Verifier/0.1"
 
 EventSink = Callable[[str, str], None]
 """``(cache or fetch kind, event)`` -> None; the app counts these in Prometheus."""
-HostResolver = Callable[[str, int], Awaitable[list[str]]]
-"""``(host, port)`` -> IP addresses; injectable so tests need no DNS."""
 
 
 def _no_events(kind: str, event: str) -> None:
     return None
-
-
-async def resolve_host(host: str, port: int) -> list[str]:
-    """Resolve a host name to its addresses (all families)."""
-    infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-# ------------------------------------------------------------------------- transport
-
-
-class _GuardedBackend(httpcore.AsyncNetworkBackend):
-    """Resolves the host itself, checks every address, connects to a checked one."""
-
-    def __init__(self, allow: frozenset[str], resolver: HostResolver) -> None:
-        self._allow = allow
-        self._resolve = resolver
-        self._inner = httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.AsyncNetworkStream:
-        try:
-            addresses = await self._resolve(host, port)
-        except OSError as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-        if not addresses:
-            raise httpcore.ConnectError(f"{host} has no address")
-        for address in addresses:
-            # One private address among public ones is enough to refuse: the OS
-            # could pick it, or a rebinding attacker could rotate onto it.
-            try:
-                check_address(address, f"{_bracket(host)}:{port}", self._allow)
-            except OutboundURLError as exc:
-                raise httpcore.ConnectError(exc.detail) from exc
-        return await self._inner.connect_tcp(
-            addresses[0], port, timeout, local_address, socket_options
-        )
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
-def _bracket(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
-
-
-class GuardedTransport(httpx.AsyncHTTPTransport):
-    """An httpx transport that only connects to addresses the outbound policy allows.
-
-    httpx exposes no hook between name resolution and connect, so the connection pool
-    is rebuilt with a network backend that resolves and checks (``_pool`` is httpx's
-    attribute since 0.18; the e2e and resolver tests exercise this path).
-    """
-
-    def __init__(self, allow: frozenset[str], resolver: HostResolver = resolve_host) -> None:
-        super().__init__(trust_env=False)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl.create_default_context(cafile=certifi.where()),
-            max_connections=100,
-            max_keepalive_connections=20,
-            keepalive_expiry=5.0,
-            network_backend=_GuardedBackend(allow, resolver),
-        )
 
 
 def build_http_client(
@@ -181,13 +105,7 @@ def build_http_client(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> httpx.AsyncClient:
     """The outbound client: guarded transport, short timeouts, no redirects, no proxies."""
-    return httpx.AsyncClient(
-        transport=transport or GuardedTransport(allow),
-        timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
-        follow_redirects=False,
-        trust_env=False,
-        headers={"User-Agent": USER_AGENT},
-    )
+    return async_client(allow, user_agent=USER_AGENT, transport=transport)
 
 
 # --------------------------------------------------------------------------- fetcher

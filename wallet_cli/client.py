@@ -4,23 +4,21 @@ Credentials name the URLs the wallet fetches (did:web documents, status lists), 
 hostile credential could point the wallet at the user's router or a cloud metadata
 address. Every URL passes :func:`vcore.outbound.check_url`, and every address a host
 name resolves to passes :func:`vcore.outbound.check_address` *in the connection itself*
-(a network backend that connects only to the address it checked), so DNS rebinding
+(:class:`trustid_http.outbound.GuardedTransport` connects only to an address it checked), so DNS rebinding
 between the check and the connection gains nothing. No redirects, no proxies from the
 environment, connect 2 s / read 5 s, and every body is read against a size bound.
 """
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterable
 from typing import Any
 
-import httpcore
 import httpx
 
-from vcore.errors import MalformedError, OutboundURLError
+from trustid_http.outbound import DEFAULT_TIMEOUT, GuardedTransport, OutboundRefused, sync_client
+from vcore.errors import MalformedError
 from vcore.jsontext import loads_strict
-from vcore.outbound import check_address, check_url, did_web_url, host_port
+from vcore.outbound import check_url, did_web_url
 from wallet_cli.errors import NetworkError
 
 __all__ = [
@@ -38,67 +36,16 @@ MAX_ISSUER_METADATA = 100 * 1024
 MAX_STATUS_LIST = 1024 * 1024
 MAX_CREDENTIAL_BODY = 64 * 1024
 MAX_VERIFIER_RESPONSE = 1024 * 1024
-_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
+_TIMEOUT = DEFAULT_TIMEOUT
 _USER_AGENT = "trustid-wallet/0.1"
-
-
-class _GuardedBackend(httpcore.NetworkBackend):
-    """Resolve, check every address against the policy, then connect to a checked one."""
-
-    def __init__(self, allow_insecure_hosts: frozenset[str]) -> None:
-        self._allow = allow_insecure_hosts
-        self._inner = httpcore.SyncBackend()
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-        for address in addresses:
-            # All of them: a name with one public and one private address is refused.
-            check_address(address, host_port(host, port), self._allow)
-        error: Exception | None = None
-        for address in addresses:
-            try:
-                return self._inner.connect_tcp(
-                    address, port, timeout, local_address, socket_options
-                )
-            except httpcore.ConnectError as exc:
-                error = exc
-        raise error or httpcore.ConnectError(f"{host} has no address")
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:
-        raise httpcore.ConnectError("unix sockets are not used")
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
 
 
 def guarded_http_client(allow_insecure_hosts: frozenset[str]) -> httpx.Client:
     """An httpx client whose connections go only to addresses the policy allows."""
-    transport = httpx.HTTPTransport(retries=0)
-    # httpx does not take a network backend, so the pool is rebuilt with ours (the same
-    # defaults HTTPTransport uses: its verified TLS context, HTTP/1.1).
-    transport._pool = httpcore.ConnectionPool(
-        ssl_context=httpx.create_ssl_context(),
-        network_backend=_GuardedBackend(allow_insecure_hosts),
-    )
-    return httpx.Client(
-        transport=transport,
-        timeout=_TIMEOUT,
-        follow_redirects=False,
-        trust_env=False,
-        headers={"User-Agent": _USER_AGENT},
+    # httpx's TLS context (certifi, or SSL_CERT_FILE / SSL_CERT_DIR when set), as before.
+    transport = GuardedTransport(allow_insecure_hosts, ssl_context=httpx.create_ssl_context())
+    return sync_client(
+        allow_insecure_hosts, user_agent=_USER_AGENT, transport=transport, timeout=_TIMEOUT
     )
 
 
@@ -152,11 +99,11 @@ class WalletClient:
                     if len(body) > limit:
                         raise NetworkError(f"{host} sent more than {limit:,} bytes; refused")
                 return response, bytes(body)
+        except OutboundRefused as exc:
+            raise exc.error from None
         except httpx.TimeoutException:
             raise NetworkError(f"{host} did not answer in time") from None
         except httpx.HTTPError as exc:
-            if isinstance(exc.__cause__, OutboundURLError):
-                raise exc.__cause__ from None
             raise NetworkError(f"cannot reach {host}: {exc}") from None
 
     def _get(self, url: str, limit: int, accept: str) -> bytes:

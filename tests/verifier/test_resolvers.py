@@ -7,11 +7,9 @@ transport against a real loopback HTTP server.
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
-import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -40,7 +38,6 @@ from vcore.outbound import parse_allow_list
 from vcore.trust_list import parse_trust_list
 from verifier.resolvers import (
     Fetcher,
-    GuardedTransport,
     HostResolver,
     KeyResolver,
     SchemaResolver,
@@ -440,53 +437,6 @@ def test_schemas_only_from_the_issuers_host(rig: Rig) -> None:
             assert await schemas.get(url, "did:jwk:abc") is None
         assert rig.web.count("/schemas/") == 1
         assert len(rig.web.requests) == 1
-
-    run(scenario)
-
-
-# ------------------------------------------------------------------------ transport
-
-
-@pytest.fixture
-def loopback_server() -> Iterator[int]:
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = b'{"ok": true}'
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def test_guarded_transport_connects_only_to_allowed_addresses(loopback_server: int) -> None:
-    port = loopback_server
-
-    async def scenario() -> None:
-        allowed = parse_allow_list(f"127.0.0.1:{port}")
-        async with httpx.AsyncClient(transport=GuardedTransport(allowed)) as client:
-            response = await client.get(f"http://127.0.0.1:{port}/x")
-            assert response.json() == {"ok": True}
-        # A public-looking name that resolves to loopback (DNS rebinding) is refused at
-        # connect time, even though the URL itself passes the policy.
-        rebinding = resolver_map({"rebind.example": "127.0.0.1"})
-        async with httpx.AsyncClient(transport=GuardedTransport(frozenset(), rebinding)) as client:
-            with pytest.raises(httpx.ConnectError, match="non-public"):
-                await client.get(f"http://rebind.example:{port}/x")
-        async with httpx.AsyncClient(transport=GuardedTransport(frozenset())) as client:
-            with pytest.raises(httpx.ConnectError, match="non-public"):
-                await client.get(f"http://127.0.0.1:{port}/x")
 
     run(scenario)
 

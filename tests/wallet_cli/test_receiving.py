@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpcore
 import httpx
 import pytest
 
+from trustid_http.outbound import GuardedTransport, OutboundRefused
 from vcore.clock import format_datetime
 from vcore.credentials import build_credential, new_credential_id
 from vcore.dids import build_did_document, did_web_from_url
@@ -21,7 +21,7 @@ from vcore.formats import sign_credential
 from vcore.jose import sign
 from vcore.keys import PrivateKey, generate_key
 from vcore.status import BitstringStatusList, build_status_entry, build_status_list_credential
-from wallet_cli.client import WalletClient, _GuardedBackend
+from wallet_cli.client import WalletClient
 from wallet_cli.errors import NetworkError, VerificationError
 from wallet_cli.receiving import accept_credential, refresh_status
 from wallet_cli.records import NAME_SELF_DECLARED, CredentialRecord, IssuerKeyRecord
@@ -243,16 +243,18 @@ def listener() -> Iterator[int]:
 
 
 def test_guard_refuses_loopback_unless_allow_listed(listener: int) -> None:
-    with pytest.raises(OutboundURLError, match="non-public address"):
-        _GuardedBackend(frozenset()).connect_tcp("127.0.0.1", listener, timeout=2)
-    with pytest.raises(OutboundURLError, match="non-public address"):
-        _GuardedBackend(frozenset()).connect_tcp("localhost", listener, timeout=2)
-    stream = _GuardedBackend(frozenset({f"127.0.0.1:{listener}"})).connect_tcp(
-        "127.0.0.1", listener, timeout=2
-    )
-    stream.close()
-    with pytest.raises(httpcore.ConnectError):
-        _GuardedBackend(frozenset()).connect_unix_socket("/tmp/x")  # noqa: S108 - never opened
+    for host in ("127.0.0.1", "localhost"):
+        with httpx.Client(transport=GuardedTransport(frozenset()), timeout=2) as http:
+            with pytest.raises(OutboundRefused, match="non-public address") as caught:
+                http.get(f"http://{host}:{listener}/")
+            assert isinstance(caught.value.error, OutboundURLError)
+    # Allow-listed, the connection is made: the listener never answers, so the read times out.
+    allowed = frozenset({f"127.0.0.1:{listener}"})
+    with (
+        httpx.Client(transport=GuardedTransport(allowed), timeout=0.5) as http,
+        pytest.raises(httpx.ReadTimeout),
+    ):
+        http.get(f"http://127.0.0.1:{listener}/")
 
 
 def test_client_refuses_plain_http_and_big_bodies() -> None:

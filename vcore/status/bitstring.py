@@ -24,7 +24,6 @@ from vcore.keys import b64url_encode
 from vcore.status.mechanism import StatusEntry, StatusPurpose
 from vcore.status.packed import (
     DEFAULT_MAX_INFLATED,
-    GZIP_WBITS as _GZIP_WBITS,
     PackedStatuses,
     b64url_decode_strict,
     check_max_inflated,
@@ -33,6 +32,9 @@ from vcore.status.packed import (
     max_encoded_chars,
     require_mapping,
     require_str,
+)
+from vcore.status.packed import (
+    GZIP_WBITS as _GZIP_WBITS,
 )
 
 __all__ = [
