@@ -89,17 +89,16 @@ def main(argv: list[str] | None = None) -> None:
                     status=status,
                     schema={"id": f"{settings.issuer_url}/schemas/{TYPE}", "type": "JsonSchema"},
                 )
-                return sign_credential(credential, key.private_key, key.kid)
+                return sign_credential(credential, key.signer)
 
             def issue(n: int) -> object:
                 subject = {"id": holders[n], **example}
+                credential = {"type": ["VerifiableCredential", TYPE], "credentialSubject": subject}
                 command = IssueCommand(
-                    types=(TYPE,),
-                    subject=subject,
-                    valid_until=None,
+                    credential=credential,
                     fmt="vc+jwt",
                     valid_days=None,
-                    request={"credentialSubject": subject},
+                    request={"credential": credential},
                 )
                 return services.issuance.issue(principal, command)
 

@@ -40,6 +40,7 @@ from vcore.formats.registry import FormatRegistry
 from vcore.formats.vc_jwt import VC_JWT, to_vc11_payload
 from vcore.jose import sign, verify
 from vcore.keys import PrivateKey, b64url_encode, generate_key
+from vcore.signing import SoftwareSigner
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -66,7 +67,9 @@ def _credential(issuer: str, holder: str, **extra: Any) -> dict[str, Any]:
 def _issued(key: PrivateKey, fmt: str = "vc+jwt", **extra: Any) -> tuple[str, str]:
     did = did_jwk_for(key.public_key())
     holder = did_key_for(generate_key().public_key())
-    return sign_credential(_credential(did, holder, **extra), key, holder_kid(did), fmt=fmt), did
+    return sign_credential(
+        _credential(did, holder, **extra), SoftwareSigner(key, holder_kid(did)), fmt=fmt
+    ), did
 
 
 def _forge(header: dict[str, Any], payload: dict[str, Any]) -> str:
@@ -107,7 +110,9 @@ def test_unknown_media_type_is_refused(media_type: str) -> None:
 def test_sign_with_unknown_format_is_refused(issuer_key: PrivateKey) -> None:
     did = did_jwk_for(issuer_key.public_key())
     with pytest.raises(FormatNotSupportedError):
-        sign_credential(_credential(did, did), issuer_key, holder_kid(did), fmt="ldp_vc-x")
+        sign_credential(
+            _credential(did, did), SoftwareSigner(issuer_key, holder_kid(did)), fmt="ldp_vc-x"
+        )
 
 
 def test_detect_bare_tokens(issuer_key: PrivateKey) -> None:
@@ -272,7 +277,7 @@ def test_presentation_with_a_bad_inner_envelope_is_malformed(issuer_key: Private
         "aud": "a",
         "iat": int(NOW.timestamp()),
     }
-    vp = sign(payload, holder, typ="vp+jwt", kid=holder_kid(holder_did))
+    vp = sign(payload, SoftwareSigner(holder, holder_kid(holder_did)), typ="vp+jwt")
     with pytest.raises(EnvelopeError):
         formats.parse_presentation_unverified(vp)
 
@@ -306,7 +311,7 @@ def test_vp_jwt_with_a_vc_or_vp_claim_is_refused(claim: str, issuer_key: Private
         "iat": int(NOW.timestamp()),
         claim: {"type": ["VerifiablePresentation"]},
     }
-    vp = sign(payload, holder, typ="vp+jwt", kid=holder_kid(holder_did))
+    vp = sign(payload, SoftwareSigner(holder, holder_kid(holder_did)), typ="vp+jwt")
     with pytest.raises(ClaimNotAllowedError):
         formats.parse_presentation_unverified(vp)
 

@@ -19,6 +19,7 @@ from vcore.errors import BadSignatureError, StatusListError, StatusUnavailableEr
 from vcore.formats import envelope_credential
 from vcore.jose import sign
 from vcore.keys import b64url_encode, generate_key
+from vcore.signing import SoftwareSigner
 from vcore.status import (
     BITSTRING,
     TOKEN_STATUS_LIST,
@@ -116,7 +117,7 @@ def test_malformed_status_entry_fails_under_its_own_purpose(world: World) -> Non
             "statusListCredential": url,
         },
     }
-    token = sign(credential, issuer.key, typ="vc+jwt", kid=issuer.kid, cty="vc")
+    token = sign(credential, SoftwareSigner(issuer.key, issuer.kid), typ="vc+jwt", cty="vc")
     report = world.verify(token)
     assert report.codes == ["status_list_invalid"]
     failed = [c for c in report.checks if c.status == "failed"]
@@ -132,7 +133,7 @@ def test_unregistered_status_type_is_a_warning_not_a_pass(world: World) -> None:
         "credentialSubject": {"id": world.holder.did},
         "credentialStatus": {"type": "RevocationList2020Status", "id": "https://x.example/1"},
     }
-    token = sign(credential, issuer.key, typ="vc+jwt", kid=issuer.kid, cty="vc")
+    token = sign(credential, SoftwareSigner(issuer.key, issuer.kid), typ="vc+jwt", cty="vc")
     report = world.verify(token)
     assert any("RevocationList2020Status" in w for w in report.warnings)
     assert world.status_calls == []
@@ -172,7 +173,7 @@ def test_vc_jwt_carrying_a_vc_claim_is_refused(world: World) -> None:
     token, _ = world.jwk.issue(world.holder.did, now=world.now)
     payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "==").decode())
     payload["vc"] = {"type": ["VerifiableCredential"]}
-    signed = sign(payload, world.jwk.key, typ="vc+jwt", kid=world.jwk.kid, cty="vc")
+    signed = sign(payload, SoftwareSigner(world.jwk.key, world.jwk.kid), typ="vc+jwt", cty="vc")
     report = world.verify(signed)
     assert report.codes == ["claim_not_allowed"]
     assert world.key_calls == []
@@ -195,7 +196,7 @@ def _vp11(world: World, credential: str, **claims: Any) -> str:
         },
     }
     payload.update(claims)
-    return sign(payload, holder.key, typ="JWT", kid=holder_kid(holder.did))
+    return sign(payload, SoftwareSigner(holder.key, holder_kid(holder.did)), typ="JWT")
 
 
 def _verify_vp(world: World, vp: object, nonce: str = "n-1") -> Any:
@@ -230,7 +231,9 @@ def test_vc_jwt_1_1_presentation_replay_checks(world: World) -> None:
     stranger = did_key_for(other.public_key())
     claims = json.loads(base64.urlsafe_b64decode(_vp11(world, credential).split(".")[1] + "=="))
     forged = sign(
-        {**claims, "iss": stranger}, world.holder.key, typ="JWT", kid=holder_kid(world.holder.did)
+        {**claims, "iss": stranger},
+        SoftwareSigner(world.holder.key, holder_kid(world.holder.did)),
+        typ="JWT",
     )
     assert _verify_vp(world, forged).codes == ["holder_binding"]
 
@@ -261,7 +264,7 @@ def test_token_status_list_mechanism(fixed_now: datetime) -> None:
         "ttl": 300,
         "status_list": values.to_claim(),
     }
-    token = sign(claims, key, typ="statuslist+jwt", kid=holder_kid(did))
+    token = sign(claims, SoftwareSigner(key, holder_kid(did)), typ="statuslist+jwt")
     mechanism = TOKEN_STATUS_LIST
     unverified = mechanism.parse_list_unverified(token)
     snapshot = mechanism.verify_list(

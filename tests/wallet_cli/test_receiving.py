@@ -20,6 +20,7 @@ from vcore.errors import OutboundURLError
 from vcore.formats import sign_credential
 from vcore.jose import sign
 from vcore.keys import PrivateKey, generate_key
+from vcore.signing import SoftwareSigner
 from vcore.status import BitstringStatusList, build_status_entry, build_status_list_credential
 from wallet_cli.client import WalletClient
 from wallet_cli.errors import NetworkError, VerificationError
@@ -57,7 +58,7 @@ class WebIssuer:
             valid_until=now + timedelta(days=30),
             status=[build_status_entry(list_url=self.list_url, index=index, purpose="revocation")],
         )
-        return sign_credential(credential, self.key, self.kid)
+        return sign_credential(credential, SoftwareSigner(self.key, self.kid))
 
     def _status_list(self) -> str:
         now = datetime.now(UTC).replace(microsecond=0)
@@ -70,7 +71,7 @@ class WebIssuer:
         )
         signer = self.list_signer or self.key
         kid = f"{self.did}#{signer.public_key().thumbprint()}"
-        return sign(payload, signer, typ="vc+jwt", kid=kid)
+        return sign(payload, SoftwareSigner(signer, kid), typ="vc+jwt")
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(str(request.url))
@@ -216,7 +217,9 @@ def test_private_did_web_host_is_refused_before_any_request(now: datetime) -> No
         valid_from=now,
         valid_until=None,
     )
-    token = sign_credential(credential, key, f"{did}#{key.public_key().thumbprint()}")
+    token = sign_credential(
+        credential, SoftwareSigner(key, f"{did}#{key.public_key().thumbprint()}")
+    )
     seen: list[httpx.Request] = []
 
     def record(request: httpx.Request) -> httpx.Response:

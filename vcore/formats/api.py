@@ -24,7 +24,7 @@ from vcore.formats.registry import (
 )
 from vcore.formats.secured import SecuredCredential, SecuredPresentation
 from vcore.formats.vp_jwt import offline_holder_key
-from vcore.keys import PrivateKey
+from vcore.signing import Signer
 
 __all__ = [
     "VerifiedPresentation",
@@ -55,22 +55,19 @@ def parse_credential_unverified(value: object) -> SecuredCredential:
     return detected.format.parse_unverified(detected.value)
 
 
-def sign_credential(
-    credential: Mapping[str, Any], key: PrivateKey, kid: str, *, fmt: str = "vc+jwt"
-) -> str:
+def sign_credential(credential: Mapping[str, Any], signer: Signer, *, fmt: str = "vc+jwt") -> str:
     """Secure a credential built by :func:`vcore.credentials.build_credential`.
 
     Args:
         credential: The VC 2.0 document.
-        key: The issuer's private key.
-        kid: Its key id (a DID URL of the issuer).
+        signer: The issuer's key behind :class:`~vcore.signing.Signer` (``alg``, ``kid``).
         fmt: A registry key (``vc+jwt`` by default, ``jwt_vc_json``).
 
     Raises:
         FormatNotSupportedError: an unknown or verify-only format.
         MalformedError: the document cannot be expressed in that format.
     """
-    return lookup(fmt).sign(credential, key, kid)
+    return lookup(fmt).sign(credential, signer)
 
 
 def _envelope(registry: FormatRegistry[Any], kind: EnvelopeKind, token: str) -> dict[str, Any]:

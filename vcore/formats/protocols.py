@@ -30,7 +30,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from vcore.formats.secured import Recognition, SecuredCredential, SecuredPresentation
-from vcore.keys import PrivateKey, PublicKey
+from vcore.keys import PublicKey
+from vcore.signing import Signer
 
 __all__ = ["CredentialFormat", "HolderKeyResolver", "PresentationFormat"]
 
@@ -104,8 +105,11 @@ class CredentialFormat(Protocol):
         """
         ...
 
-    def sign(self, credential: Mapping[str, Any], key: PrivateKey, kid: str) -> str:
+    def sign(self, credential: Mapping[str, Any], signer: Signer) -> str:
         """Secure a VC 2.0 document built by :func:`vcore.credentials.build_credential`.
+
+        ``signer`` holds the key (:mod:`vcore.signing`: in process, sealed, or an HSM) and
+        gives the ``alg`` and ``kid``.
 
         Raises:
             MalformedError: the document cannot be expressed in this format.

@@ -34,7 +34,8 @@ from vcore.formats.binding import check_subject_is_holder, issuer_key_id
 from vcore.formats.registry import register_credential_format
 from vcore.formats.secured import Recognition, SecuredCredential
 from vcore.jose import MAX_TOKEN_SIZE, UnverifiedJWS, decode_unverified, sign, verify
-from vcore.keys import PrivateKey, PublicKey
+from vcore.keys import PublicKey
+from vcore.signing import Signer
 
 __all__ = [
     "JWT_VC_JSON",
@@ -284,9 +285,9 @@ class VcJwtFormat(_JwtFormat):
         _check_shape(credential)
         return _secured(self.key, jws, credential, value)
 
-    def sign(self, credential: Mapping[str, Any], key: PrivateKey, kid: str) -> str:
-        """Sign the document itself; header ``{alg, kid, typ: vc+jwt, cty: vc}``."""
-        return sign(dict(credential), key, typ="vc+jwt", kid=kid, cty="vc")
+    def sign(self, credential: Mapping[str, Any], signer: Signer) -> str:
+        """Sign the document itself; header ``{alg, cty: vc, kid, typ: vc+jwt}``."""
+        return sign(dict(credential), signer, typ="vc+jwt", cty="vc")
 
 
 class VcJwt11Format(_JwtFormat):
@@ -332,9 +333,9 @@ class VcJwt11Format(_JwtFormat):
             raise IssuerMismatchError("the vc.issuer and iss claims name different issuers")
         return issuer_key_id(credential.issuer, credential.key_id)
 
-    def sign(self, credential: Mapping[str, Any], key: PrivateKey, kid: str) -> str:
+    def sign(self, credential: Mapping[str, Any], signer: Signer) -> str:
         """Sign :func:`to_vc11_payload` of the document; header ``{alg, kid, typ: JWT}``."""
-        return sign(to_vc11_payload(credential), key, typ="JWT", kid=kid)
+        return sign(to_vc11_payload(credential), signer, typ="JWT")
 
 
 def _secured(

@@ -43,6 +43,7 @@ from vcore.presentations import (
     build_presentation_document,
     check_freshness,
 )
+from vcore.signing import SoftwareSigner
 
 __all__ = [
     "JWT_VP_JSON",
@@ -103,7 +104,7 @@ def build_presentation(
             envelopes.append(envelope(EnvelopeKind.CREDENTIAL, fmt.media_types[0], token))
     payload = build_presentation_document(holder, envelopes)
     payload.update(nonce=nonce, aud=audience, iat=to_timestamp(now))
-    return sign(payload, key, typ="vp+jwt", kid=holder_kid(holder))
+    return sign(payload, SoftwareSigner(key, holder_kid(holder)), typ="vp+jwt")
 
 
 def _typ(jws: UnverifiedJWS) -> str:
