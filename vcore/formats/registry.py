@@ -130,6 +130,13 @@ class FormatRegistry(Generic[F]):
             )
         return fmt
 
+    def certain(self, value: object) -> F | None:
+        """The first format that is certain a bare ``value`` is its own, or None."""
+        for fmt in self._by_key.values():
+            if fmt.recognise(value) is Recognition.CERTAIN:
+                return fmt
+        return None
+
     def detect(self, value: object) -> Detected[F]:
         """Find the format of ``value`` (see the module docstring).
 

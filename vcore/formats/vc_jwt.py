@@ -34,15 +34,18 @@ from vcore.formats.binding import check_subject_is_holder, issuer_key_id
 from vcore.formats.registry import register_credential_format
 from vcore.formats.secured import Recognition, SecuredCredential
 from vcore.jose import MAX_TOKEN_SIZE, UnverifiedJWS, decode_unverified, sign, verify
-from vcore.keys import PublicKey
+from vcore.jsontext import loads_strict
+from vcore.keys import PublicKey, b64url_decode
 from vcore.signing import Signer
 
 __all__ = [
     "JWT_VC_JSON",
     "VC_JWT",
     "JwtCredential",
+    "PeekedJWT",
     "VcJwt11Format",
     "VcJwtFormat",
+    "peek_jwt_unverified",
     "to_vc11_payload",
 ]
 
@@ -70,13 +73,41 @@ def _typ(jws: UnverifiedJWS) -> str:
     return (jws.typ or "").lower().removeprefix("application/")
 
 
-def _peek(value: object) -> UnverifiedJWS | None:
-    if not isinstance(value, str):
+@dataclass(frozen=True)
+class PeekedJWT:
+    """Header ``typ`` and payload members of a compact JWS, read only to pick a format.
+
+    Attributes:
+        typ: The ``typ`` in lower case without ``application/``; "" when absent, None
+            when it is not a string.
+        claims: The payload's member names.
+    """
+
+    typ: str | None
+    claims: frozenset[str]
+
+
+def peek_jwt_unverified(value: object, *, max_size: int = 64 * 1024) -> PeekedJWT | None:
+    """Read a compact JWS's ``typ`` and claim names for :meth:`recognise`; never raises.
+
+    Deliberately lenient (no ``alg`` or header checks): recognising routes the token to
+    the format whose parser then refuses what is wrong with it, with the right code.
+    """
+    if not isinstance(value, str) or len(value) > max_size:
+        return None
+    parts = value.strip().split(".")
+    if len(parts) != 3:
         return None
     try:
-        return decode_unverified(value)
-    except TrustIDError:
+        header = loads_strict(b64url_decode(parts[0]))
+        payload = loads_strict(b64url_decode(parts[1]))
+    except (ValueError, TrustIDError):
         return None
+    if not isinstance(header, dict) or not isinstance(payload, dict):
+        return None
+    typ = header.get("typ", "")
+    norm = typ.lower().removeprefix("application/") if isinstance(typ, str) else None
+    return PeekedJWT(typ=norm, claims=frozenset(payload))
 
 
 def _issuer_id(value: object) -> str:
@@ -261,8 +292,8 @@ class VcJwtFormat(_JwtFormat):
         """
         if not isinstance(value, str):
             return Recognition.NO
-        jws = _peek(value)
-        if jws is not None and _typ(jws) == "vc+jwt":
+        peeked = peek_jwt_unverified(value)
+        if peeked is not None and peeked.typ == "vc+jwt":
             return Recognition.CERTAIN
         return Recognition.FALLBACK
 
@@ -298,8 +329,8 @@ class VcJwt11Format(_JwtFormat):
 
     def recognise(self, value: object) -> Recognition:
         """Certain for a JWS with ``typ`` absent or ``JWT`` and a ``vc`` claim."""
-        jws = _peek(value)
-        if jws is not None and _typ(jws) in {"", "jwt"} and "vc" in jws.payload:
+        peeked = peek_jwt_unverified(value)
+        if peeked is not None and peeked.typ in {"", "jwt"} and "vc" in peeked.claims:
             return Recognition.CERTAIN
         return Recognition.NO
 

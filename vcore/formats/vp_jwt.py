@@ -29,12 +29,12 @@ from vcore.errors import (
     HolderBindingError,
     MalformedError,
     NonceMismatchError,
-    TrustIDError,
 )
 from vcore.formats.envelope import EnvelopeKind, envelope
 from vcore.formats.protocols import HolderKeyResolver
 from vcore.formats.registry import detect, register_presentation_format
 from vcore.formats.secured import Recognition, SecuredPresentation
+from vcore.formats.vc_jwt import peek_jwt_unverified
 from vcore.jose import UnverifiedJWS, decode_unverified, sign, verify
 from vcore.keys import PrivateKey, PublicKey
 from vcore.presentations import (
@@ -109,15 +109,6 @@ def build_presentation(
 
 def _typ(jws: UnverifiedJWS) -> str:
     return (jws.typ or "").lower().removeprefix("application/")
-
-
-def _peek(value: object) -> UnverifiedJWS | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return decode_unverified(value, max_size=MAX_PRESENTATION_SIZE)
-    except TrustIDError:
-        return None
 
 
 def _holder_of(value: object) -> str:
@@ -208,8 +199,8 @@ class VpJwtFormat(_JwtPresentationFormat):
         """Certain for ``typ: vp+jwt``; the fallback for any other string."""
         if not isinstance(value, str):
             return Recognition.NO
-        jws = _peek(value)
-        if jws is not None and _typ(jws) == "vp+jwt":
+        peeked = peek_jwt_unverified(value, max_size=MAX_PRESENTATION_SIZE)
+        if peeked is not None and peeked.typ == "vp+jwt":
             return Recognition.CERTAIN
         return Recognition.FALLBACK
 
@@ -260,8 +251,8 @@ class VpJwt11Format(_JwtPresentationFormat):
 
     def recognise(self, value: object) -> Recognition:
         """Certain for a JWS with ``typ`` absent or ``JWT`` and a ``vp`` claim."""
-        jws = _peek(value)
-        if jws is not None and _typ(jws) in {"", "jwt"} and "vp" in jws.payload:
+        peeked = peek_jwt_unverified(value, max_size=MAX_PRESENTATION_SIZE)
+        if peeked is not None and peeked.typ in {"", "jwt"} and "vp" in peeked.claims:
             return Recognition.CERTAIN
         return Recognition.NO
 
