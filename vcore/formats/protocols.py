@@ -67,6 +67,10 @@ class CredentialFormat(Protocol):
     def parse_unverified(self, value: object) -> SecuredCredential:
         """Parse the secured form (a bare token, an envelope body, a document).
 
+        The view must be safe for the pipeline: ``type`` a list of strings,
+        ``credentialSubject`` an object or a non-empty list of objects, each
+        ``credentialStatus`` / ``credentialSchema`` entry an object.
+
         Raises:
             MalformedError: not a credential of this format (say why).
         """

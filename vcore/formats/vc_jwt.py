@@ -135,6 +135,13 @@ def _check_shape(credential: dict[str, Any]) -> None:
     subjects = subject if isinstance(subject, list) else [subject]
     if not subjects or not all(isinstance(s, dict) for s in subjects):
         raise MalformedError("credentialSubject must be an object or a non-empty list of objects")
+    for name in ("credentialStatus", "credentialSchema"):
+        # VCDM 2.0 §4.10, §4.11: each entry is an object; anything else cannot be checked,
+        # and an unchecked status entry must not pass as "no status".
+        value = credential.get(name)
+        entries = value if isinstance(value, list) else [] if value is None else [value]
+        if not all(isinstance(entry, dict) for entry in entries):
+            raise MalformedError(f"{name} must be an object or a list of objects")
 
 
 def _normalise_vc2(payload: dict[str, Any]) -> dict[str, Any]:
