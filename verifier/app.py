@@ -29,7 +29,7 @@ from verifier.limits import BodyLimitMiddleware
 from verifier.metrics import VerifierMetrics
 from verifier.problems import RequestProblem, install_problem_handlers
 from verifier.ratelimit import build_limiter
-from verifier.resolvers import (
+from verifier.resolution import (
     Fetcher,
     KeyResolver,
     SchemaResolver,

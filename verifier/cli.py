@@ -72,7 +72,7 @@ def _load_trust_list(settings: VerifierSettings) -> TrustList:
     import anyio
 
     from verifier.app import load_anchor
-    from verifier.resolvers import Fetcher, FetchFailed, TrustListSource, build_http_client
+    from verifier.resolution import Fetcher, FetchFailedError, TrustListSource, build_http_client
 
     async def load() -> TrustList:
         allow = settings.allow_hosts
@@ -86,9 +86,11 @@ def _load_trust_list(settings: VerifierSettings) -> TrustList:
 
     try:
         return anyio.run(load)
+    except FetchFailedError as exc:
+        _fail(f"cannot load the trust list {settings.trust_list}: {exc.detail}", EXIT_CONFIG)
     except TrustIDError as exc:
         _fail(exc.detail, EXIT_CONFIG)
-    except (OSError, FetchFailed) as exc:
+    except OSError as exc:
         _fail(f"cannot load the trust list {settings.trust_list}: {exc}", EXIT_CONFIG)
 
 

@@ -53,6 +53,8 @@ _HTTP_CODES: dict[int, tuple[str, str]] = {
 }
 
 _QR_STATUS = {"image_too_large": 413, "unsupported_media": 415}
+# verifier.errors codes whose status is not 400 (service code raises no HTTP status).
+_VERIFIER_STATUS = {"invalid_request": 422, "unauthorized": 401, "rate_limited": 429}
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
@@ -128,7 +130,7 @@ def problem_response(problem: RequestProblem, instance: str | None = None) -> JS
 
 def problem_from_error(error: TrustIDError) -> RequestProblem:
     """A request-level problem for a core error (QR decoding, request parsing)."""
-    status = _QR_STATUS.get(error.code, 400)
+    status = _QR_STATUS.get(error.code) or _VERIFIER_STATUS.get(error.code, 400)
     if not isinstance(error, QRError) and error.code == "too_large":
         status = 413
     return RequestProblem(status, error.code, error.detail, title=error.title)
