@@ -92,13 +92,12 @@ def main(argv: list[str] | None = None) -> None:
 
             def issue(n: int) -> object:
                 subject = {"id": holders[n], **example}
+                credential = {"type": ["VerifiableCredential", TYPE], "credentialSubject": subject}
                 command = IssueCommand(
-                    types=(TYPE,),
-                    subject=subject,
-                    valid_until=None,
+                    credential=credential,
                     fmt="vc+jwt",
                     valid_days=None,
-                    request={"credentialSubject": subject},
+                    request={"credential": credential},
                 )
                 return services.issuance.issue(principal, command)
 

@@ -2,10 +2,25 @@
 
 Built-in types live in ``issuer/types/<Type>.json``; ``TRUSTID_TYPES_DIR`` adds more in
 the same shape. A type file is a schema whose ``title`` is the type name (equal to the
-file name), with ``examples`` (at least one valid subject, without ``id``) and an
-optional ``x-trustid-validDays`` annotation (default validity, days). Every schema is
-checked against the metaschema and its own examples when loaded, so a broken type
-stops the service at start rather than at the first issuance.
+file name), with ``examples`` (at least one valid subject, without ``id``) and optional
+annotations:
+
+* ``x-trustid-validDays``: default validity in days (1826);
+* ``x-trustid-backdateDays``: how far in the past a caller's ``validFrom`` may lie (0:
+  a credential starts now or later, and cannot be issued already expired);
+* ``x-trustid-holderBinding``: ``required`` (default: every subject's ``id`` is the
+  holder's DID, did:key / did:jwk / did:web) or ``optional`` (a subject ``id``, if any,
+  is any URL: bearer credentials).
+
+Every schema is checked against the metaschema and its own examples when loaded, so a
+broken type stops the service at start rather than at the first issuance.
+
+The open type (:data:`OPEN_TYPE`, ``VerifiableCredential``) is not built in. An operator
+who puts a ``VerifiableCredential.json`` in ``TRUSTID_TYPES_DIR`` (the repository ships
+one in ``examples/types/``, a schema that admits any subject) and accredits an agency
+for ``VerifiableCredential`` lets that agency issue any credential VCDM 2.0 allows whose
+types name none of the registered types: what a conformance run needs, and nothing a
+production registry should switch on without thought (see ``docs/conformance.md``).
 
 Claims are validated with format checking on (``date`` is enforced); messages name
 the failing rule, never echo the value (it is a citizen's personal data).
@@ -31,6 +46,7 @@ __all__ = [
     "BUILTIN_TYPES_DIR",
     "DEFAULT_VALID_DAYS",
     "MAX_VALID_DAYS",
+    "OPEN_TYPE",
     "CredentialType",
     "TypeRegistry",
     "load_types",
@@ -40,6 +56,8 @@ BUILTIN_TYPES_DIR = Path(__file__).resolve().parent / "types"
 DEFAULT_VALID_DAYS = 1826
 MAX_VALID_DAYS = 3653
 """No credential is valid longer than 10 years: keys rotate and claims age."""
+OPEN_TYPE = "VerifiableCredential"
+"""The name of the open type: it governs credentials whose types name no registered type."""
 
 _NAME_RE = re.compile(r"[A-Z][A-Za-z0-9]{2,63}")
 _MAX_SCHEMA_FILE = 256 * 1024
@@ -55,6 +73,13 @@ class CredentialType:
     valid_days: int
     source: str
     _validator: Draft202012Validator = field(repr=False, compare=False)
+    backdate_days: int = 0
+    holder_required: bool = True
+
+    @property
+    def is_open(self) -> bool:
+        """Whether this is the open type (:data:`OPEN_TYPE`)."""
+        return self.name == OPEN_TYPE
 
     @property
     def schema_json(self) -> str:
@@ -75,8 +100,12 @@ class CredentialType:
         """The schema as served to verifiers, with ``$id`` set to where it is served."""
         return {"$id": schema_url, **self.schema}
 
-    def validate_subject(self, subject: Mapping[str, Any]) -> None:
+    def validate_subject(self, subject: Mapping[str, Any], index: int | None = None) -> None:
         """Check a ``credentialSubject`` (including ``id``) against the schema.
+
+        Args:
+            subject: One subject object.
+            index: Its position when ``credentialSubject`` is a list (for the messages).
 
         Raises:
             ClaimsInvalidError: with up to 20 ``errors`` naming the path and the rule.
@@ -86,21 +115,31 @@ class CredentialType:
         )
         if not errors:
             return
-        details = [_describe(error) for error in errors[:_MAX_ERRORS]]
+        details = [_describe(error, index) for error in errors[:_MAX_ERRORS]]
         raise ClaimsInvalidError(
             f"credentialSubject does not satisfy the {self.name} schema: {details[0]['msg']}",
             details,
         )
 
 
-def _describe(error: ValidationError) -> dict[str, Any]:
-    where = ["credential", "credentialSubject", *error.absolute_path]
+def _describe(error: ValidationError, index: int | None = None) -> dict[str, Any]:
+    prefix: list[Any] = ["credential", "credentialSubject"] + ([] if index is None else [index])
+    where = [*prefix, *error.absolute_path]
     if error.validator in {"required", "additionalProperties", "unevaluatedProperties"}:
         # These messages hold property names only, never values.
         message = error.message
     else:
         message = f"fails '{error.validator}' ({error.validator_value!r})"
     return {"loc": where, "msg": message, "type": f"schema.{error.validator}"}
+
+
+def _days(schema: Mapping[str, Any], name: str, default: int, least: int, path: Path) -> int:
+    value = schema.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigurationError(f"{path}: {name} must be an integer")
+    if not least <= value <= MAX_VALID_DAYS:
+        raise ConfigurationError(f"{path}: {name} must be {least}..{MAX_VALID_DAYS}")
+    return value
 
 
 def _load_type(path: Path, source: str) -> CredentialType:
@@ -121,13 +160,15 @@ def _load_type(path: Path, source: str) -> CredentialType:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
         raise ConfigurationError(f"{path}: not a valid JSON Schema: {exc.message}") from exc
-    valid_days = schema.get("x-trustid-validDays", DEFAULT_VALID_DAYS)
-    if isinstance(valid_days, bool) or not isinstance(valid_days, int):
-        raise ConfigurationError(f"{path}: x-trustid-validDays must be an integer")
-    if not 1 <= valid_days <= MAX_VALID_DAYS:
-        raise ConfigurationError(f"{path}: x-trustid-validDays must be 1..{MAX_VALID_DAYS}")
+    valid_days = _days(schema, "x-trustid-validDays", DEFAULT_VALID_DAYS, 1, path)
+    backdate_days = _days(schema, "x-trustid-backdateDays", 0, 0, path)
+    binding = schema.get("x-trustid-holderBinding", "required")
+    if binding not in {"required", "optional"}:
+        raise ConfigurationError(f"{path}: x-trustid-holderBinding must be required or optional")
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    ctype = CredentialType(name, schema, valid_days, source, validator)
+    ctype = CredentialType(
+        name, schema, valid_days, source, validator, backdate_days, binding == "required"
+    )
     examples = schema.get("examples")
     if not isinstance(examples, list) or not examples:
         raise ConfigurationError(f"{path}: 'examples' must list at least one valid subject")

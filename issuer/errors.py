@@ -6,6 +6,8 @@ are listed too)::
 
     TrustIDError                              code                    HTTP
     ├── MalformedError                         malformed               400
+    │   ├── DataModelError                     vcdm_*                  400
+    │   │   (one subclass per VCDM 2.0 rule, codes in vcore.errors)
     │   ├── TokenTooLargeError                 too_large               413
     │   │   └── RequestTooLargeError           too_large               413
     │   └── UnsupportedMediaTypeError          unsupported_media_type  415
@@ -16,6 +18,7 @@ are listed too)::
     └── IssuerError
         ├── InvalidRequestError                invalid_request         422
         │   ├── UnknownTypeError               unknown_type            422
+        │   ├── IssuerMismatchError            issuer_mismatch         422
         │   └── CredentialTooLargeError        credential_too_large    422
         ├── UnauthorizedError                  unauthorized            401
         ├── ForbiddenError                     forbidden               403
@@ -46,6 +49,7 @@ __all__ = [
     "IdempotencyConflictError",
     "InvalidRequestError",
     "IssuerError",
+    "IssuerMismatchError",
     "MasterKeyError",
     "NotFoundError",
     "RequestTooLargeError",
@@ -85,6 +89,13 @@ class UnknownTypeError(InvalidRequestError):
 
     code = "unknown_type"
     title = "Unknown credential type"
+
+
+class IssuerMismatchError(InvalidRequestError):
+    """The request's ``issuer`` is not this issuer: an issuer signs only in its own name."""
+
+    code = "issuer_mismatch"
+    title = "Issuer is not this issuer"
 
 
 class CredentialTooLargeError(InvalidRequestError):

@@ -75,7 +75,8 @@ cat <<MSG
   Try it (in another terminal):
     export KEY=$api_key
     curl -s -X POST $TRUSTID_ISSUER_URL/credentials/issue -H "Authorization: Bearer \$KEY" \\
-      -H 'Content-Type: application/json' -d @examples/issue-resident.json > /tmp/vc.json
+      -H 'Content-Type: application/json' -d @examples/issue-resident.json > /tmp/issued.json
+    python3 -c 'import json; r = json.load(open("/tmp/issued.json")); print("credentialId", r["credentialId"]); json.dump({"verifiableCredential": r["verifiableCredential"]}, open("/tmp/vc.json", "w"))'
     curl -s -X POST $TRUSTID_VERIFIER_URL/credentials/verify -H 'Content-Type: application/json' \\
       -d @/tmp/vc.json | python3 -m json.tool
 

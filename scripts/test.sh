@@ -18,4 +18,14 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
     || echo "warning: could not install chromium; browser tests will be skipped"
 fi
 
+# Independent counterparties in Node (Digital Bazaar's Data Integrity cryptosuites): installed
+# from tests/node/package-lock.json; the tests that need them skip with a message without node.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  echo "==> npm ci in tests/node (test counterparties)"
+  (cd tests/node && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+    || echo "warning: npm ci failed in tests/node; the Node counterparty tests will be skipped"
+else
+  echo "note: node/npm not found; the Node counterparty tests will be skipped"
+fi
+
 exec .venv/bin/python -m pytest "$@" </dev/null

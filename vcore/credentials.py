@@ -63,66 +63,118 @@ def credential_type_of(types: Sequence[str]) -> str:
     return "VerifiableCredential"
 
 
+_CORE_MEMBERS = frozenset(
+    {
+        "@context",
+        "id",
+        "type",
+        "issuer",
+        "validFrom",
+        "validUntil",
+        "credentialSubject",
+        "credentialStatus",
+        "credentialSchema",
+        "proof",
+    }
+)
+
+
+def _one_or_many(values: Sequence[Mapping[str, Any]]) -> dict[str, Any] | list[dict[str, Any]]:
+    return dict(values[0]) if len(values) == 1 else [dict(v) for v in values]
+
+
 def build_credential(
     *,
-    issuer: str,
+    issuer: str | Mapping[str, Any],
     credential_type: str,
-    subject: Mapping[str, Any],
-    holder: str,
+    subject: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    holder: str | None,
     credential_id: str,
     valid_from: datetime,
     valid_until: datetime | None,
     status: Sequence[Mapping[str, Any]] = (),
-    schema: Mapping[str, Any] | None = None,
-    contexts: Sequence[str] = (),
+    schema: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    contexts: Sequence[str | Mapping[str, Any]] = (),
+    types: Sequence[str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build a VC 2.0 credential (VC Data Model 2.0 §4).
 
+    The result is not checked here: :func:`vcore.vcdm.check_credential` does that.
+
     Args:
-        issuer: Issuer DID.
+        issuer: Issuer DID, or an issuer object (``id`` plus ``name`` / ``description``).
         credential_type: The specific type, e.g. ``ResidentIdentityCredential``.
-        subject: Claims about the subject (without ``id``).
-        holder: The holder DID, placed as ``credentialSubject.id``.
-        credential_id: A ``urn:uuid`` from :func:`new_credential_id`.
+        subject: Claims about the subject (without ``id``), or a list of whole subject
+            objects (then ``holder`` must be None).
+        holder: The holder DID, placed as ``credentialSubject.id``; None for none.
+        credential_id: A ``urn:uuid`` from :func:`new_credential_id`, or another URL.
         valid_from: Start of validity (aware).
         valid_until: End of validity (aware) or None.
-        status: ``BitstringStatusListEntry`` objects; one is kept as an object, more as a list.
-        schema: A ``credentialSchema`` object.
-        contexts: Extra ``@context`` URLs after the VC 2.0 one.
+        status: ``credentialStatus`` entries; one is kept as an object, more as a list.
+        schema: A ``credentialSchema`` object, or a list of them (one kept as an object).
+        contexts: Extra ``@context`` URLs or objects after the VC 2.0 one.
+        types: The whole ``type`` list, when it is more than VerifiableCredential and
+            ``credential_type``.
+        extra: Further members (``name``, ``description``, ``evidence``, ``termsOfUse``,
+            ``refreshService``, ``relatedResource`` ...), placed after the core members.
+
+    Raises:
+        MalformedError: ``extra`` holds a member this function sets, or a list of
+            subjects comes with a ``holder``.
     """
+    members = dict(extra or {})
+    clash = sorted(_CORE_MEMBERS & set(members))
+    if clash:
+        raise MalformedError(f"extra members {clash} are set by build_credential itself")
     credential: dict[str, Any] = {
         "@context": [VC2_CONTEXT, *contexts],
         "id": credential_id,
-        "type": ["VerifiableCredential", credential_type],
-        "issuer": issuer,
-        "validFrom": format_datetime(valid_from),
+        "type": list(types) if types is not None else ["VerifiableCredential", credential_type],
     }
+    for name in ("name", "description"):
+        if name in members:
+            credential[name] = members.pop(name)
+    credential["issuer"] = issuer if isinstance(issuer, str) else dict(issuer)
+    credential["validFrom"] = format_datetime(valid_from)
     if valid_until is not None:
         credential["validUntil"] = format_datetime(valid_until)
-    credential["credentialSubject"] = {
-        "id": holder,
-        **{k: v for k, v in subject.items() if k != "id"},
-    }
+    if isinstance(subject, Mapping):
+        claims = {k: v for k, v in subject.items() if k != "id"}
+        credential["credentialSubject"] = claims if holder is None else {"id": holder, **claims}
+    else:
+        if holder is not None:
+            raise MalformedError("a list of subjects carries its own ids: pass holder=None")
+        subjects = [dict(s) for s in subject]
+        credential["credentialSubject"] = subjects[0] if len(subjects) == 1 else subjects
     if status:
-        credential["credentialStatus"] = (
-            dict(status[0]) if len(status) == 1 else [dict(s) for s in status]
-        )
+        credential["credentialStatus"] = _one_or_many(status)
     if schema is not None:
-        credential["credentialSchema"] = dict(schema)
+        schemas = [schema] if isinstance(schema, Mapping) else list(schema)
+        if schemas:
+            credential["credentialSchema"] = _one_or_many(schemas)
+    credential.update(members)
     return credential
 
 
 def _to_vc11_payload(credential: Mapping[str, Any]) -> dict[str, Any]:
-    subject = dict(credential["credentialSubject"])
-    holder = subject.pop("id", None)
+    subjects = credential["credentialSubject"]
+    holder = None
+    if isinstance(subjects, Mapping):
+        subject = dict(subjects)
+        holder = subject.pop("id", None)
+        subjects = subject
     vc: dict[str, Any] = {"@context": [VC1_CONTEXT], "type": list(credential["type"])}
-    vc["credentialSubject"] = subject
-    for name in ("credentialStatus", "credentialSchema"):
-        if name in credential:
-            vc[name] = credential[name]
+    vc["credentialSubject"] = subjects
+    if not isinstance(credential["issuer"], str):
+        vc["issuer"] = dict(credential["issuer"])
+    for name, value in credential.items():
+        if name not in _CORE_MEMBERS or name in {"credentialStatus", "credentialSchema"}:
+            vc[name] = value
     valid_from = parse_datetime(credential["validFrom"])
+    issuer = credential["issuer"]
     payload: dict[str, Any] = {
-        "iss": credential["issuer"],
+        "iss": issuer if isinstance(issuer, str) else issuer["id"],
         "jti": credential["id"],
         "nbf": to_timestamp(valid_from),
         "iat": to_timestamp(valid_from),

@@ -9,7 +9,31 @@ Tree::
     TrustIDError (VCError)                   code
     ├── MalformedError                        malformed
     │   ├── TokenTooLargeError                too_large
-    │   └── HeaderNotAllowedError             header_not_allowed
+    │   ├── HeaderNotAllowedError             header_not_allowed
+    │   ├── DataIntegrityError                proof_invalid
+    │   │   ├── CryptosuiteUnsupportedError   cryptosuite_unsupported
+    │   │   ├── ContextNotAllowedError        context_not_allowed
+    │   │   └── JSONLDError                   jsonld_invalid
+    │   │       └── UndefinedTermError        jsonld_undefined_term
+    │   └── DataModelError                    vcdm_invalid   (VCDM 2.0, vcore.vcdm)
+    │       ├── VcdmContextError              vcdm_context            §4.3
+    │       ├── VcdmTermRedefinedError        vcdm_term_redefined     §4.3, §5.2
+    │       ├── VcdmIdentifierError           vcdm_identifier         §4.4
+    │       ├── VcdmTypeError                 vcdm_type               §4.5
+    │       ├── VcdmLanguageValueError        vcdm_language_value     §4.6, §11.1
+    │       ├── VcdmIssuerError               vcdm_issuer             §4.7
+    │       ├── VcdmSubjectError              vcdm_subject            §4.8
+    │       ├── VcdmValidityError             vcdm_validity           §4.9
+    │       ├── VcdmStatusEntryError          vcdm_status             §4.10
+    │       ├── VcdmSchemaEntryError          vcdm_schema             §4.11
+    │       ├── VcdmEnvelopeError             vcdm_envelope           §4.13.1, §4.13.2
+    │       ├── VcdmHolderError               vcdm_holder             §4.13
+    │       ├── VcdmVerifiableCredentialError vcdm_verifiable_credential §4.13
+    │       ├── VcdmRelatedResourceError      vcdm_related_resource   §5.3
+    │       │   └── VcdmRelatedResourceDigestError vcdm_digest_mismatch §5.3
+    │       ├── VcdmRefreshServiceError       vcdm_refresh_service    §5.4
+    │       ├── VcdmTermsOfUseError           vcdm_terms_of_use       §5.5
+    │       └── VcdmEvidenceError             vcdm_evidence           §5.6
     ├── AlgorithmNotAllowedError              alg_not_allowed
     ├── BadSignatureError                     bad_signature
     ├── UnknownKeyError                       unknown_key
@@ -19,7 +43,9 @@ Tree::
     ├── TypeNotAccreditedError                type_not_accredited
     ├── IssuerMismatchError                   issuer_mismatch
     ├── ExpiredError                          expired
+    │   └── ProofExpiredError                 proof_expired
     ├── NotYetValidError                      not_yet_valid
+    │   └── ProofNotYetValidError             proof_not_yet_valid
     ├── RevokedError                          revoked
     ├── SuspendedError                        suspended
     ├── StatusUnavailableError                status_unavailable
@@ -32,6 +58,7 @@ Tree::
     │   └── NonceReusedError                  nonce_reused
     ├── TrustListError                        trust_list_invalid
     ├── OutboundURLError                      url_not_allowed
+    ├── ProofPurposeMismatchError             proof_purpose_mismatch
     └── QRError                               qr_invalid
         ├── QRTooLargeError                   qr_too_large
         ├── UnsupportedImageError             unsupported_media
@@ -45,13 +72,18 @@ __all__ = [
     "AlgorithmNotAllowedError",
     "AudienceMismatchError",
     "BadSignatureError",
+    "ContextNotAllowedError",
+    "CryptosuiteUnsupportedError",
     "DIDError",
+    "DataIntegrityError",
+    "DataModelError",
     "ExpiredError",
     "HeaderNotAllowedError",
     "HolderBindingError",
     "ImageTooLargeError",
     "InvalidKeyError",
     "IssuerMismatchError",
+    "JSONLDError",
     "MalformedError",
     "NoQRFoundError",
     "NonceMismatchError",
@@ -59,6 +91,9 @@ __all__ = [
     "NotYetValidError",
     "OutboundURLError",
     "PresentationError",
+    "ProofExpiredError",
+    "ProofNotYetValidError",
+    "ProofPurposeMismatchError",
     "QRError",
     "QRTooLargeError",
     "RevokedError",
@@ -70,10 +105,29 @@ __all__ = [
     "TrustIDError",
     "TrustListError",
     "TypeNotAccreditedError",
+    "UndefinedTermError",
     "UnknownKeyError",
     "UnsupportedImageError",
     "UntrustedIssuerError",
     "VCError",
+    "VcdmContextError",
+    "VcdmEnvelopeError",
+    "VcdmEvidenceError",
+    "VcdmHolderError",
+    "VcdmIdentifierError",
+    "VcdmIssuerError",
+    "VcdmLanguageValueError",
+    "VcdmRefreshServiceError",
+    "VcdmRelatedResourceDigestError",
+    "VcdmRelatedResourceError",
+    "VcdmSchemaEntryError",
+    "VcdmStatusEntryError",
+    "VcdmSubjectError",
+    "VcdmTermRedefinedError",
+    "VcdmTermsOfUseError",
+    "VcdmTypeError",
+    "VcdmValidityError",
+    "VcdmVerifiableCredentialError",
 ]
 
 
@@ -116,6 +170,142 @@ class HeaderNotAllowedError(MalformedError):
 
     code = "header_not_allowed"
     title = "JOSE header parameter not allowed"
+
+
+class DataModelError(MalformedError):
+    """The document breaks a rule of the VC Data Model 2.0 (:mod:`vcore.vcdm`).
+
+    Each subclass is one rule; its code names it and its docstring cites the section.
+    """
+
+    code = "vcdm_invalid"
+    title = "Not a conformant VC Data Model 2.0 document"
+
+
+class VcdmContextError(DataModelError):
+    """VCDM 2.0 §4.3: ``@context`` starts with the VC 2.0 URL; then URLs or contexts."""
+
+    code = "vcdm_context"
+    title = "Invalid @context"
+
+
+class VcdmTermRedefinedError(DataModelError):
+    """VCDM 2.0 §4.3, §5.2: a context redefines a protected term (JSON-LD 1.1 §4.1.11)."""
+
+    code = "vcdm_term_redefined"
+    title = "Protected term redefined"
+
+
+class VcdmIdentifierError(DataModelError):
+    """VCDM 2.0 §4.4: an ``id`` is a single URL."""
+
+    code = "vcdm_identifier"
+    title = "Invalid identifier"
+
+
+class VcdmTypeError(DataModelError):
+    """VCDM 2.0 §4.5: ``type`` is present, terms or URLs, with the required base type."""
+
+    code = "vcdm_type"
+    title = "Invalid type"
+
+
+class VcdmLanguageValueError(DataModelError):
+    """VCDM 2.0 §4.6, §11.1: ``name``/``description`` strings or language value objects."""
+
+    code = "vcdm_language_value"
+    title = "Invalid name or description"
+
+
+class VcdmIssuerError(DataModelError):
+    """VCDM 2.0 §4.7: ``issuer`` is a URL or an object whose ``id`` is a URL."""
+
+    code = "vcdm_issuer"
+    title = "Invalid issuer"
+
+
+class VcdmSubjectError(DataModelError):
+    """VCDM 2.0 §4.8: ``credentialSubject`` is one or more objects, each with a claim."""
+
+    code = "vcdm_subject"
+    title = "Invalid credentialSubject"
+
+
+class VcdmValidityError(DataModelError):
+    """VCDM 2.0 §4.9: dateTimeStamps, and ``validUntil`` not before ``validFrom``."""
+
+    code = "vcdm_validity"
+    title = "Invalid validity period"
+
+
+class VcdmStatusEntryError(DataModelError):
+    """VCDM 2.0 §4.10: each ``credentialStatus`` has a ``type`` and, if any, a URL ``id``."""
+
+    code = "vcdm_status"
+    title = "Invalid credentialStatus"
+
+
+class VcdmSchemaEntryError(DataModelError):
+    """VCDM 2.0 §4.11: each ``credentialSchema`` has a ``type`` and an ``id`` URL."""
+
+    code = "vcdm_schema"
+    title = "Invalid credentialSchema"
+
+
+class VcdmEnvelopeError(DataModelError):
+    """VCDM 2.0 §4.13.1/§4.13.2: an enveloped object has the v2 context, type, data: id."""
+
+    code = "vcdm_envelope"
+    title = "Invalid enveloped credential or presentation"
+
+
+class VcdmHolderError(DataModelError):
+    """VCDM 2.0 §4.13: ``holder`` is a URL or an object whose ``id`` is a URL."""
+
+    code = "vcdm_holder"
+    title = "Invalid holder"
+
+
+class VcdmVerifiableCredentialError(DataModelError):
+    """VCDM 2.0 §4.13: each ``verifiableCredential`` of a presentation is an object."""
+
+    code = "vcdm_verifiable_credential"
+    title = "Invalid verifiableCredential entry"
+
+
+class VcdmRelatedResourceError(DataModelError):
+    """VCDM 2.0 §5.3: related resources have a unique URL ``id`` and a digest."""
+
+    code = "vcdm_related_resource"
+    title = "Invalid relatedResource"
+
+
+class VcdmRelatedResourceDigestError(VcdmRelatedResourceError):
+    """VCDM 2.0 §5.3: the digest does not match the resource."""
+
+    code = "vcdm_digest_mismatch"
+    title = "Related resource digest mismatch"
+
+
+class VcdmRefreshServiceError(DataModelError):
+    """VCDM 2.0 §5.4: each ``refreshService`` specifies its ``type``."""
+
+    code = "vcdm_refresh_service"
+    title = "Invalid refreshService"
+
+
+class VcdmTermsOfUseError(DataModelError):
+    """VCDM 2.0 §5.5: each ``termsOfUse`` specifies its ``type``."""
+
+    code = "vcdm_terms_of_use"
+    title = "Invalid termsOfUse"
+
+
+class VcdmEvidenceError(DataModelError):
+    """VCDM 2.0 §5.6: each ``evidence`` specifies its ``type``."""
+
+    code = "vcdm_evidence"
+    title = "Invalid evidence"
 
 
 class AlgorithmNotAllowedError(TrustIDError):
@@ -305,3 +495,59 @@ class NoQRFoundError(QRError):
 
     code = "no_qr_found"
     title = "No QR code found"
+
+
+class DataIntegrityError(MalformedError):
+    """A Data Integrity proof or document cannot be processed (PROOF_VERIFICATION_ERROR)."""
+
+    code = "proof_invalid"
+    title = "Invalid Data Integrity proof"
+
+
+class CryptosuiteUnsupportedError(DataIntegrityError):
+    """The proof's ``type``/``cryptosuite`` is not one this verifier implements."""
+
+    code = "cryptosuite_unsupported"
+    title = "Cryptosuite not supported"
+
+
+class ProofPurposeMismatchError(TrustIDError):
+    """The proof's ``proofPurpose`` is not the one the verifier expects (VC-DI §4.4)."""
+
+    code = "proof_purpose_mismatch"
+    title = "Proof purpose does not match"
+
+
+class ProofExpiredError(ExpiredError):
+    """The proof's ``expires`` is in the past (VC-DI §2.1)."""
+
+    code = "proof_expired"
+    title = "Proof expired"
+
+
+class ProofNotYetValidError(NotYetValidError):
+    """The proof's ``created`` is in the future, beyond the clock leeway."""
+
+    code = "proof_not_yet_valid"
+    title = "Proof created in the future"
+
+
+class ContextNotAllowedError(DataIntegrityError):
+    """A JSON-LD ``@context`` outside the bundled, hash-pinned set (never fetched)."""
+
+    code = "context_not_allowed"
+    title = "JSON-LD context not allowed"
+
+
+class JSONLDError(DataIntegrityError):
+    """JSON-LD processing of the document failed (expansion, toRdf, canonicalization)."""
+
+    code = "jsonld_invalid"
+    title = "Invalid JSON-LD"
+
+
+class UndefinedTermError(JSONLDError):
+    """JSON-LD would drop a term or IRI silently (jsonld.js "safe mode" refuses it too)."""
+
+    code = "jsonld_undefined_term"
+    title = "JSON-LD term not defined by the contexts"

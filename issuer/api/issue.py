@@ -16,7 +16,8 @@ router = APIRouter(route_class=StrictJSONRoute, tags=["credentials"])
 
 _PROBLEMS = problem_responses(
     {
-        400: "Malformed JSON (`malformed`)",
+        400: "Malformed JSON (`malformed`), or a VC Data Model 2.0 rule broken (`vcdm_*`: "
+        "the code names the rule, e.g. `vcdm_context`, `vcdm_validity`)",
         401: "Missing, invalid or revoked API key (`unauthorized`)",
         403: "Agency not accredited for this type (`type_not_accredited`) or disabled "
         "(`agency_disabled`)",
@@ -24,8 +25,8 @@ _PROBLEMS = problem_responses(
         408: "The body did not arrive within 60 s (`request_timeout`)",
         413: "Body over 32 KiB (`too_large`)",
         415: "Body is not JSON (`unsupported_media_type`)",
-        422: "Invalid request (`invalid_request`, `unknown_type`, `schema_invalid`, "
-        "`did_invalid`, `credential_too_large`)",
+        422: "Invalid request (`invalid_request`, `unknown_type`, `issuer_mismatch`, "
+        "`schema_invalid`, `did_invalid`, `credential_too_large`)",
     }
 )
 
@@ -45,14 +46,21 @@ def issue_credential(
     idempotency_key: IdempotencyKeyHeader,
     response: Response,
 ) -> dict[str, Any]:
-    """Sign a credential for the holder in `credentialSubject.id` (VC-API "issue").
+    """Sign a credential (VC-API "issue"): any credential VC Data Model 2.0 allows and
+    the agency's accreditation permits.
 
-    The issuer sets `id`, `issuer`, `validFrom`, `validUntil` (unless given),
-    `credentialStatus` (a revocation and a suspension entry) and `credentialSchema`.
+    The issuer sets `id`, `issuer`, `validFrom`, `validUntil` (each unless given), adds
+    its `credentialStatus` entries (revocation, suspension) and the type's
+    `credentialSchema`. The response carries `credentialId` and those status entries
+    beside the envelope, so a revoke needs no JWT decoding.
     """
     issued = services.issuance.issue(principal, body.to_command(), idempotency_key)
     # The body holds a citizen's personal data: no cache may keep it.
     response.headers["Cache-Control"] = "no-store"
     if issued.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return {"verifiableCredential": envelope_credential(issued.token)}
+    return {
+        "verifiableCredential": envelope_credential(issued.token),
+        "credentialId": issued.credential_id,
+        "credentialStatus": list(issued.status),
+    }

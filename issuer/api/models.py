@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from issuer.credential_types import MAX_VALID_DAYS
 from issuer.service import IssueCommand
 from issuer.service.status import StatusChangeResult
-from vcore.credentials import VC2_CONTEXT
 
 __all__ = [
     "CredentialStatusRef",
@@ -22,11 +21,12 @@ __all__ = [
     "StatusChangeResponse",
 ]
 
-_ISSUER_SET = ("id", "issuer", "validFrom", "credentialStatus", "credentialSchema", "proof")
+_ISSUER_SET = ("proof",)
 # Strings that are stored: PostgreSQL text cannot hold NUL, and an id or an audit line
 # has no business holding control characters. A credential id is a URI: no whitespace.
 _URI_TEXT = r"^[^\x00-\x20\x7f]+$"
 _AUDIT_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+_MEMBER = "VC Data Model 2.0 §{}; checked by vcore.vcdm."
 
 
 class _Strict(BaseModel):
@@ -34,20 +34,52 @@ class _Strict(BaseModel):
 
 
 class CredentialTemplate(_Strict):
-    """What the agency says about the credential; the issuer fills in the rest."""
+    """The credential to issue (VC Data Model 2.0); the issuer fills in the rest.
 
-    context: list[str] | None = Field(
-        default=None, alias="@context", max_length=4, description="If given, the VC 2.0 context."
+    Every member is checked against the VCDM 2.0 rules (a violation is a 400 whose
+    ``code`` names the rule, e.g. ``vcdm_context``) and against the type's policy. The
+    issuer adds ``id`` (unless given), ``issuer`` (unless given: it must be this issuer),
+    ``validFrom`` / ``validUntil`` (unless given), its own ``credentialStatus`` entries
+    and the type's ``credentialSchema``.
+    """
+
+    context: Any = Field(
+        default=None,
+        alias="@context",
+        description="VC 2.0 context URL first, then context URLs or objects (at most 10). "
+        "Default: the VC 2.0 context alone.",
     )
-    type: list[str] | str = Field(
-        description="e.g. ['VerifiableCredential', 'ResidentIdentityCredential']"
+    id: Any = Field(default=None, description="The credential's id, a URL (default: urn:uuid).")
+    type: Any = Field(
+        description="e.g. ['VerifiableCredential', 'ResidentIdentityCredential']; must "
+        "include VerifiableCredential."
     )
-    credentialSubject: dict[str, Any] = Field(  # noqa: N815 - VC data model name
-        description="Claims, with 'id' = the holder DID (did:key, did:jwk or did:web)."
+    name: Any = Field(default=None, description="A string or language value object(s).")
+    description: Any = Field(default=None, description="A string or language value object(s).")
+    issuer: Any = Field(
+        default=None,
+        description="This issuer's DID, or an object with that id plus name/description.",
     )
-    validUntil: str | None = Field(  # noqa: N815 - VC data model name
-        default=None, max_length=40, description="XML Schema dateTimeStamp; default per type."
+    credentialSubject: Any = Field(  # noqa: N815 - VC data model name
+        description="An object or a non-empty array of objects; for the built-in types "
+        "each with 'id' = the holder DID (did:key, did:jwk or did:web)."
     )
+    validFrom: Any = Field(  # noqa: N815 - VC data model name
+        default=None, description="XML Schema dateTimeStamp; default now (type policy)."
+    )
+    validUntil: Any = Field(  # noqa: N815 - VC data model name
+        default=None, description="XML Schema dateTimeStamp; default per type."
+    )
+    credentialStatus: Any = Field(  # noqa: N815 - VC data model name
+        default=None, description="Further status entries (the issuer adds its own)."
+    )
+    credentialSchema: Any = Field(  # noqa: N815 - VC data model name
+        default=None, description="Further schema entries (the issuer adds the type's)."
+    )
+    evidence: Any = Field(default=None, description=_MEMBER.format("5.6"))
+    termsOfUse: Any = Field(default=None, description=_MEMBER.format("5.5"))  # noqa: N815
+    refreshService: Any = Field(default=None, description=_MEMBER.format("5.4"))  # noqa: N815
+    relatedResource: Any = Field(default=None, description=_MEMBER.format("5.3"))  # noqa: N815
 
     @model_validator(mode="before")
     @classmethod
@@ -58,20 +90,9 @@ class CredentialTemplate(_Strict):
                 raise ValueError(f"{', '.join(given)} set by the issuer; leave them out")
         return data
 
-    @field_validator("context")
-    @classmethod
-    def _vc2_only(cls, value: list[str] | None) -> list[str] | None:
-        if value is not None and value != [VC2_CONTEXT]:
-            raise ValueError(f"@context must be [{VC2_CONTEXT!r}]")
-        return value
-
-    @field_validator("type")
-    @classmethod
-    def _types(cls, value: list[str] | str) -> list[str] | str:
-        items = [value] if isinstance(value, str) else value
-        if not 1 <= len(items) <= 4 or any(not 1 <= len(t) <= 64 for t in items):
-            raise ValueError("type must be 1-4 names of 1-64 characters")
-        return value
+    def document(self) -> dict[str, Any]:
+        """The credential as the caller sent it (members they left out stay out)."""
+        return self.model_dump(by_alias=True, exclude_unset=True)
 
 
 class IssueOptions(_Strict):
@@ -119,12 +140,8 @@ class IssueRequest(_Strict):
     )
 
     def to_command(self) -> IssueCommand:
-        credential = self.credential
-        types = [credential.type] if isinstance(credential.type, str) else credential.type
         return IssueCommand(
-            types=tuple(types),
-            subject=credential.credentialSubject,
-            valid_until=credential.validUntil,
+            credential=self.credential.document(),
             fmt=self.options.format,
             valid_days=self.options.validDays,
             # With defaults filled in, an omitted option and its default value hash alike.
@@ -143,9 +160,21 @@ class EnvelopedCredential(BaseModel):
 
 
 class IssueResponse(BaseModel):
-    """``201`` body of ``POST /credentials/issue``."""
+    """``201`` body of ``POST /credentials/issue`` (DESIGN §6).
+
+    ``verifiableCredential`` is what the holder gets; ``credentialId`` and
+    ``credentialStatus`` are for the agency: the handle ``POST /credentials/status``
+    takes, and the issuer's own status entries (revocation, suspension).
+    """
 
     verifiableCredential: EnvelopedCredential  # noqa: N815 - VC-API name
+    credentialId: str = Field(  # noqa: N815 - VC-API name
+        description="urn:uuid handle for POST /credentials/status (the credential's id "
+        "unless the request gave another)."
+    )
+    credentialStatus: list[dict[str, Any]] = Field(  # noqa: N815 - VC data model name
+        description="The issuer's BitstringStatusListEntry objects in the credential."
+    )
 
 
 class CredentialStatusRef(_Strict):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -41,6 +41,8 @@ class IssuerContext:
     types: TypeRegistry
     clock: Clock = system_clock
     rng: Callable[[int], int] = secrets.randbelow
+    resources: Mapping[str, bytes] = field(default_factory=dict)
+    """Exact bytes of resources known locally (bundled contexts), for VCDM §5.3 digests."""
     issuer_did: str = field(init=False)
 
     def __post_init__(self) -> None:

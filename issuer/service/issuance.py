@@ -33,34 +33,32 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from issuer.credential_types import MAX_VALID_DAYS, CredentialType
-from issuer.errors import (
-    CredentialTooLargeError,
-    IdempotencyConflictError,
-    InvalidRequestError,
-    UnknownTypeError,
-)
+from issuer.errors import CredentialTooLargeError, IdempotencyConflictError, InvalidRequestError
 from issuer.service.allocation import PURPOSES, allocate_slot
 from issuer.service.context import IssuerContext, Principal
+from issuer.service.issuance_plan import IssuancePlan, check_holder_did, plan_issuance
 from issuer.service.keys import ActiveKey, SigningKeyService
 from issuer.storage.credential_records import CredentialRecordRepository
 from issuer.storage.idempotency import IdempotencyRepository
 from issuer.storage.status_lists import StatusListRepository
 from issuer.storage.tables import CredentialRecord, IdempotencyKey, StatusEntry
-from vcore.clock import parse_datetime
 from vcore.credentials import CredentialFormat, build_credential, new_credential_id, sign_credential
-from vcore.dids import did_web_to_url, parse_did_url, resolve_offline
-from vcore.errors import DIDError, InvalidKeyError, MalformedError, TypeNotAccreditedError
 from vcore.jose import MAX_TOKEN_SIZE
 from vcore.jsontext import dumps_compact
 from vcore.status_list import build_status_entry
+from vcore.vcdm import check_credential
 
-__all__ = ["IDEMPOTENCY_TTL", "IssuanceService", "IssueCommand", "IssuedCredential"]
+__all__ = [
+    "IDEMPOTENCY_TTL",
+    "IssuanceService",
+    "IssueCommand",
+    "IssuedCredential",
+    "check_holder_did",
+]
 
 log = logging.getLogger("issuer")
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
-_VC_TYPE = "VerifiableCredential"
 
 
 @dataclass(frozen=True)
@@ -68,18 +66,16 @@ class IssueCommand:
     """An issue request, as the API received it.
 
     Attributes:
-        types: The credential's ``type`` values.
-        subject: ``credentialSubject`` including ``id`` (the holder DID).
-        valid_until: Requested ``validUntil`` (date-time string) or None.
+        credential: The caller's credential (VC Data Model 2.0; the issuer adds ``id``
+            unless given, ``issuer`` unless given, dates unless given, its status entries
+            and its schema).
         fmt: ``vc+jwt`` (default) or ``jwt_vc_json``.
-        valid_days: Requested validity in days (instead of ``valid_until``) or None.
+        valid_days: Requested validity in days (instead of ``validUntil``) or None.
         request: The whole request body; its canonical hash is what an
             ``Idempotency-Key`` is bound to.
     """
 
-    types: tuple[str, ...]
-    subject: Mapping[str, Any]
-    valid_until: str | None
+    credential: Mapping[str, Any]
     fmt: CredentialFormat
     valid_days: int | None
     request: Mapping[str, Any]
@@ -87,21 +83,17 @@ class IssueCommand:
 
 @dataclass(frozen=True)
 class IssuedCredential:
-    """A signed credential: the compact token and its id."""
+    """A signed credential: the compact token, the record id and its status entries.
+
+    ``credential_id`` is the issuer's handle for ``POST /credentials/status`` (the
+    credential's own ``id`` unless the caller gave another); ``status`` holds the
+    issuer's own ``BitstringStatusListEntry`` objects, revocation first.
+    """
 
     token: str
     credential_id: str
+    status: tuple[dict[str, Any], ...] = ()
     replayed: bool = False
-
-
-@dataclass(frozen=True)
-class _Plan:
-    ctype: CredentialType
-    holder: str
-    claims: dict[str, Any]
-    valid_from: datetime
-    valid_until: datetime
-    fmt: CredentialFormat
 
 
 @dataclass(frozen=True)
@@ -117,26 +109,6 @@ def request_digest(request: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def check_holder_did(value: object) -> str:
-    """A holder DID: did:key, did:jwk (whose key must decode) or did:web, no fragment.
-
-    Raises:
-        DIDError: anything else.
-    """
-    parsed = parse_did_url(value)
-    if parsed.fragment is not None:
-        raise DIDError("the holder must be a DID, not a DID URL with a fragment")
-    method = parsed.did.split(":")[1]
-    try:
-        if method in {"key", "jwk"}:
-            resolve_offline(parsed.did)
-        else:
-            did_web_to_url(parsed.did)
-    except InvalidKeyError as exc:
-        raise DIDError(f"the holder DID does not hold a usable key: {exc.detail}") from exc
-    return parsed.did
-
-
 class IssuanceService:
     """The issue use case."""
 
@@ -146,88 +118,60 @@ class IssuanceService:
 
     # -- validation (no database) -----------------------------------------------------
 
-    def _credential_type(self, principal: Principal, types: Sequence[str]) -> CredentialType:
-        specific = [t for t in types if t != _VC_TYPE]
-        if len(specific) != 1 or len(set(types)) != len(types):
-            raise InvalidRequestError(
-                "credential.type must name exactly one credential type "
-                "(besides VerifiableCredential), without repeats"
-            )
-        ctype = self._ctx.types.get(specific[0])
-        if ctype is None:
-            raise UnknownTypeError(
-                f"unknown credential type {specific[0][:64]!r}; known: {', '.join(self._ctx.types)}"
-            )
-        if ctype.name not in principal.types:
-            raise TypeNotAccreditedError(
-                f"agency {principal.agency_name!r} is not accredited to issue {ctype.name}"
-            )
-        return ctype
-
-    def _validity(
-        self, cmd: IssueCommand, ctype: CredentialType, now: datetime
-    ) -> tuple[datetime, datetime]:
-        latest = now + timedelta(days=MAX_VALID_DAYS)
-        if cmd.valid_until is not None and cmd.valid_days is not None:
-            raise InvalidRequestError("give credential.validUntil or options.validDays, not both")
-        if cmd.valid_until is not None:
-            try:
-                until = parse_datetime(cmd.valid_until).replace(microsecond=0)
-            except MalformedError as exc:
-                raise InvalidRequestError(f"credential.validUntil: {exc.detail}") from exc
-            if until <= now:
-                raise InvalidRequestError("credential.validUntil must be in the future")
-            if until > latest:
-                raise InvalidRequestError(
-                    f"credential.validUntil may be at most {MAX_VALID_DAYS} days ahead"
-                )
-            return now, until
-        days = cmd.valid_days if cmd.valid_days is not None else ctype.valid_days
-        return now, now + timedelta(days=days)
-
-    def _plan(self, principal: Principal, cmd: IssueCommand, now: datetime) -> _Plan:
-        ctype = self._credential_type(principal, cmd.types)
-        if "id" not in cmd.subject:
-            raise InvalidRequestError(
-                "credential.credentialSubject.id (the holder DID) is required"
-            )
-        holder = check_holder_did(cmd.subject["id"])
-        ctype.validate_subject(cmd.subject)
-        valid_from, valid_until = self._validity(cmd, ctype, now)
-        claims = {k: v for k, v in cmd.subject.items() if k != "id"}
-        plan = _Plan(ctype, holder, claims, valid_from, valid_until, cmd.fmt)
+    def _plan(self, principal: Principal, cmd: IssueCommand, now: datetime) -> IssuancePlan:
+        plan = plan_issuance(
+            cmd.credential,
+            fmt=cmd.fmt,
+            valid_days=cmd.valid_days,
+            registry=self._ctx.types,
+            accredited=principal.types,
+            agency=principal.agency_name,
+            issuer_did=self._ctx.issuer_did,
+            own_lists=f"{self._ctx.issuer_url}/status-lists/",
+            now=now,
+            resources=self._ctx.resources,
+        )
         self._check_size(plan)
         return plan
 
-    def _build(
-        self, plan: _Plan, credential_id: str, entries: Sequence[StatusEntry]
-    ) -> dict[str, Any]:
-        status = [
+    def _status(self, entries: Sequence[StatusEntry]) -> tuple[dict[str, Any], ...]:
+        return tuple(
             build_status_entry(
                 list_url=self._ctx.list_url(entry.list_id), index=entry.idx, purpose=entry.purpose
             )
             for entry in sorted(entries, key=lambda e: PURPOSES.index(e.purpose))
-        ]
-        return build_credential(
-            issuer=self._ctx.issuer_did,
-            credential_type=plan.ctype.name,
-            subject=plan.claims,
-            holder=plan.holder,
-            credential_id=credential_id,
-            valid_from=plan.valid_from,
-            valid_until=plan.valid_until,
-            status=status,
-            schema={"id": self._ctx.schema_url(plan.ctype.name), "type": "JsonSchema"},
         )
 
-    def _check_size(self, plan: _Plan) -> None:
+    def _build(
+        self, plan: IssuancePlan, credential_id: str, entries: Sequence[StatusEntry]
+    ) -> dict[str, Any]:
+        own_schema = {"id": self._ctx.schema_url(plan.ctype.name), "type": "JsonSchema"}
+        return build_credential(
+            issuer=plan.issuer,
+            credential_type=plan.ctype.name,
+            types=plan.types,
+            subject=plan.subjects,
+            holder=None,
+            credential_id=plan.caller_id or credential_id,
+            valid_from=plan.valid_from,
+            valid_until=plan.valid_until,
+            status=[*plan.status, *self._status(entries)],
+            schema=[*(s for s in plan.schemas if s.get("id") != own_schema["id"]), own_schema],
+            contexts=plan.contexts,
+            extra=dict(plan.extra),
+        )
+
+    def _check_size(self, plan: IssuancePlan) -> None:
         # Verifiers refuse tokens over 16 KiB (DESIGN §4). Refuse before reserving a
         # slot, with the largest status entries the lists can produce.
         big = [
             StatusEntry(list_id=10**9, idx=10**8, purpose=p, credential_id="", status=0)
             for p in PURPOSES
         ]
-        payload = dumps_compact(self._build(plan, new_credential_id(), big)).encode("utf-8")
+        credential = self._build(plan, new_credential_id(), big)
+        # What the issuer adds must keep the credential conformant (VCDM 2.0 §4).
+        check_credential(credential, resources=self._ctx.resources)
+        payload = dumps_compact(credential).encode("utf-8")
         header = len(self._ctx.issuer_did) + 128  # {"alg","kid":did#thumbprint,"typ","cty"}
         estimate = math.ceil(len(payload) * 4 / 3) + math.ceil(header * 4 / 3) + 2 + 88
         if estimate > MAX_TOKEN_SIZE:
@@ -271,7 +215,7 @@ class IssuanceService:
         self,
         session: Session,
         principal: Principal,
-        plan: _Plan,
+        plan: IssuancePlan,
         digest: str,
         idempotency_key: str | None,
         now: datetime,
@@ -319,7 +263,10 @@ class IssuanceService:
             token = self._ctx.kek.open(
                 row.response_sealed, aad=self._idempotency_aad(principal, key)
             ).decode("utf-8")
-            return IssuedCredential(token, row.credential_id or "", replayed=True)
+            stored = StatusListRepository(session).entries_of(row.credential_id or "")
+            return IssuedCredential(
+                token, row.credential_id or "", self._status(list(stored.values())), replayed=True
+            )
         if row.credential_id is None:
             raise IdempotencyConflictError("a request with this Idempotency-Key is in progress")
         record = CredentialRecordRepository(session).get(row.credential_id)
@@ -337,7 +284,9 @@ class IssuanceService:
         """Issue one credential (see the module docstring for the order of events).
 
         Raises:
+            DataModelError: the credential breaks a VCDM 2.0 rule (the code names it).
             InvalidRequestError, UnknownTypeError, CredentialTooLargeError: bad request.
+            IssuerMismatchError: the credential names another issuer.
             TypeNotAccreditedError: the agency may not issue this type.
             DIDError: the holder DID is unusable.
             ClaimsInvalidError: the claims fail the type's schema.
@@ -355,14 +304,7 @@ class IssuanceService:
             record = outcome.record
             if record.valid_until is None:  # pragma: no cover - we always set it
                 raise InvalidRequestError("validUntil missing")
-            plan = _Plan(
-                plan.ctype,
-                plan.holder,
-                plan.claims,
-                record.valid_from,
-                record.valid_until,
-                plan.fmt,
-            )
+            plan = plan.with_validity(record.valid_from, record.valid_until)
             credential = self._build(plan, record.id, outcome.entries)
             token = sign_credential(
                 credential, outcome.key.private_key, outcome.key.kid, fmt=plan.fmt
@@ -387,4 +329,4 @@ class IssuanceService:
             principal.agency_id,
             outcome.key.thumbprint,
         )
-        return IssuedCredential(token, record.id)
+        return IssuedCredential(token, record.id, self._status(outcome.entries))

@@ -28,13 +28,9 @@ from vcore.jose import decode_unverified
 
 def _command() -> IssueCommand:
     subject = {"id": new_holder(), **EXAMPLES[RESIDENT]}
+    credential = {"type": ["VerifiableCredential", RESIDENT], "credentialSubject": subject}
     return IssueCommand(
-        types=(RESIDENT,),
-        subject=subject,
-        valid_until=None,
-        fmt="vc+jwt",
-        valid_days=None,
-        request={"subject": subject},
+        credential=credential, fmt="vc+jwt", valid_days=None, request={"credential": credential}
     )
 
 

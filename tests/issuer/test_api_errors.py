@@ -66,6 +66,8 @@ def _subject(body: dict[str, Any]) -> dict[str, Any]:
     return subject
 
 
+VC2 = "https://www.w3.org/ns/credentials/v2"
+
 BAD_BODIES: list[tuple[str, dict[str, Any], int, str]] = [
     (
         "unknown type",
@@ -76,8 +78,30 @@ BAD_BODIES: list[tuple[str, dict[str, Any], int, str]] = [
         "unknown_type",
     ),
     (
-        "two types",
+        "two types without VerifiableCredential",
         _with(lambda b: b["credential"].update(type=[RESIDENT, LICENCE])),
+        400,
+        "vcdm_type",
+    ),
+    (
+        "two registered types",
+        _with(lambda b: b["credential"].update(type=["VerifiableCredential", RESIDENT, LICENCE])),
+        422,
+        "invalid_request",
+    ),
+    (
+        "a registered type with another type",
+        _with(
+            lambda b: b["credential"].update(
+                type=["VerifiableCredential", RESIDENT, "https://example.org/#Extra"]
+            )
+        ),
+        422,
+        "invalid_request",
+    ),
+    (
+        "repeated type",
+        _with(lambda b: b["credential"].update(type=["VerifiableCredential", RESIDENT, RESIDENT])),
         422,
         "invalid_request",
     ),
@@ -114,22 +138,145 @@ BAD_BODIES: list[tuple[str, dict[str, Any], int, str]] = [
         "did_invalid",
     ),
     (
-        "issuer set by the caller",
+        "another issuer",
         _with(lambda b: b["credential"].update(issuer="did:web:evil.example")),
+        422,
+        "issuer_mismatch",
+    ),
+    (
+        "another issuer as an object",
+        _with(lambda b: b["credential"].update(issuer={"id": "did:web:evil.example"})),
+        422,
+        "issuer_mismatch",
+    ),
+    (
+        "issuer not a URL",
+        _with(lambda b: b["credential"].update(issuer="fake-issuer")),
+        400,
+        "vcdm_issuer",
+    ),
+    (
+        "issuer null",
+        _with(lambda b: b["credential"].update(issuer=None)),
+        400,
+        "vcdm_issuer",
+    ),
+    (
+        "issuer object with other members",
+        _with(
+            lambda b: b["credential"].update(
+                issuer={"id": "did:web:issuer.test%3A8100", "image": "https://x.example/i.png"}
+            )
+        ),
         422,
         "invalid_request",
     ),
     (
-        "credentialStatus set by the caller",
+        "credentialStatus without a type",
         _with(lambda b: b["credential"].update(credentialStatus={})),
+        400,
+        "vcdm_status",
+    ),
+    (
+        "credentialStatus pointing into this issuer's lists",
+        _with(
+            lambda b: b["credential"].update(
+                credentialStatus={
+                    "type": "BitstringStatusListEntry",
+                    "statusPurpose": "revocation",
+                    "statusListIndex": "7",
+                    "statusListCredential": "http://issuer.test:8100/status-lists/1",
+                }
+            )
+        ),
         422,
         "invalid_request",
+    ),
+    (
+        "credentialSchema without an id",
+        _with(lambda b: b["credential"].update(credentialSchema={"type": "JsonSchema"})),
+        400,
+        "vcdm_schema",
     ),
     (
         "other @context",
         _with(lambda b: b["credential"].update({"@context": ["https://example.com/ctx"]})),
+        400,
+        "vcdm_context",
+    ),
+    (
+        "@context redefines a protected term",
+        _with(
+            lambda b: b["credential"].update(
+                {"@context": [VC2, {"VerifiableCredential": "https://example.org/#Bad"}]}
+            )
+        ),
+        400,
+        "vcdm_term_redefined",
+    ),
+    (
+        "credential id not a URL",
+        _with(lambda b: b["credential"].update(id="not a url")),
+        400,
+        "vcdm_identifier",
+    ),
+    (
+        "name with extra members",
+        _with(lambda b: b["credential"].update(name={"@value": "x", "url": "did:example:x"})),
+        400,
+        "vcdm_language_value",
+    ),
+    (
+        "evidence without a type",
+        _with(lambda b: b["credential"].update(evidence={})),
+        400,
+        "vcdm_evidence",
+    ),
+    (
+        "termsOfUse without a type",
+        _with(lambda b: b["credential"].update(termsOfUse={"id": "did:example:terms/1"})),
+        400,
+        "vcdm_terms_of_use",
+    ),
+    (
+        "refreshService without a type",
+        _with(lambda b: b["credential"].update(refreshService={"id": "did:example:refresh/1"})),
+        400,
+        "vcdm_refresh_service",
+    ),
+    (
+        "relatedResource without a digest",
+        _with(lambda b: b["credential"].update(relatedResource=[{"id": "https://r.example/1"}])),
+        400,
+        "vcdm_related_resource",
+    ),
+    (
+        "empty credentialSubject list",
+        _with(lambda b: b["credential"].update(credentialSubject=[])),
+        400,
+        "vcdm_subject",
+    ),
+    (
+        "proof set by the caller",
+        _with(lambda b: b["credential"].update(proof={"type": "DataIntegrityProof"})),
         422,
         "invalid_request",
+    ),
+    (
+        "validFrom in the past for a type that does not backdate",
+        _with(lambda b: b["credential"].update(validFrom="2020-01-01T00:00:00Z")),
+        422,
+        "invalid_request",
+    ),
+    (
+        "validUntil before validFrom",
+        _with(
+            lambda b: b["credential"].update(
+                validFrom="2031-01-01T00:00:00Z", validUntil="2030-01-01T00:00:00Z"
+            )
+        ),
+        400,
+        "vcdm_validity",
     ),
     (
         "unknown format",
@@ -158,8 +305,8 @@ BAD_BODIES: list[tuple[str, dict[str, Any], int, str]] = [
     (
         "validUntil not a date",
         _with(lambda b: b["credential"].update(validUntil="tomorrow")),
-        422,
-        "invalid_request",
+        400,
+        "vcdm_validity",
     ),
     (
         "validUntil and validDays",
@@ -321,7 +468,7 @@ def test_credential_that_would_exceed_16_kib(tmp_path: Path, clock: MutableClock
     with running_issuer(make_settings(tmp_path, types_dir=types_dir), clock) as harness:
         agency = harness.agency("Notary", ["NoteCredential"])
         small = issue_body("ResidentIdentityCredential")
-        small["credential"]["type"] = "NoteCredential"
+        small["credential"]["type"] = ["VerifiableCredential", "NoteCredential"]
         small["credential"]["credentialSubject"] = {"id": _subject(small)["id"], "note": "hi"}
         token = token_of(harness.issue(agency, small))
         assert parse_credential_unverified(token).credential_type == "NoteCredential"

@@ -146,12 +146,22 @@ def test_validity_defaults_per_type_and_honours_valid_until(issuer: Harness) -> 
     assert explicit.credential["validUntil"] == "2030-01-01T00:00:00Z"
 
 
-def test_did_jwk_holder_and_single_string_type(issuer: Harness) -> None:
+def test_did_jwk_holder_and_injected_context(issuer: Harness) -> None:
     body = issue_body(RESIDENT, new_holder("jwk"))
-    body["credential"]["type"] = RESIDENT
     del body["credential"]["@context"]
     token = token_of(issuer.issue(issuer.agencies["Resident Registry"], body))
-    assert parse_credential_unverified(token).holder.startswith("did:jwk:")  # type: ignore[union-attr]
+    credential = parse_credential_unverified(token)
+    assert credential.holder.startswith("did:jwk:")  # type: ignore[union-attr]
+    assert credential.credential["@context"] == [VC2_CONTEXT]
+
+
+def test_a_type_without_verifiable_credential_is_refused(issuer: Harness) -> None:
+    # VCDM 2.0 §4.5: the issuer does not add the base type a caller left out.
+    body = issue_body(RESIDENT)
+    body["credential"]["type"] = RESIDENT
+    response = issuer.issue(issuer.agencies["Resident Registry"], body)
+    assert response.status_code == 400
+    assert response.json()["code"] == "vcdm_type"
 
 
 def test_realistic_resident_credential_size(issuer: Harness) -> None:

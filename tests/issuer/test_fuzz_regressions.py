@@ -62,10 +62,11 @@ def test_control_characters_in_the_holder_did_are_did_invalid(
     any_issuer: Harness, holder: str
 ) -> None:
     # Found: parse_did_url let control characters through; the NUL reached a PostgreSQL
-    # text column (holder_did) and psycopg refused it -> 500 (SQLite stored it).
+    # text column (holder_did) and psycopg refused it -> 500 (SQLite stored it). Since
+    # the VCDM 2.0 checks, such an id is refused first as not a URL (§4.4).
     agency = any_issuer.agencies["Resident Registry"]
     before = any_issuer.counts()
-    _problem(any_issuer.issue(agency, issue_body(holder=holder)), 422, "did_invalid")
+    _problem(any_issuer.issue(agency, issue_body(holder=holder)), 400, "vcdm_identifier")
     assert any_issuer.counts() == before
 
 
