@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
                     status=status,
                     schema={"id": f"{settings.issuer_url}/schemas/{TYPE}", "type": "JsonSchema"},
                 )
-                return sign_credential(credential, key.private_key, key.kid)
+                return sign_credential(credential, key.signer)
 
             def issue(n: int) -> object:
                 subject = {"id": holders[n], **example}

@@ -31,6 +31,7 @@ from vcore.errors import NoQRFoundError
 from vcore.keys import generate_key
 from vcore.presentations import build_presentation
 from vcore.qr import best_plan, encode_qr_text
+from vcore.signing import SoftwareSigner
 from vcore.status_list import build_status_entry
 from verifier.qr_image import decode_qr_image
 
@@ -68,7 +69,7 @@ def _tokens() -> tuple[str, str]:
         },
     )
     token = sign_credential(
-        credential, issuer_key, f"{ISSUER}#{issuer_key.public_key().thumbprint()}"
+        credential, SoftwareSigner(issuer_key, f"{ISSUER}#{issuer_key.public_key().thumbprint()}")
     )
     vp = build_presentation(
         [token],

@@ -32,6 +32,7 @@ from vcore.credentials import build_credential, new_credential_id, sign_credenti
 from vcore.dids import build_did_document, did_key_for, did_web_from_url
 from vcore.jose import sign
 from vcore.keys import generate_key
+from vcore.signing import SoftwareSigner
 from vcore.status_list import BitstringStatusList, build_status_entry, build_status_list_credential
 from verifier.metrics import VerifierMetrics
 from verifier.resolution import (
@@ -71,7 +72,7 @@ class SimulatedIssuer:
                 valid_from=format_datetime(now),
                 valid_until=format_datetime(now + timedelta(hours=24)),
             )
-            self.lists[url] = sign(payload, self.key, typ="vc+jwt", kid=self.kid)
+            self.lists[url] = sign(payload, SoftwareSigner(self.key, self.kid), typ="vc+jwt")
 
     def credential(self, index: int) -> str:
         now = system_clock()
@@ -89,7 +90,7 @@ class SimulatedIssuer:
             valid_until=now + timedelta(days=365),
             status=status,
         )
-        return sign_credential(credential, self.key, self.kid)
+        return sign_credential(credential, SoftwareSigner(self.key, self.kid))
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests += 1

@@ -26,6 +26,7 @@ from vcore.clock import system_clock
 from vcore.credentials import build_credential, new_credential_id, sign_credential
 from vcore.dids import did_jwk_for, holder_kid
 from vcore.keys import generate_key
+from vcore.signing import SoftwareSigner
 from wallet_cli.store import DEFAULT_KDF, TEST_KDF, VAULT_MAGIC, KdfParams, SealingKey
 
 RUNS = 3
@@ -95,7 +96,9 @@ def main() -> None:
                 valid_until=None,
             )
             path = Path(tmp) / f"c{i}.jwt"
-            path.write_text(sign_credential(credential, issuer, holder_kid(issuer_did)))
+            path.write_text(
+                sign_credential(credential, SoftwareSigner(issuer, holder_kid(issuer_did)))
+            )
             files.append(path)
         bare = _process(["-c", "pass"], env)
         help_ = _process([*wallet, "--help"], env)

@@ -9,6 +9,13 @@ does not open (a swapped-ciphertext attack on the database).
 Blob layout: ``version (1 byte) || nonce (12) || ciphertext || tag (16)``. Each blob is
 stored beside the KEK's id (a hash of the key), so running with the wrong master key
 gives a clear error instead of an opaque authentication failure.
+
+Signing keys go through a :class:`KeyBackend`: it creates a key (returning what the
+database stores about it) and hands out a :class:`vcore.signing.Signer` for a stored key.
+:class:`SoftwareKeyBackend` is the one backend today: the key is generated in process and
+its PKCS#8 form sealed under the KEK; opened keys are cached in memory by thumbprint (they
+never change). An HSM backend would store a key handle instead of the sealed blob and
+return a signer that calls the device.
 """
 
 from __future__ import annotations
@@ -18,16 +25,34 @@ import hashlib
 import os
 import secrets
 import stat
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from issuer.errors import MasterKeyError
-from vcore.keys import b64url_decode, b64url_encode
+from vcore.keys import (
+    PrivateKey,
+    PublicKey,
+    b64url_decode,
+    b64url_encode,
+    generate_key,
+    private_key_from_der,
+)
+from vcore.signing import Signer, SoftwareSigner
 
-__all__ = ["KeyEncryptionKey", "ensure_data_dir", "load_kek"]
+__all__ = [
+    "KeyBackend",
+    "KeyEncryptionKey",
+    "NewSigningKey",
+    "SoftwareKeyBackend",
+    "StoredSigningKey",
+    "ensure_data_dir",
+    "load_kek",
+]
 
 _VERSION = b"\x01"
 _NONCE_LEN = 12
@@ -134,3 +159,85 @@ def load_kek(master_key: str | None, data_dir: Path) -> KeyEncryptionKey:
     if not path.exists():
         _create_key_file(path)
     return _read_key_file(path)
+
+
+# -- signing-key backends ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewSigningKey:
+    """A freshly created signing key, as the database stores it."""
+
+    public_key: PublicKey
+    thumbprint: str
+    material: bytes = field(repr=False)  # what the backend needs to use the key again
+    backend_id: str  # which backend instance can open ``material`` (the KEK id)
+
+
+@dataclass(frozen=True)
+class StoredSigningKey:
+    """A signing key read back from the database."""
+
+    thumbprint: str
+    alg: str
+    material: bytes = field(repr=False)
+    backend_id: str
+
+
+class KeyBackend(Protocol):
+    """Where the issuer's private signing keys live (software today, an HSM later)."""
+
+    def create(self, alg: str) -> NewSigningKey:
+        """Create a key for ``alg`` and return what the database should store."""
+        ...
+
+    def signer(self, stored: StoredSigningKey, kid: str) -> Signer:
+        """A signer for a stored key under ``kid``.
+
+        Raises:
+            MasterKeyError: the key cannot be opened by this backend.
+        """
+        ...
+
+
+class SoftwareKeyBackend:
+    """Keys generated in process, stored as PKCS#8 DER sealed under the KEK.
+
+    The thumbprint is the sealing AAD, so a sealed key moved to another row does not open.
+    """
+
+    def __init__(self, kek: KeyEncryptionKey) -> None:
+        self._kek = kek
+        self._cache: dict[str, PrivateKey] = {}
+        self._lock = threading.Lock()
+
+    def create(self, alg: str) -> NewSigningKey:
+        key = generate_key(alg)
+        thumbprint = key.public_key().thumbprint()
+        return NewSigningKey(
+            public_key=key.public_key(),
+            thumbprint=thumbprint,
+            material=self._kek.seal(key.to_der(), aad=thumbprint),
+            backend_id=self._kek.key_id,
+        )
+
+    def _open(self, stored: StoredSigningKey) -> PrivateKey:
+        with self._lock:
+            cached = self._cache.get(stored.thumbprint)
+        if cached is not None:
+            return cached
+        if stored.backend_id != self._kek.key_id:
+            raise MasterKeyError(
+                f"signing key {stored.thumbprint} is sealed under master key "
+                f"{stored.backend_id}, but the configured master key is {self._kek.key_id}"
+            )
+        der = self._kek.open(stored.material, aad=stored.thumbprint)
+        key = private_key_from_der(der, alg=stored.alg)
+        if key.public_key().thumbprint() != stored.thumbprint:
+            raise MasterKeyError(f"signing key {stored.thumbprint} does not match its thumbprint")
+        with self._lock:
+            self._cache[stored.thumbprint] = key
+        return key
+
+    def signer(self, stored: StoredSigningKey, kid: str) -> Signer:
+        return SoftwareSigner(self._open(stored), kid)

@@ -13,6 +13,7 @@ from vcore.credentials import CredentialFormat, build_credential, sign_credentia
 from vcore.dids import did_jwk_for, did_key_for
 from vcore.keys import generate_key
 from vcore.presentations import build_presentation
+from vcore.signing import SoftwareSigner
 from vcore.status_list import build_status_entry
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
@@ -55,7 +56,7 @@ def sample_credential(
         schema={"id": schema_id, "type": "JsonSchema"},
     )
     kid = f"{ISSUER}#{issuer_key.public_key().thumbprint()}"
-    return sign_credential(credential, issuer_key, kid, fmt=fmt)
+    return sign_credential(credential, SoftwareSigner(issuer_key, kid), fmt=fmt)
 
 
 def sample_presentation(credential: str) -> str:

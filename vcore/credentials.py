@@ -21,7 +21,7 @@ from typing import Any, Literal
 from vcore.clock import format_datetime, from_timestamp, parse_datetime, to_timestamp
 from vcore.errors import ExpiredError, MalformedError, NotYetValidError
 from vcore.jose import MAX_TOKEN_SIZE, UnverifiedJWS, decode_unverified, sign
-from vcore.keys import PrivateKey
+from vcore.signing import Signer
 
 __all__ = [
     "DEFAULT_LEEWAY",
@@ -188,17 +188,19 @@ def _to_vc11_payload(credential: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def sign_credential(
-    credential: Mapping[str, Any], key: PrivateKey, kid: str, *, fmt: CredentialFormat = "vc+jwt"
+    credential: Mapping[str, Any], signer: Signer, *, fmt: CredentialFormat = "vc+jwt"
 ) -> str:
     """Sign a credential built by :func:`build_credential` as a compact JWS.
+
+    ``signer`` supplies ``alg`` and ``kid`` (see :mod:`vcore.signing`).
 
     Raises:
         MalformedError: unknown format.
     """
     if fmt == "vc+jwt":
-        return sign(dict(credential), key, typ="vc+jwt", kid=kid, cty="vc")
+        return sign(dict(credential), signer, typ="vc+jwt", cty="vc")
     if fmt == "jwt_vc_json":
-        return sign(_to_vc11_payload(credential), key, typ="JWT", kid=kid)
+        return sign(_to_vc11_payload(credential), signer, typ="JWT")
     raise MalformedError(f"unknown credential format {fmt!r}")
 
 
@@ -377,7 +379,7 @@ def parse_credential_unverified(
 
     Raises:
         MalformedError: not a credential token of either format (with the reason).
-        AlgorithmNotAllowedError: ``alg`` not ES256/EdDSA.
+        AlgorithmNotAllowedError: ``alg`` not one of :class:`vcore.jwa.Alg`.
     """
     jws = decode_unverified(token, max_size=max_size)
     typ = (jws.typ or "").lower().removeprefix("application/")

@@ -2,15 +2,20 @@
 
 * did:web (DID Web Method spec §3.2): ``did:web:host%3Aport:path`` ->
   ``https://host:port/path/did.json`` or ``/.well-known/did.json`` without a path.
-* did:jwk (did:jwk spec): ``did:jwk:<base64url(JWK JSON)>``, key id ``#0``.
-* did:key (did:key spec v0.7): multibase base58btc of multicodec ``p256-pub`` (0x1200)
-  with the compressed point, or ``ed25519-pub`` (0xed); key id is ``#<multibase>``.
+* did:jwk (did:jwk spec): ``did:jwk:<base64url(JWK JSON)>``, key id ``#0``; any key of
+  :mod:`vcore.keys` (an RSA JWK keeps its ``alg``, which pins RS256 or PS256).
+* did:key (did:key spec v0.7): multibase base58btc of a multicodec key (the Multikey
+  encoding, W3C Controlled Identifiers §2.2.2): ``p256-pub`` (0x1200), ``p384-pub``
+  (0x1201), ``p521-pub`` (0x1202) and ``secp256k1-pub`` (0xe7) with the compressed point,
+  ``ed25519-pub`` (0xed) with the raw key, or ``jwk_jcs-pub`` (0xeb51) with the RFC 8785
+  (JCS) canonical JWK, which is how an RSA key is written; key id is ``#<multibase>``.
 
 Resolution over HTTP belongs to the apps; this module only builds and reads documents.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,16 +24,19 @@ from urllib.parse import quote, unquote, urlsplit
 
 from vcore.errors import DIDError, InvalidKeyError
 from vcore.jsontext import dumps_compact, loads_strict
+from vcore.jwa import Alg
 from vcore.keys import PublicKey, b64url_decode, b64url_encode, public_key_from_jwk
 
 __all__ = [
     "DIDURL",
     "DID_CONTEXT",
     "build_did_document",
+    "decode_multikey",
     "did_jwk_for",
     "did_key_for",
     "did_web_from_url",
     "did_web_to_url",
+    "encode_multikey",
     "holder_kid",
     "is_offline_did",
     "key_from_did_document",
@@ -39,8 +47,16 @@ __all__ = [
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
 _MAX_DID = 2048
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-_P256_PREFIX = b"\x80\x24"  # varint(0x1200)
-_ED25519_PREFIX = b"\xed\x01"  # varint(0xed)
+# Multicodec headers (unsigned varints) of the public keys did:key / Multikey carry.
+_MULTICODEC: dict[Alg, bytes] = {
+    Alg.ES256: b"\x80\x24",  # p256-pub 0x1200
+    Alg.ES384: b"\x81\x24",  # p384-pub 0x1201
+    Alg.ES512: b"\x82\x24",  # p521-pub 0x1202
+    Alg.ES256K: b"\xe7\x01",  # secp256k1-pub 0xe7
+    Alg.EdDSA: b"\xed\x01",  # ed25519-pub 0xed
+}
+_JWK_JCS_PREFIX = b"\xd1\xd6\x03"  # jwk_jcs-pub 0xeb51
+_MAX_MULTIKEY = 4096  # bytes after base58 decoding: an 8192-bit RSA JWK fits
 # DID Core §3.1 syntax (no empty segments): idchar = ALPHA / DIGIT / "." / "-" / "_" /
 # pct-encoded; a DID URL fragment is RFC 3986 §3.5 (pchar / "/" / "?").
 _IDCHARS = r"(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})+"
@@ -146,16 +162,68 @@ def did_web_to_url(did: str, *, scheme: str = "https") -> str:
 # -- did:jwk / did:key -----------------------------------------------------------------
 
 
+def _did_jwk_members(key: PublicKey) -> dict[str, str]:
+    # EC and OKP keys drop ``alg`` (their curve pins it, and existing DIDs were made that
+    # way); an RSA key keeps it, because without it the key pins no algorithm.
+    jwk = key.to_jwk()
+    return jwk if jwk["kty"] == "RSA" else {k: v for k, v in jwk.items() if k != "alg"}
+
+
 def did_jwk_for(key: PublicKey) -> str:
     """The did:jwk DID of a public key."""
-    jwk = {k: v for k, v in key.to_jwk().items() if k != "alg"}
-    return "did:jwk:" + b64url_encode(dumps_compact(jwk).encode("utf-8"))
+    return "did:jwk:" + b64url_encode(dumps_compact(_did_jwk_members(key)).encode("utf-8"))
+
+
+def _jcs(jwk: Mapping[str, str]) -> bytes:
+    # RFC 8785 for an object of string members: members sorted by name, no whitespace,
+    # strings in the minimal JSON escaping (what json.dumps emits without ensure_ascii).
+    return json.dumps(dict(jwk), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def encode_multikey(key: PublicKey) -> str:
+    """The multibase (base58btc, ``z``) multicodec form of a public key (did:key, Multikey)."""
+    prefix = _MULTICODEC.get(key.alg)
+    if prefix is None:
+        return "z" + _b58encode(_JWK_JCS_PREFIX + _jcs(_did_jwk_members(key)))
+    return "z" + _b58encode(prefix + key.raw_bytes())
+
+
+def decode_multikey(value: object) -> PublicKey:
+    """Inverse of :func:`encode_multikey` (a ``publicKeyMultibase`` or a did:key id).
+
+    Raises:
+        DIDError: not base58btc multibase, or too long.
+        InvalidKeyError: an unknown multicodec, or a key that does not fit its codec.
+    """
+    if not isinstance(value, str) or not value.startswith("z"):
+        raise DIDError("a multikey must be multibase base58btc ('z')")
+    if len(value) > _MAX_MULTIKEY * 138 // 100 + 2:
+        raise DIDError("multikey too long")
+    raw = _b58decode(value[1:])
+    if raw.startswith(_JWK_JCS_PREFIX):
+        body = raw[len(_JWK_JCS_PREFIX) :]
+        jwk = loads_strict(body)
+        if not isinstance(jwk, dict) or "d" in jwk:
+            raise InvalidKeyError("jwk_jcs-pub must hold a public JWK")
+        key = public_key_from_jwk(jwk)
+        if any(not isinstance(v, str) for v in jwk.values()) or _jcs(jwk) != body:
+            raise InvalidKeyError("jwk_jcs-pub JWK is not in RFC 8785 canonical form")
+        return key
+    for alg, prefix in _MULTICODEC.items():
+        if raw.startswith(prefix):
+            point = raw[len(prefix) :]
+            # Compressed points only (and the 32-byte Ed25519 key): one spelling per key.
+            if alg is not Alg.EdDSA and (not point or point[0] not in (2, 3)):
+                raise InvalidKeyError(f"a {alg} multikey must hold a compressed point")
+            return PublicKey.from_raw_bytes(alg, point)
+    raise InvalidKeyError(
+        "unsupported multikey: only P-256, P-384, P-521, secp256k1, Ed25519 and jwk_jcs-pub"
+    )
 
 
 def did_key_for(key: PublicKey) -> str:
-    """The did:key DID of a public key (P-256 compressed, the shortest for QR codes)."""
-    prefix = _ED25519_PREFIX if key.alg == "EdDSA" else _P256_PREFIX
-    return "did:key:z" + _b58encode(prefix + key.raw_bytes())
+    """The did:key DID of a public key (EC keys compressed, the shortest for QR codes)."""
+    return "did:key:" + encode_multikey(key)
 
 
 def holder_kid(did: str) -> str:
@@ -200,12 +268,7 @@ def resolve_offline(did_url: str) -> PublicKey:
             raise DIDError("did:key verification method must be the key itself")
         if not ident.startswith("z"):
             raise DIDError("did:key must use multibase base58btc ('z')")
-        raw = _b58decode(ident[1:])
-        if raw.startswith(_P256_PREFIX) and len(raw) == 35:
-            return PublicKey.from_raw_bytes("ES256", raw[2:])
-        if raw.startswith(_ED25519_PREFIX) and len(raw) == 34:
-            return PublicKey.from_raw_bytes("EdDSA", raw[2:])
-        raise InvalidKeyError("did:key must hold a P-256 (compressed) or Ed25519 key")
+        return decode_multikey(ident)
     raise DIDError(f"{parsed.did[:40]!r} cannot be resolved offline")
 
 

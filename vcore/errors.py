@@ -38,6 +38,7 @@ Tree::
     ├── BadSignatureError                     bad_signature
     ├── UnknownKeyError                       unknown_key
     ├── InvalidKeyError                       invalid_key
+    │   └── WeakKeyError                      weak_key
     ├── DIDError                              did_invalid
     ├── UntrustedIssuerError                  untrusted_issuer
     ├── TypeNotAccreditedError                type_not_accredited
@@ -128,6 +129,7 @@ __all__ = [
     "VcdmTypeError",
     "VcdmValidityError",
     "VcdmVerifiableCredentialError",
+    "WeakKeyError",
 ]
 
 
@@ -334,6 +336,13 @@ class InvalidKeyError(TrustIDError):
 
     code = "invalid_key"
     title = "Invalid key"
+
+
+class WeakKeyError(InvalidKeyError):
+    """The key is too weak to trust (an RSA modulus below 2048 bits, RFC 7518 §3.3)."""
+
+    code = "weak_key"
+    title = "Key too weak"
 
 
 class DIDError(TrustIDError):

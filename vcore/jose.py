@@ -1,12 +1,19 @@
-"""Compact JWS sign/verify: the only module that imports PyJWT.
+"""Compact JWS sign/verify (RFC 7515) with pinned algorithms.
 
-Safe defaults over PyJWT (RFC 7515):
+Safe defaults:
 
 * the algorithm comes from the key (pinned), the header's ``alg`` is only compared;
-* only ES256 and EdDSA; ``none`` and HS* never (alg-confusion, CVE-2022-29217);
+* only the algorithms of :mod:`vcore.jwa` (ES256, ES384, ES512, ES256K, EdDSA, PS256,
+  RS256 with 2048+ bit keys); ``none`` and HS* never (alg-confusion, CVE-2022-29217);
 * ``jku``/``x5u``/``jwk``/``x5c`` headers are refused, never fetched or trusted (key
   injection / SSRF); ``crit`` is refused since we understand no extensions (RFC 7515 §4.1.11);
-* strict unpadded base64url, JSON objects without duplicate members, size and depth limits.
+* strict unpadded base64url, JSON objects without duplicate members, size and depth limits;
+* signing goes through a :class:`~vcore.signing.Signer`: this module builds the signing
+  input and the header, the signer only turns bytes into a raw signature, whose length is
+  checked before it is used (a DER ECDSA signature from a backend is refused).
+
+The signature primitives are ``cryptography``'s, called from :mod:`vcore.jwa`; no other
+JOSE library is used at run time.
 
 Anything read before the signature is checked is an :class:`UnverifiedJWS`.
 """
@@ -17,18 +24,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from jwt.algorithms import ECAlgorithm, OKPAlgorithm
-from jwt.api_jws import PyJWS
-
 from vcore.errors import (
     AlgorithmNotAllowedError,
     BadSignatureError,
     HeaderNotAllowedError,
+    InvalidKeyError,
     MalformedError,
     TokenTooLargeError,
 )
 from vcore.jsontext import dumps_compact, loads_strict
-from vcore.keys import ALLOWED_ALGS, PrivateKey, PublicKey, b64url_decode
+from vcore.jwa import ALGORITHMS, parse_alg
+from vcore.keys import PublicKey, b64url_decode, b64url_encode, public_key_from_jwk
+from vcore.signing import Signer
 
 __all__ = [
     "FORBIDDEN_HEADERS",
@@ -45,8 +52,7 @@ __all__ = [
 MAX_TOKEN_SIZE = 16 * 1024
 FORBIDDEN_HEADERS = frozenset({"jku", "x5u", "jwk", "x5c", "crit", "b64"})
 
-_jws = PyJWS(algorithms=sorted(ALLOWED_ALGS))
-_VERIFIERS = {"ES256": ECAlgorithm(ECAlgorithm.SHA256), "EdDSA": OKPAlgorithm()}
+_ALG_NAMES = ", ".join(ALGORITHMS)
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,7 @@ class UnverifiedJWS:
 
     @property
     def alg(self) -> str:
-        """The header's ``alg`` (already known to be ES256 or EdDSA)."""
+        """The header's ``alg`` (already known to be one of :class:`vcore.jwa.Alg`)."""
         return str(self.header["alg"])
 
     @property
@@ -110,8 +116,10 @@ def _split(token: object, max_size: int) -> tuple[str, dict[str, Any], bytes, by
         raise MalformedError("not a compact JWS (expected three non-empty dot-separated parts)")
     header = _object(_segment(parts[0], "header"), "header")
     alg = header.get("alg")
-    if alg not in ALLOWED_ALGS:
-        raise AlgorithmNotAllowedError(f"algorithm {alg!r} is not allowed (ES256, EdDSA only)")
+    if parse_alg(alg) is None:
+        raise AlgorithmNotAllowedError(
+            f"algorithm {str(alg)[:40]!r} is not allowed ({_ALG_NAMES} only)"
+        )
     refused = FORBIDDEN_HEADERS.intersection(header)
     if refused:
         raise HeaderNotAllowedError(f"header parameter(s) {sorted(refused)} are not accepted")
@@ -126,7 +134,7 @@ def decode_unverified(token: object, *, max_size: int = MAX_TOKEN_SIZE) -> Unver
     Raises:
         TokenTooLargeError: longer than ``max_size`` characters.
         MalformedError: not a compact JWS with JSON object header and payload.
-        AlgorithmNotAllowedError: ``alg`` is not ES256/EdDSA.
+        AlgorithmNotAllowedError: ``alg`` is not one of :class:`vcore.jwa.Alg`.
         HeaderNotAllowedError: a refused header parameter is present.
     """
     compact, header, payload, signature = _split(token, max_size)
@@ -160,15 +168,11 @@ def verify_raw(
 
 
 def verify_signature(key: PublicKey, signing_input: bytes, signature: bytes) -> bool:
-    """Check a raw JWS signature (``r || s`` for ES256) with the key's pinned algorithm.
+    """Check a raw JWS signature (``r || s`` for ECDSA) with the key's pinned algorithm.
 
     Low-level: prefer :func:`verify`. Exposed for known-answer tests (Wycheproof).
     """
-    verifier = _VERIFIERS[key.alg]
-    try:
-        return bool(verifier.verify(signing_input, key.key, signature))
-    except (ValueError, TypeError):
-        return False
+    return ALGORITHMS[key.alg].verify(key.key, signing_input, signature)
 
 
 def _typ_matches(actual: str | None, expected: Iterable[str]) -> bool:
@@ -214,20 +218,48 @@ def verify(
 
 def sign(
     payload: dict[str, Any],
-    key: PrivateKey,
+    signer: Signer,
     *,
     typ: str,
-    kid: str,
     cty: str | None = None,
 ) -> str:
-    """Sign ``payload`` as a compact JWS with header ``{alg, kid, typ[, cty]}``.
+    """Sign ``payload`` as a compact JWS with header ``{alg, cty?, kid, typ}``.
+
+    The signing input (RFC 7515 §5.1) is built here; ``signer`` only signs its bytes.
+    ``alg`` and ``kid`` come from the signer, and the signature it returns must have the
+    exact raw length its algorithm and key give (a DER ECDSA signature is refused).
 
     Raises:
         MalformedError: the payload does not serialise within the limits.
+        AlgorithmNotAllowedError: the signer's ``alg`` is not one of :class:`vcore.jwa.Alg`,
+            or contradicts its public key.
+        InvalidKeyError: the signer's public JWK is unusable, or it returned a signature of
+            the wrong shape.
     """
-    headers: dict[str, str] = {"kid": kid, "typ": typ}
+    alg = parse_alg(signer.alg)
+    if alg is None:
+        raise AlgorithmNotAllowedError(f"signer algorithm {signer.alg!r} is not allowed")
+    kid = signer.kid
+    if not isinstance(kid, str) or not kid:
+        raise InvalidKeyError("a signer needs a non-empty kid")
+    public = public_key_from_jwk(signer.public_jwk())
+    if public.alg != alg:
+        raise AlgorithmNotAllowedError(f"signer says {alg} but its key is pinned to {public.alg}")
+    header: dict[str, str] = {"alg": alg.value}
     if cty is not None:
-        headers["cty"] = cty
-    body = dumps_compact(payload).encode("utf-8")
-    token = _jws.encode(body, key.key, algorithm=key.alg, headers=headers)
-    return token
+        header["cty"] = cty
+    header["kid"] = kid
+    header["typ"] = typ
+    signing_input = (
+        b64url_encode(dumps_compact(header).encode("utf-8"))
+        + "."
+        + b64url_encode(dumps_compact(payload).encode("utf-8"))
+    )
+    signature = signer.sign(signing_input.encode("ascii"))
+    expected = ALGORITHMS[alg].signature_size(public.key)
+    if not isinstance(signature, bytes) or len(signature) != expected:
+        raise InvalidKeyError(
+            f"the signer returned {len(signature) if isinstance(signature, bytes) else 'no'} "
+            f"signature bytes; {alg} with this key needs exactly {expected} (raw, not DER)"
+        )
+    return f"{signing_input}.{b64url_encode(signature)}"

@@ -32,6 +32,7 @@ from vcore.errors import (
 )
 from vcore.jose import UnverifiedJWS, decode_unverified, sign, verify
 from vcore.keys import PrivateKey
+from vcore.signing import SoftwareSigner
 
 __all__ = [
     "IAT_MAX_AGE",
@@ -89,7 +90,7 @@ def build_presentation(
         "aud": audience,
         "iat": to_timestamp(now),
     }
-    return sign(payload, key, typ="vp+jwt", kid=holder_kid(holder))
+    return sign(payload, SoftwareSigner(key, holder_kid(holder)), typ="vp+jwt")
 
 
 def envelope_presentation(token: str) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from vcore.errors import (
 from vcore.jose import sign, verify
 from vcore.jsontext import loads_strict
 from vcore.keys import PrivateKey, PublicKey
+from vcore.signing import SoftwareSigner
 
 __all__ = [
     "MAX_TRUST_LIST_SIZE",
@@ -299,4 +300,4 @@ def sign_trust_list(
     payload["iat"] = to_timestamp(now)
     if valid_for is not None:
         payload["exp"] = to_timestamp(now + valid_for)
-    return sign(payload, key, typ=TRUST_LIST_TYP, kid=kid)
+    return sign(payload, SoftwareSigner(key, kid), typ=TRUST_LIST_TYP)

@@ -306,9 +306,7 @@ class IssuanceService:
                 raise InvalidRequestError("validUntil missing")
             plan = plan.with_validity(record.valid_from, record.valid_until)
             credential = self._build(plan, record.id, outcome.entries)
-            token = sign_credential(
-                credential, outcome.key.private_key, outcome.key.kid, fmt=plan.fmt
-            )
+            token = sign_credential(credential, outcome.key.signer, fmt=plan.fmt)
             signed_at = self._ctx.clock()
             with session.begin():
                 CredentialRecordRepository(session).record_signed(

@@ -1,14 +1,15 @@
-"""Issuer signing keys: generated on first start, sealed under the KEK, rotated on demand.
+"""Issuer signing keys: generated on first start, kept by a key backend, rotated on demand.
 
 The active key signs new credentials and status lists; retired keys stay in the DID
-document and JWKS so credentials they signed keep verifying. Decrypted keys are cached
-in memory by thumbprint (they never change); which key is active is read from the
-database each time, so a rotation by another process is picked up at once.
+document and JWKS so credentials they signed keep verifying. The private keys live behind
+an :class:`issuer.keystore.KeyBackend` (today the KEK-sealed software backend, which caches
+opened keys by thumbprint); this service hands out :class:`vcore.signing.Signer` objects and
+never touches key bytes. Which key is active is read from the database each time, so a
+rotation by another process is picked up at once.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,29 +17,25 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from issuer.errors import MasterKeyError, UnavailableError
+from issuer.errors import UnavailableError
+from issuer.keystore import KeyBackend, SoftwareKeyBackend, StoredSigningKey
 from issuer.service.context import IssuerContext
 from issuer.storage.signing_keys import SigningKeyRepository
 from issuer.storage.tables import SigningKey
 from vcore.jsontext import dumps_compact, loads_strict
-from vcore.keys import (
-    PrivateKey,
-    PublicKey,
-    generate_key,
-    private_key_from_der,
-    public_key_from_jwk,
-)
+from vcore.keys import PublicKey, public_key_from_jwk
+from vcore.signing import Signer
 
 __all__ = ["ActiveKey", "KeyInfo", "SigningKeyService"]
 
 
 @dataclass(frozen=True)
 class ActiveKey:
-    """A usable signing key and its JWS ``kid``."""
+    """A usable signing key: its JWS ``kid`` and a signer for it."""
 
     kid: str
     thumbprint: str
-    private_key: PrivateKey
+    signer: Signer
 
 
 @dataclass(frozen=True)
@@ -57,20 +54,18 @@ class KeyInfo:
 class SigningKeyService:
     """Creates, loads, lists and rotates signing keys."""
 
-    def __init__(self, ctx: IssuerContext) -> None:
+    def __init__(self, ctx: IssuerContext, backend: KeyBackend | None = None) -> None:
         self._ctx = ctx
-        self._cache: dict[str, PrivateKey] = {}
-        self._lock = threading.Lock()
+        self._backend = backend if backend is not None else SoftwareKeyBackend(ctx.kek)
 
     def _new_row(self, now: datetime) -> SigningKey:
-        key = generate_key(self._ctx.settings.signing_alg)
-        thumbprint = key.public_key().thumbprint()
+        key = self._backend.create(self._ctx.settings.signing_alg)
         return SigningKey(
-            thumbprint=thumbprint,
-            alg=key.alg,
-            public_jwk=dumps_compact(key.public_key().to_jwk()),
-            private_key_sealed=self._ctx.kek.seal(key.to_der(), aad=thumbprint),
-            kek_id=self._ctx.kek.key_id,
+            thumbprint=key.thumbprint,
+            alg=str(key.public_key.alg),
+            public_jwk=dumps_compact(key.public_key.to_jwk()),
+            private_key_sealed=key.material,
+            kek_id=key.backend_id,
             active=True,
             created_at=now,
         )
@@ -81,34 +76,22 @@ class SigningKeyService:
         if repo.active() is None:
             repo.add(self._new_row(now))
 
-    def _unseal(self, row: SigningKey) -> PrivateKey:
-        with self._lock:
-            cached = self._cache.get(row.thumbprint)
-        if cached is not None:
-            return cached
-        if row.kek_id != self._ctx.kek.key_id:
-            raise MasterKeyError(
-                f"signing key {row.thumbprint} is sealed under master key {row.kek_id}, "
-                f"but the configured master key is {self._ctx.kek.key_id}"
-            )
-        key = private_key_from_der(self._ctx.kek.open(row.private_key_sealed, aad=row.thumbprint))
-        if key.public_key().thumbprint() != row.thumbprint:
-            raise MasterKeyError(f"signing key {row.thumbprint} does not match its thumbprint")
-        with self._lock:
-            self._cache[row.thumbprint] = key
-        return key
+    def _active_key(self, row: SigningKey) -> ActiveKey:
+        kid = self._ctx.kid_for(row.thumbprint)
+        stored = StoredSigningKey(row.thumbprint, row.alg, row.private_key_sealed, row.kek_id)
+        return ActiveKey(kid, row.thumbprint, self._backend.signer(stored, kid))
 
     def active(self, session: Session) -> ActiveKey:
         row = SigningKeyRepository(session).active()
         if row is None:
             raise UnavailableError("no active signing key (the database was not bootstrapped)")
-        return ActiveKey(self._ctx.kid_for(row.thumbprint), row.thumbprint, self._unseal(row))
+        return self._active_key(row)
 
     def by_thumbprint(self, session: Session, thumbprint: str) -> ActiveKey:
         row = SigningKeyRepository(session).get(thumbprint)
         if row is None:
             raise UnavailableError(f"signing key {thumbprint} has disappeared")
-        return ActiveKey(self._ctx.kid_for(row.thumbprint), row.thumbprint, self._unseal(row))
+        return self._active_key(row)
 
     def published(self, session: Session) -> list[KeyInfo]:
         return [self._info(row) for row in SigningKeyRepository(session).published()]

@@ -10,6 +10,18 @@ at the next fetch) and signs it as a ``vc+jwt`` BitstringStatusListCredential. T
 signed token is cached per list and reused while the list's ``version`` and the active
 key are unchanged and it is younger than 12 hours; it is valid for 24 hours (DESIGN
 §4: re-signed at least every 12 h, ``ttl`` 300 s).
+
+Signing happens outside any database transaction, so a slow signer (an HSM, a KMS
+round trip) holds no locks and no connection in a transaction: one short read
+transaction takes the version, the key and the set bits; the list is signed; a second
+short transaction stores the token. Why every acknowledged change is in the list served
+after it: a change commits its bit and its ``version`` bump together, before it is
+acknowledged; the read transaction reads ``version`` *first* and the bits after it, so
+the bits are at least as new as the version the token is labelled with (on PostgreSQL
+each statement sees every commit before it); a cached token is served only while its
+label equals the current ``version``. The store is conditional (never replaces a token
+labelled with a newer version), so a slow publisher cannot roll the cache back; if two
+race at one version, either token is correct.
 """
 
 from __future__ import annotations
@@ -154,37 +166,37 @@ class StatusService:
             status_list = repo.get(list_id)
             if status_list is None:
                 raise NotFoundError(f"no status list {list_id}")
+            # Read the version before the bits (see the module docstring).
+            version, purpose, size = status_list.version, status_list.purpose, status_list.size
             key = self._keys.active(session)
             cached = repo.cached_token(list_id)
             if (
                 cached is not None
-                and cached.version == status_list.version
+                and cached.version == version
                 and cached.kid == key.kid
                 and now - cached.signed_at < RESIGN_AFTER
             ):
                 return PublishedStatusList(cached.token, cached.etag, max_age)
-            bits = BitstringStatusList(status_list.size)
-            for idx in repo.set_indexes(list_id):
-                bits.set(idx, 1)
-            payload = build_status_list_credential(
-                list_id=self._ctx.list_url(list_id),
-                issuer=self._ctx.issuer_did,
-                purpose=status_list.purpose,
-                encoded_list=bits.encode(),
-                valid_from=format_datetime(now),
-                valid_until=format_datetime(now + LIST_VALIDITY),
-                ttl_ms=max_age * 1000,
-            )
-            token = sign_credential(payload, key.private_key, key.kid)
-            digest = b64url_encode(hashlib.sha256(token.encode("ascii")).digest()[:12])
-            # Strong validator: the version names the content, the digest the signature.
-            etag = f'"{status_list.version}-{digest}"'
-            repo.save_token(
-                list_id,
-                version=status_list.version,
-                kid=key.kid,
-                token=token,
-                etag=etag,
-                signed_at=now,
+            set_indexes = repo.set_indexes(list_id)
+        # Outside any transaction: build and sign.
+        bits = BitstringStatusList(size)
+        for idx in set_indexes:
+            bits.set(idx, 1)
+        payload = build_status_list_credential(
+            list_id=self._ctx.list_url(list_id),
+            issuer=self._ctx.issuer_did,
+            purpose=purpose,
+            encoded_list=bits.encode(),
+            valid_from=format_datetime(now),
+            valid_until=format_datetime(now + LIST_VALIDITY),
+            ttl_ms=max_age * 1000,
+        )
+        token = sign_credential(payload, key.signer)
+        digest = b64url_encode(hashlib.sha256(token.encode("ascii")).digest()[:12])
+        # Strong validator: the version names the content, the digest the signature.
+        etag = f'"{version}-{digest}"'
+        with self._ctx.session() as session, session.begin():
+            StatusListRepository(session).save_token(
+                list_id, version=version, kid=key.kid, token=token, etag=etag, signed_at=now
             )
         return PublishedStatusList(token, etag, max_age)

@@ -112,11 +112,15 @@ class StatusListRepository:
     def save_token(
         self, list_id: int, *, version: int, kid: str, token: str, etag: str, signed_at: datetime
     ) -> None:
-        """Replace the cached token. The row exists from the list's creation on, so this
-        is a plain UPDATE and concurrent readers never race on an INSERT."""
+        """Replace the cached token unless one for a newer ``version`` is stored.
+
+        The row exists from the list's creation on, so this is a plain UPDATE and
+        concurrent publishers never race on an INSERT; the version guard keeps a slow
+        publisher (which read an older version) from rolling the cache back.
+        """
         self._session.execute(
             update(StatusListToken)
-            .where(StatusListToken.list_id == list_id)
+            .where(StatusListToken.list_id == list_id, StatusListToken.version <= version)
             .values(version=version, kid=kid, token=token, etag=etag, signed_at=signed_at)
         )
 

@@ -23,6 +23,7 @@ from vcore.errors import (
     TrustIDError,
 )
 from vcore.keys import b64url_decode, b64url_encode, generate_key
+from vcore.signing import SoftwareSigner
 
 
 def _segment(value: dict[str, Any]) -> str:
@@ -84,7 +85,7 @@ def test_cve_2018_0114_embedded_or_remote_key_headers(header: str) -> None:
         "x5u": "http://10.0.0.1/cert.pem",
         "x5c": ["MIIB"],
     }
-    token = jose.sign(_claims(), attacker, typ="JWT", kid="k")
+    token = jose.sign(_claims(), SoftwareSigner(attacker, "k"), typ="JWT")
     head, payload, sig = token.split(".")
     bad_header = {**json.loads(b64url_decode(head)), header: values[header]}
     forged = f"{_segment(bad_header)}.{payload}.{sig}"
@@ -113,7 +114,7 @@ def test_duplicate_claims_cannot_smuggle_a_second_value() -> None:
 
 def test_signature_padding_and_whitespace_are_refused() -> None:
     key = generate_key()
-    token = jose.sign(_claims(), key, typ="JWT", kid="k")
+    token = jose.sign(_claims(), SoftwareSigner(key, "k"), typ="JWT")
     jose.verify(token, key.public_key())
     for mutated in (token + "=", token.replace(".", " .", 1), token + "\n.x"):
         with pytest.raises(TrustIDError):

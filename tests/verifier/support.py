@@ -23,6 +23,7 @@ from vcore.credentials import CredentialFormat, build_credential, new_credential
 from vcore.dids import build_did_document, did_jwk_for, did_key_for, did_web_from_url, holder_kid
 from vcore.jose import sign
 from vcore.keys import PrivateKey, generate_key
+from vcore.signing import SoftwareSigner
 from vcore.status_list import BitstringStatusList, build_status_entry, build_status_list_credential
 
 PUBLIC_IP = "93.184.216.34"
@@ -96,7 +97,7 @@ class Issuer:
             valid_until=None if state.valid_for is None else format_datetime(now + state.valid_for),
             ttl_ms=state.ttl_ms,
         )
-        return sign(payload, self.key, typ="vc+jwt", kid=self.kid)
+        return sign(payload, SoftwareSigner(self.key, self.kid), typ="vc+jwt")
 
     def issue(
         self,
@@ -136,7 +137,7 @@ class Issuer:
                 else None
             ),
         )
-        return sign_credential(credential, self.key, self.kid, fmt=fmt), index
+        return sign_credential(credential, SoftwareSigner(self.key, self.kid), fmt=fmt), index
 
     def set_status(self, purpose: str, index: int, value: bool) -> None:
         self.status_list(purpose).bits.set(index, 1 if value else 0)

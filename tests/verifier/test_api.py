@@ -35,6 +35,7 @@ from vcore.credentials import envelope_credential
 from vcore.jose import sign
 from vcore.keys import b64url_encode
 from vcore.presentations import build_presentation, envelope_presentation
+from vcore.signing import SoftwareSigner
 from verifier.app import create_app
 from verifier.settings import VerifierSettings
 
@@ -547,7 +548,7 @@ def test_signed_forged_with_other_key_cannot_impersonate(env: Env, client: AppCl
     token, _ = env.issue()
     payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
     attacker = Issuer("https://registry.example")  # same DID, different key
-    forged = sign(payload, attacker.key, typ="vc+jwt", kid=attacker.kid)
+    forged = sign(payload, SoftwareSigner(attacker.key, attacker.kid), typ="vc+jwt")
     response = client.post("/credentials/verify", json={"verifiableCredential": forged})
     assert [p["code"] for p in response.json()["problemDetails"]] == ["unknown_key"]
 

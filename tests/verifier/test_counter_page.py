@@ -27,6 +27,7 @@ from vcore.dids import did_jwk_for, did_key_for
 from vcore.keys import PrivateKey, b64url_decode, b64url_encode, generate_key
 from vcore.presentations import build_presentation
 from vcore.qr import encode_qr_text
+from vcore.signing import SoftwareSigner
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -58,7 +59,7 @@ def _sign(issuer_key: PrivateKey, holder: str, *, family_name: str = "Zhang") ->
         valid_from=now - timedelta(days=1),
         valid_until=now + timedelta(days=365),
     )
-    return sign_credential(credential, issuer_key, f"{issuer}#0")
+    return sign_credential(credential, SoftwareSigner(issuer_key, f"{issuer}#0"))
 
 
 def _tamper(token: str) -> str:

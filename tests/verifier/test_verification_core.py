@@ -22,6 +22,7 @@ from vcore.errors import StatusUnavailableError, TrustIDError, UnknownKeyError
 from vcore.jose import sign
 from vcore.keys import PublicKey, b64url_encode
 from vcore.presentations import build_presentation
+from vcore.signing import SoftwareSigner
 from vcore.trust_list import TrustList, parse_trust_list
 from vcore.verification import (
     CHECK_IDS,
@@ -183,7 +184,7 @@ def test_malformed_input_fails_format_and_fetches_nothing(world: World, token: o
     assert world.status_calls == []
 
 
-@pytest.mark.parametrize("alg", ["none", "HS256", "RS256", "ES512", None])
+@pytest.mark.parametrize("alg", ["none", "HS256", "RS384", "PS512", "es256", None])
 def test_forbidden_algorithms_are_refused(world: World, alg: str | None) -> None:
     token, _ = world.web.issue(world.holder.did, now=world.now)
     payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
@@ -193,6 +194,15 @@ def test_forbidden_algorithms_are_refused(world: World, alg: str | None) -> None
     report = world.verify(_forge(header, payload))
     assert report.codes == ["alg_not_allowed"]
     assert world.key_calls == []
+
+
+@pytest.mark.parametrize("alg", ["RS256", "PS256", "ES384", "ES512", "ES256K", "EdDSA"])
+def test_an_algorithm_other_than_the_keys_pin_is_refused(world: World, alg: str) -> None:
+    """Supported algorithms too: the issuer's key is P-256, so only ES256 verifies."""
+    token, _ = world.web.issue(world.holder.did, now=world.now)
+    payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    report = world.verify(_forge({"alg": alg, "typ": "vc+jwt", "kid": world.web.kid}, payload))
+    assert report.codes == ["alg_not_allowed"]
 
 
 def test_hs256_signed_with_the_public_key_is_refused(world: World) -> None:
@@ -273,7 +283,7 @@ def test_kid_of_another_did_is_an_issuer_mismatch(world: World) -> None:
     # Signed by the did:jwk issuer's key but claiming the trusted did:web issuer.
     token, _ = world.web.issue(world.holder.did, now=world.now)
     payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
-    forged = sign(payload, world.jwk.key, typ="vc+jwt", kid=world.jwk.kid)
+    forged = sign(payload, SoftwareSigner(world.jwk.key, world.jwk.kid), typ="vc+jwt")
     report = world.verify(forged)
     assert report.codes == ["issuer_mismatch"]
     assert world.key_calls == []
@@ -283,14 +293,16 @@ def test_vc11_iss_and_vc_issuer_must_agree(world: World) -> None:
     token, _ = world.jwk.issue(world.holder.did, now=world.now, fmt="jwt_vc_json")
     payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
     payload["vc"]["issuer"] = world.web.did
-    forged = sign(payload, world.jwk.key, typ="JWT", kid=world.jwk.kid)
+    forged = sign(payload, SoftwareSigner(world.jwk.key, world.jwk.kid), typ="JWT")
     assert world.verify(forged).codes == ["issuer_mismatch"]
 
 
 def test_unknown_key_id(world: World) -> None:
     token, _ = world.web.issue(world.holder.did, now=world.now)
     payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
-    forged = sign(payload, world.web.key, typ="vc+jwt", kid=f"{world.web.did}#rotated-away")
+    forged = sign(
+        payload, SoftwareSigner(world.web.key, f"{world.web.did}#rotated-away"), typ="vc+jwt"
+    )
     report = world.verify(forged)
     assert report.codes == ["unknown_key"]
     assert _status(report)["key"] == "failed"
@@ -425,7 +437,7 @@ def test_status_list_signed_by_another_issuer_is_refused(world: World) -> None:
         "statusListIndex": "3",
         "statusListCredential": url,
     }
-    forged = sign(payload, world.jwk.key, typ="vc+jwt", kid=world.jwk.kid)
+    forged = sign(payload, SoftwareSigner(world.jwk.key, world.jwk.kid), typ="vc+jwt")
     report = world.verify(forged)
     assert report.codes == ["status_list_invalid"]
     assert "not signed by the credential's issuer" in report.problems[0].detail
@@ -465,7 +477,7 @@ def test_malformed_status_entry_fails(world: World) -> None:
         "statusListIndex": "-1",
         "statusListCredential": "https://status.example/1",
     }
-    report = world.verify(sign(payload, world.jwk.key, typ="vc+jwt", kid=world.jwk.kid))
+    report = world.verify(sign(payload, SoftwareSigner(world.jwk.key, world.jwk.kid), typ="vc+jwt"))
     assert report.codes == ["status_list_invalid"]
 
 

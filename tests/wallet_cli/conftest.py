@@ -15,6 +15,7 @@ from typer.testing import CliRunner, Result
 from vcore.credentials import build_credential, new_credential_id, sign_credential
 from vcore.dids import did_jwk_for, holder_kid
 from vcore.keys import PrivateKey, generate_key
+from vcore.signing import SoftwareSigner
 from wallet_cli.cli import app
 
 PASSPHRASE = "correct horse battery"
@@ -67,7 +68,7 @@ class OfflineIssuer:
         )
         if holder is None:
             del credential["credentialSubject"]["id"]
-        return sign_credential(credential, self.key, holder_kid(self.did), fmt=fmt)  # type: ignore[arg-type]
+        return sign_credential(credential, SoftwareSigner(self.key, holder_kid(self.did)), fmt=fmt)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ from vcore.dids import build_did_document, did_web_from_url
 from vcore.errors import OutboundURLError
 from vcore.jose import sign
 from vcore.keys import PrivateKey, generate_key
+from vcore.signing import SoftwareSigner
 from vcore.status_list import (
     BitstringStatusList,
     build_status_entry,
@@ -60,7 +61,7 @@ class WebIssuer:
             valid_until=now + timedelta(days=30),
             status=[build_status_entry(list_url=self.list_url, index=index, purpose="revocation")],
         )
-        return sign_credential(credential, self.key, self.kid)
+        return sign_credential(credential, SoftwareSigner(self.key, self.kid))
 
     def _status_list(self) -> str:
         now = datetime.now(UTC).replace(microsecond=0)
@@ -73,7 +74,7 @@ class WebIssuer:
         )
         signer = self.list_signer or self.key
         kid = f"{self.did}#{signer.public_key().thumbprint()}"
-        return sign(payload, signer, typ="vc+jwt", kid=kid)
+        return sign(payload, SoftwareSigner(signer, kid), typ="vc+jwt")
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(str(request.url))
@@ -219,7 +220,9 @@ def test_private_did_web_host_is_refused_before_any_request(now: datetime) -> No
         valid_from=now,
         valid_until=None,
     )
-    token = sign_credential(credential, key, f"{did}#{key.public_key().thumbprint()}")
+    token = sign_credential(
+        credential, SoftwareSigner(key, f"{did}#{key.public_key().thumbprint()}")
+    )
     seen: list[httpx.Request] = []
 
     def record(request: httpx.Request) -> httpx.Response:
