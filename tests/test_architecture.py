@@ -25,7 +25,13 @@ def test_import_contracts_hold() -> None:
 def test_only_jose_imports_pyjwt() -> None:
     offenders = []
     for path in ROOT.glob("*/**/*.py"):
-        if path.parts[len(ROOT.parts)] not in {"vcore", "trustid_http", "issuer", "verifier", "wallet_cli"}:
+        if path.parts[len(ROOT.parts)] not in {
+            "vcore",
+            "trustid_http",
+            "issuer",
+            "verifier",
+            "wallet_cli",
+        }:
             continue
         text = path.read_text(encoding="utf-8")
         if path != ROOT / "vcore" / "jose.py" and ("import jwt" in text or "from jwt" in text):

@@ -1,7 +1,12 @@
 """``trustid-verifier``: serve the verifier, manage agency API clients and trust lists.
 
-Exit codes: 0 ok, 1 unexpected, 2 usage, 3 configuration or trust list invalid,
-4 client name taken / not found, 5 not verified (``verify``).
+The client commands first print the data directory they act on (stderr). Only ``serve``
+creates a new database unasked; ``client create`` starts one only in a data directory
+named by ``TRUSTID_DATA_DIR``, and ``client list`` / ``client remove`` refuse (exit 3,
+with the fix) where there is none, instead of showing an empty list from a new file.
+
+Exit codes: 0 ok, 1 unexpected, 2 usage, 3 configuration or trust list invalid, or no
+database here, 4 client name taken / not found, 5 not verified (``verify``).
 """
 
 from __future__ import annotations
@@ -61,11 +66,48 @@ def _settings() -> VerifierSettings:
         _fail(f"invalid TRUSTID_* setting: {str(exc).splitlines()[0]}", EXIT_CONFIG)
 
 
-def _registry() -> ClientRegistry:
+_SQLITE_FILE = "verifier.db"
+
+
+def _explicit_url(settings: VerifierSettings) -> str | None:
+    return settings.verifier_database_url or settings.database_url
+
+
+def _describe(settings: VerifierSettings) -> str:
+    url = _explicit_url(settings)
+    if url is None:
+        return f"data directory {settings.data_dir.expanduser().resolve()}"
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        shown = "(unparsable database URL)"
+    return f"database {shown}"
+
+
+def _registry(*, creates: bool = False) -> ClientRegistry:
+    """The client registry, after saying which database it is in (or refusing, exit 3)."""
     from verifier.clients import ClientRegistry
     from verifier.storage import make_engine
 
-    return ClientRegistry(make_engine(_settings().db_url))
+    settings = _settings()
+    data_dir = settings.data_dir.expanduser().resolve()
+    new = _explicit_url(settings) is None and not (data_dir / _SQLITE_FILE).is_file()
+    explicit = "data_dir" in settings.model_fields_set
+    if new and not (creates and explicit):
+        unset = "" if explicit else " (it is not set: the default is ./var here)"
+        _fail(
+            f"no verifier database in {data_dir}: run this in the directory where "
+            f"`trustid-verifier serve` runs, or set TRUSTID_DATA_DIR to its data directory"
+            f"{unset}; `trustid-verifier serve` starts a new one",
+            EXIT_CONFIG,
+        )
+    typer.echo(
+        f"trustid-verifier: {_describe(settings)}{' (new database)' if new else ''}", err=True
+    )
+    return ClientRegistry(make_engine(settings.db_url))
 
 
 def _load_trust_list(settings: VerifierSettings) -> TrustList:
@@ -218,7 +260,7 @@ def client_create(
     from verifier.clients import ClientExistsError
 
     try:
-        info, key = _registry().create(name, rate_limit=rate_limit)
+        info, key = _registry(creates=True).create(name, rate_limit=rate_limit)
     except ValueError as exc:
         _fail(str(exc), 2)
     except ClientExistsError as exc:

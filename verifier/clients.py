@@ -41,6 +41,10 @@ __all__ = [
 ]
 
 API_KEY_PREFIX = "tvk_"
+# The issuer's agency keys (``trustid-issuer agency create``): told apart so that a key
+# sent to the wrong service gets the right advice.
+_ISSUER_KEY_PREFIX = "tid_"
+_GET_KEY = "a verifier key (tvk_...) comes from `trustid-verifier client create NAME`"
 _MAX_NAME = 200
 
 
@@ -130,15 +134,24 @@ class ClientRegistry:
         if authorization is None:
             if not self.any():
                 return None
-            raise UnauthorizedError("an API key is required: Authorization: Bearer <key>")
+            raise UnauthorizedError(
+                f"an API key is required: Authorization: Bearer <key>; {_GET_KEY}"
+            )
         scheme, _, key = authorization.partition(" ")
         key = key.strip()
+        if scheme.lower() == "bearer" and key.startswith(_ISSUER_KEY_PREFIX):
+            raise UnauthorizedError(
+                f"this is an issuer API key ({_ISSUER_KEY_PREFIX}...), not a verifier one; "
+                + _GET_KEY
+            )
         if scheme.lower() != "bearer" or not key.startswith(API_KEY_PREFIX) or len(key) > 128:
-            raise UnauthorizedError("the Authorization header must be 'Bearer <API key>'")
+            raise UnauthorizedError(
+                f"the Authorization header must be 'Bearer <API key>'; {_GET_KEY}"
+            )
         with Session(self._engine) as session:
             row = storage.client_by_key_hash(session, hash_api_key(key))
             if row is None:
-                raise UnauthorizedError("unknown API key")
+                raise UnauthorizedError(f"the API key is unknown to this verifier; {_GET_KEY}")
             return _info(row)
 
 

@@ -9,8 +9,8 @@ from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
 from fastapi.security.base import SecurityBase
 from pydantic import BaseModel, ValidationError
 
+from trustid_http.json import loads_request
 from vcore.errors import TrustIDError
-from vcore.jsontext import loads_strict
 from verifier.clients import ClientInfo, ClientRegistry
 from verifier.errors import RateLimitedError, UnauthorizedError
 from verifier.problems import RequestProblem
@@ -77,6 +77,8 @@ Caller = Annotated[ClientInfo | None, Depends(get_caller)]
 async def parse_json_body(request: Request, model: type[M]) -> M:
     """Read the body as strict JSON (no duplicate members, depth <= 32) into ``model``.
 
+    A refusal names the line and column (:func:`trustid_http.json.loads_request`).
+
     Raises:
         RequestProblem: 415 not JSON, 400 malformed JSON, 422 schema mismatch (413 comes
             from the body-limit middleware while reading).
@@ -86,7 +88,7 @@ async def parse_json_body(request: Request, model: type[M]) -> M:
         raise RequestProblem(415, "unsupported_media_type", "send application/json")
     raw = await request.body()
     try:
-        data: Any = loads_strict(raw)
+        data: Any = loads_request(raw)
     except TrustIDError as exc:
         raise RequestProblem(400, "malformed", f"the body is not valid JSON: {exc.detail}") from exc
     try:
