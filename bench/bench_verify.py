@@ -36,7 +36,7 @@ from vcore.keys import generate_key
 from vcore.signing import SoftwareSigner
 from vcore.status import BitstringStatusList, build_status_entry, build_status_list_credential
 from verifier.metrics import VerifierMetrics
-from verifier.resolvers import (
+from verifier.resolution import (
     Fetcher,
     KeyResolver,
     SchemaResolver,
