@@ -35,7 +35,7 @@ from vcore.keys import generate_key
 from vcore.signing import SoftwareSigner
 from vcore.status_list import BitstringStatusList, build_status_entry, build_status_list_credential
 from verifier.metrics import VerifierMetrics
-from verifier.resolvers import (
+from verifier.resolution import (
     Fetcher,
     KeyResolver,
     SchemaResolver,

@@ -1,14 +1,16 @@
 """``trustid-issuer``: run the issuer and administer agencies, types and keys.
 
 Every command reads the same ``TRUSTID_*`` settings as the service and works on the
-same database (created and migrated on first use). Errors are one line on stderr and a
-non-zero exit code (:func:`main` is the one place that maps them):
+same database. A command that opens it first prints where it is (``trustid-issuer: data
+directory /srv/trustid/var`` on stderr); only ``serve`` creates a new one unasked
+(:mod:`issuer.data_dir` says when else). Errors are one line on stderr and a non-zero
+exit code (:func:`main` is the one place that maps them):
 
 ==  ==================================================================
-1   refused: unknown type, agency exists, invalid name, no such agency
-    or API key, ...
-2   usage error (unknown option, missing argument)
-3   configuration: bad TRUSTID_* value, master key, type schema files
+1   refused: agency exists, invalid name, no such agency or API key, ...
+2   usage error (unknown option, missing argument, unknown credential type)
+3   configuration: bad TRUSTID_* value, master key, type schema files, no
+    database in the data directory
 4   database unavailable
 ==  ==================================================================
 """
@@ -21,7 +23,7 @@ import os
 import pwd
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import datetime
 from typing import Annotated, Any, NoReturn
 
@@ -31,11 +33,12 @@ from rich.console import Console
 from rich.table import Table
 
 from issuer.credential_types import load_types
-from issuer.errors import ConfigurationError, UnavailableError
+from issuer.data_dir import describe_database, require_database
+from issuer.errors import ConfigurationError, UnavailableError, UnknownTypeError
 from issuer.service import IssuerServices, open_services
 from issuer.service.agencies import AgencyEventInfo, AgencyInfo, ApiKeyInfo
 from issuer.service.keys import KeyInfo
-from issuer.settings import IssuerSettings, get_settings
+from issuer.settings import get_settings
 from vcore.clock import format_datetime
 from vcore.errors import TrustIDError
 
@@ -113,8 +116,17 @@ def _actor() -> str:
 
 
 @contextmanager
-def _services(settings: IssuerSettings | None = None) -> Iterator[IssuerServices]:
-    services = open_services(settings or get_settings())
+def _services(*, creates: bool = False) -> Iterator[IssuerServices]:
+    """Open the services of an admin command, after saying which database it acts on.
+
+    Refuses (exit 3, with the fix) when there is no database, unless the command
+    ``creates`` something in an explicitly named data directory (:mod:`issuer.data_dir`).
+    """
+    settings = get_settings()
+    new = require_database(settings, may_create=creates)
+    where = describe_database(settings)
+    typer.echo(f"trustid-issuer: {where}{' (new database)' if new else ''}", err=True)
+    services = open_services(settings)
     try:
         yield services
     finally:
@@ -141,8 +153,9 @@ def serve(
         level=_LOG_LEVELS[log_level.lower()], format="%(levelname)s:     %(name)s: %(message)s"
     )
     settings = get_settings()
-    with _services(settings) as services:
-        where = "SQLite in " + str(settings.data_dir) if settings.uses_sqlite else "database URL"
+    services = open_services(settings)  # serve creates the data directory and database
+    with closing(services):
+        where = describe_database(settings)
         typer.echo(
             f"TrustID issuer {services.ctx.issuer_did} on http://{host}:{port} "
             f"(public URL {settings.issuer_url}; {where})",
@@ -165,8 +178,12 @@ def agency_create(
     ],
     as_json: JsonFlag = False,
 ) -> None:
-    """Create an accredited agency and its API key (shown once, stored hashed)."""
-    with _services() as services:
+    """Create an accredited agency and its API key (shown once, stored hashed).
+
+    In a data directory without a database yet, this starts one only when
+    TRUSTID_DATA_DIR names it (otherwise run it where `trustid-issuer serve` runs).
+    """
+    with _services(creates=True) as services:
         created = services.agencies.create(name, types.split(","), actor=_actor())
     if as_json:
         _print_json(
@@ -549,6 +566,8 @@ def main() -> None:
         _fail(exc.detail, 3)
     except UnavailableError as exc:
         _fail(exc.detail, 4)
+    except UnknownTypeError as exc:  # a bad --types value: a usage error
+        _fail(exc.detail, 2)
     except TrustIDError as exc:
         _fail(exc.detail, 1)
     except OSError as exc:

@@ -72,7 +72,12 @@ cat <<MSG
     verifier  $TRUSTID_VERIFIER_URL   (service-counter page: $TRUSTID_VERIFIER_URL/)
     data      $TRUSTID_DATA_DIR  (demo agency API key in demo-agency.json)
 
-  Try it (in another terminal):
+  The commands are in .venv/bin; in another terminal put them on your PATH first:
+    cd $PWD && source .venv/bin/activate
+    export TRUSTID_DATA_DIR=$TRUSTID_DATA_DIR   # the admin commands act on this data directory
+    trustid-issuer agency list                  # trustid-verifier client create NAME, trustid-wallet init, ...
+
+  Try it:
     export KEY=$api_key
     curl -s -X POST $TRUSTID_ISSUER_URL/credentials/issue -H "Authorization: Bearer \$KEY" \\
       -H 'Content-Type: application/json' -d @examples/issue-resident.json > /tmp/issued.json

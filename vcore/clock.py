@@ -36,7 +36,12 @@ def _require_aware(value: datetime) -> datetime:
 
 def format_datetime(value: datetime) -> str:
     """Format as XML Schema dateTimeStamp in UTC, e.g. ``2026-01-02T03:04:05Z`` (VC 2.0 §4.9)."""
-    return _require_aware(value).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = _require_aware(value)
+    # Not strftime("%Y"): glibc writes year 1 as "1", which is no dateTimeStamp.
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}"
+        f"T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}Z"
+    )
 
 
 def parse_datetime(value: object) -> datetime:
@@ -54,7 +59,12 @@ def parse_datetime(value: object) -> datetime:
         raise MalformedError(f"not an ISO 8601 date-time: {value!r}") from exc
     if parsed.tzinfo is None:
         raise MalformedError(f"date-time without timezone: {value!r}")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:
+        # 9999-12-31T23:59:59-23:59 is year 10000 in UTC, 0001-01-01T00:00:00+23:59 year 0:
+        # valid XSD, but outside what any date arithmetic here can hold.
+        raise MalformedError(f"date-time out of range in UTC: {value!r}") from exc
 
 
 def to_timestamp(value: datetime) -> int:

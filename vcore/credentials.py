@@ -402,6 +402,11 @@ def parse_credential_unverified(
         raise MalformedError("type must be a list containing VerifiableCredential")
     if not isinstance(credential.get("credentialSubject"), dict):
         raise MalformedError("credentialSubject must be a single object")
+    for name in ("credentialStatus", "credentialSchema"):
+        # VCDM 2.0 §4.10, §4.11: each entry is an object; anything else cannot be checked,
+        # and an unchecked status entry must not pass as "no status".
+        if not all(isinstance(entry, dict) for entry in _as_list(credential.get(name))):
+            raise MalformedError(f"{name} must be an object or a list of objects")
     return UnverifiedCredential(jws=jws, format=fmt, credential=credential)
 
 

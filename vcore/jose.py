@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from vcore.errors import (
@@ -33,7 +34,7 @@ from vcore.errors import (
     TokenTooLargeError,
 )
 from vcore.jsontext import dumps_compact, loads_strict
-from vcore.jwa import ALGORITHMS, parse_alg
+from vcore.jwa import ALGORITHMS, Alg, parse_alg
 from vcore.keys import PublicKey, b64url_decode, b64url_encode, public_key_from_jwk
 from vcore.signing import Signer
 
@@ -216,6 +217,13 @@ def verify(
     return VerifiedJWS(header=parsed.header, payload=parsed.payload)
 
 
+@lru_cache(maxsize=64)
+def _signature_shape(jwk_items: tuple[tuple[str, Any], ...]) -> tuple[Alg, int]:
+    """(pinned alg, raw signature length) of a signer's public JWK, imported once."""
+    public = public_key_from_jwk(dict(jwk_items))
+    return public.alg, ALGORITHMS[public.alg].signature_size(public.key)
+
+
 def sign(
     payload: dict[str, Any],
     signer: Signer,
@@ -242,9 +250,9 @@ def sign(
     kid = signer.kid
     if not isinstance(kid, str) or not kid:
         raise InvalidKeyError("a signer needs a non-empty kid")
-    public = public_key_from_jwk(signer.public_jwk())
-    if public.alg != alg:
-        raise AlgorithmNotAllowedError(f"signer says {alg} but its key is pinned to {public.alg}")
+    pinned, expected = _signature_shape(tuple(sorted(signer.public_jwk().items())))
+    if pinned != alg:
+        raise AlgorithmNotAllowedError(f"signer says {alg} but its key is pinned to {pinned}")
     header: dict[str, str] = {"alg": alg.value}
     if cty is not None:
         header["cty"] = cty
@@ -256,7 +264,6 @@ def sign(
         + b64url_encode(dumps_compact(payload).encode("utf-8"))
     )
     signature = signer.sign(signing_input.encode("ascii"))
-    expected = ALGORITHMS[alg].signature_size(public.key)
     if not isinstance(signature, bytes) or len(signature) != expected:
         raise InvalidKeyError(
             f"the signer returned {len(signature) if isinstance(signature, bytes) else 'no'} "

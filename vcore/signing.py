@@ -13,6 +13,7 @@ signer is taken; nothing else changes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol, runtime_checkable
 
 from vcore.keys import Alg, PrivateKey
@@ -71,6 +72,10 @@ class SoftwareSigner:
 
     def public_jwk(self) -> dict[str, str]:
         """The public JWK with ``alg`` and ``kid``."""
+        return dict(self._public_jwk)
+
+    @cached_property
+    def _public_jwk(self) -> dict[str, str]:
         return {**self.key.public_key().to_jwk(), "kid": self.kid}
 
     def sign(self, signing_input: bytes) -> bytes:

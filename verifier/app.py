@@ -2,7 +2,9 @@
 
 ``create_app(settings=None)`` wires settings -> resolvers -> service -> routes; nothing
 is built at import time. Tests pass ``transport`` (an ``httpx.MockTransport``),
-``host_resolver`` and ``clock`` to run the real app without a network.
+``host_resolver`` and ``clock`` to run the real app without a network. The HTTP
+plumbing (problem+json, body limits, security headers, offline API docs) is the shared
+:mod:`trustid_http`.
 """
 
 from __future__ import annotations
@@ -17,19 +19,22 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from trustid_http.docs import install_offline_docs
+from trustid_http.headers import SecurityHeadersMiddleware
+from trustid_http.limits import BodyLimitMiddleware
 from trustid_http.outbound import HostResolver, resolve_host
+from trustid_http.problems import ServerErrorGuard
 from vcore.clock import Clock, system_clock
 from vcore.errors import TrustIDError, TrustListError
 from vcore.jsontext import loads_strict
 from vcore.keys import PublicKey, public_key_from_jwk
 from verifier.api import ops, verify
 from verifier.clients import ClientRegistry
-from verifier.headers import SecurityHeadersMiddleware
-from verifier.limits import BodyLimitMiddleware
+from verifier.limits import limit_for_path
 from verifier.metrics import VerifierMetrics
-from verifier.problems import RequestProblem, install_problem_handlers
+from verifier.problems import RequestProblem, install_verifier_problems
 from verifier.ratelimit import build_limiter
-from verifier.resolvers import (
+from verifier.resolution import (
     Fetcher,
     KeyResolver,
     SchemaResolver,
@@ -41,11 +46,19 @@ from verifier.service import VerifierService
 from verifier.settings import VerifierSettings, get_settings
 from verifier.storage import make_engine
 
-__all__ = ["OPEN_MODE_WARNING", "WEB_DIR", "create_app", "load_anchor"]
+__all__ = ["COUNTER_CSP", "OPEN_MODE_WARNING", "WEB_DIR", "create_app", "load_anchor"]
 
 log = logging.getLogger("trustid.verifier")
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
+# The counter page shows personal data: own origin only, no inline script or style,
+# the camera for the page itself.
+COUNTER_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob: mediastream:; connect-src 'self'; font-src 'self'; "
+    "manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+COUNTER_PERMISSIONS = "camera=(self), microphone=(), geolocation=()"
 OPEN_MODE_WARNING = (
     "NO API CLIENTS: the verifier is OPEN, anyone can call it. Development only. "
     "Create one with `trustid-verifier client create NAME` to require API keys."
@@ -152,13 +165,16 @@ def create_app(
         version="0.1.0",
         description="Verify W3C Verifiable Credentials and Presentations (vc+jwt, VC-JWT 1.1).",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.service = service
     app.state.metrics = metrics
     app.state.clients = clients
     app.state.rate_limiter = rate_limiter
-    install_problem_handlers(app)
+    install_offline_docs(app, docs_url="/docs", redoc_url="/redoc")
+    install_verifier_problems(app)
     app.include_router(verify.router)
     app.include_router(ops.router)
 
@@ -170,6 +186,11 @@ def create_app(
         return FileResponse(index, headers={"Cache-Control": "no-cache"})
 
     app.mount("/static", StaticFiles(directory=WEB_DIR, check_dir=False), name="static")
-    app.add_middleware(BodyLimitMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware)
+    # Last added runs first: headers on every answer (also the guard's 500), then the
+    # last-resort guard, then the body limit.
+    app.add_middleware(BodyLimitMiddleware, limit=limit_for_path)
+    app.add_middleware(ServerErrorGuard, service="verifier")
+    app.add_middleware(
+        SecurityHeadersMiddleware, csp=COUNTER_CSP, permissions_policy=COUNTER_PERMISSIONS
+    )
     return app

@@ -1,10 +1,10 @@
-"""Route class that parses JSON bodies strictly (``vcore.jsontext.loads_strict``).
+"""Route class that parses JSON bodies strictly (:func:`trustid_http.json.loads_request`).
 
 FastAPI parses bodies with ``json.loads``, which keeps the last of duplicate members
 and nests without limit. Routes built with :class:`StrictJSONRoute` get a request whose
-``json()`` refuses duplicates, NaN/Infinity and nesting deeper than 32 (DESIGN §4). A
-refusal is raised as ``json.JSONDecodeError`` so FastAPI reports it as ``json_invalid``,
-which the app answers with 400 ``malformed``.
+``json()`` refuses duplicates, NaN/Infinity, lone surrogates and nesting deeper than 32
+(DESIGN §4), naming the line and column. A refusal is raised as ``json.JSONDecodeError``
+so FastAPI reports it as ``json_invalid``, which the app answers with 400 ``malformed``.
 """
 
 from __future__ import annotations
@@ -16,20 +16,20 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
+from trustid_http.json import loads_request
 from vcore.errors import MalformedError
-from vcore.jsontext import loads_strict
 
 __all__ = ["StrictJSONRequest", "StrictJSONRoute"]
 
 
 class StrictJSONRequest(Request):
-    """A request whose JSON body is parsed with :func:`vcore.jsontext.loads_strict`."""
+    """A request whose JSON body is parsed with :func:`trustid_http.json.loads_request`."""
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             body = await self.body()
             try:
-                self._json = loads_strict(body)
+                self._json = loads_request(body)
             except MalformedError as exc:
                 raise json.JSONDecodeError(exc.detail, "", 0) from exc
         return self._json

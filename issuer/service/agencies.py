@@ -59,6 +59,13 @@ __all__ = [
 
 _KEY_PREFIX = "tid_"
 _KEY_RE = re.compile(r"tid_[A-Za-z0-9_-]{43}")
+# The verifier's client keys (``trustid-verifier client create``): told apart so that a key
+# sent to the wrong service gets the right advice.
+_VERIFIER_KEY_PREFIX = "tvk_"
+_GET_KEY = (
+    "agencies get an issuer key (tid_...) from the issuer's operator: "
+    "`trustid-issuer agency create NAME --types TYPE` or `trustid-issuer agency key create AGENCY_ID`"
+)
 _SHOWN_PREFIX = 12  # "tid_" + 8 characters: enough to tell keys apart, useless to guess
 _NAME_MAX = 200
 _REASON_MAX = 500
@@ -516,14 +523,21 @@ class AgencyService:
             AgencyDisabledError: the key is live but its agency is disabled.
         """
         if not api_key:
-            raise UnauthorizedError("an API key is required: Authorization: Bearer <key>")
+            raise UnauthorizedError(
+                f"an API key is required: Authorization: Bearer <key>; {_GET_KEY}"
+            )
+        if api_key.startswith(_VERIFIER_KEY_PREFIX):
+            raise UnauthorizedError(
+                f"this is a verifier API key ({_VERIFIER_KEY_PREFIX}...), not an issuer one; "
+                + _GET_KEY
+            )
         if not _KEY_RE.fullmatch(api_key):
-            raise UnauthorizedError("the API key is not valid")
+            raise UnauthorizedError(f"the API key is not valid (not an issuer key); {_GET_KEY}")
         digest = hash_api_key(api_key)
         with self._ctx.session() as session, session.begin():
             owner = AgencyRepository(session).owner_of_key(digest)
         if owner is None or not hmac.compare_digest(owner.api_key.key_hash, digest):
-            raise UnauthorizedError("the API key is not valid")
+            raise UnauthorizedError(f"the API key is unknown to this issuer; {_GET_KEY}")
         if owner.api_key.revoked_at is not None:
             # Only a holder of the whole secret learns this; it tells them to rotate.
             raise UnauthorizedError("the API key has been revoked")

@@ -55,13 +55,16 @@ class Site:
         return out
 
     def refused(self, *args: str, code: int = 1) -> str:
-        """A refused command: its exit code, no stdout, one stderr line, no traceback."""
+        """A refused command: its exit code, no stdout, no traceback, and on stderr the
+        database it acted on, then one error line."""
         got, out, err = self.cli(*args)
         assert got == code, (got, out, err)
         assert out == ""
-        assert err.count("\n") == 1, err
-        assert err.startswith("trustid-issuer: error: ")
-        return err
+        where, *rest = err.splitlines()
+        assert where.startswith(("trustid-issuer: data directory ", "trustid-issuer: database "))
+        assert len(rest) == 1, err
+        assert rest[0].startswith("trustid-issuer: error: ")
+        return rest[0] + "\n"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -280,16 +283,17 @@ def test_accredit_changes_what_the_agency_may_issue(site: Site) -> None:
 
 
 @pytest.mark.parametrize(
-    ("types", "message"),
+    ("types", "message", "code"),
     [
-        pytest.param(f"{RESIDENT},PassportCredential", "unknown credential type", id="unknown"),
-        pytest.param(" , ", "at least one type", id="empty"),
+        # An unknown type is a usage error (exit 2), like any bad option value.
+        pytest.param(f"{RESIDENT},PassportCredential", "unknown credential type", 2, id="unknown"),
+        pytest.param(" , ", "at least one type", 1, id="empty"),
     ],
 )
-def test_accredit_refusals_change_nothing(site: Site, types: str, message: str) -> None:
+def test_accredit_refusals_change_nothing(site: Site, types: str, message: str, code: int) -> None:
     agency = site.create_agency("Resident Registry", RESIDENT)
     before = _events(site, agency.agency_id)
-    err = site.refused("agency", "accredit", agency.agency_id, "--types", types)
+    err = site.refused("agency", "accredit", agency.agency_id, "--types", types, code=code)
     assert message in err
     (listed,) = site.cli.json("agency", "list")
     assert listed["types"] == [RESIDENT]

@@ -378,6 +378,12 @@ def test_malformed_bodies(
     assert issuer.counts() == before
 
 
+def test_a_refused_body_names_line_and_column(issuer: Harness) -> None:
+    content = b'{\n  "credential": {},\n  "options": {},\n  "credential": {}\n}'
+    problem = assert_problem(_post_raw(issuer, content, "application/json"), 400, "malformed")
+    assert "duplicate JSON member 'credential' at line 4, column 3" in problem["detail"]
+
+
 def test_body_over_32_kib_by_content_length(issuer: Harness) -> None:
     body = issue_body(RESIDENT)
     _subject(body)["padding"] = "x" * 33_000
@@ -431,6 +437,26 @@ def test_missing_or_wrong_api_key(issuer: Harness, authorization: str | None) ->
     assert_problem(response, 401, "unauthorized")
     assert response.headers["www-authenticate"].startswith("Bearer")
     assert issuer.counts() == before
+
+
+@pytest.mark.parametrize(
+    ("authorization", "says"),
+    [
+        pytest.param("Bearer tvk_" + "A" * 43, "this is a verifier API key", id="verifier key"),
+        pytest.param("Bearer tid_" + "A" * 43, "unknown to this issuer", id="unknown key"),
+        pytest.param("Bearer not-a-key", "not an issuer key", id="malformed key"),
+        pytest.param(None, "an API key is required", id="missing"),
+    ],
+)
+def test_a_wrong_key_is_told_which_command_makes_a_right_one(
+    issuer: Harness, authorization: str | None, says: str
+) -> None:
+    headers = {"Authorization": authorization} if authorization else {}
+    response = issuer.client.post("/credentials/issue", json=issue_body(), headers=headers)
+    detail = assert_problem(response, 401, "unauthorized")["detail"]
+    assert says in detail
+    assert "`trustid-issuer agency create NAME --types TYPE`" in detail
+    assert "`trustid-issuer agency key create AGENCY_ID`" in detail
 
 
 def test_type_not_accredited(issuer: Harness) -> None:

@@ -79,14 +79,20 @@ def test_agency_create_prints_id_and_key_once(cli: CLI) -> None:
     assert "API key (shown once" in out
 
 
+def _error_line(err: str, data_dir: Path | None = None) -> str:
+    """The one error line, after the line that names the data directory, if any."""
+    lines = err.splitlines()
+    if data_dir is not None:
+        assert lines[0].startswith(f"trustid-issuer: data directory {data_dir.resolve()}")
+        lines = lines[1:]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("trustid-issuer: error: ")
+    return lines[0]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        pytest.param(
-            ["agency", "create", "X", "--types", "PassportCredential"],
-            "unknown credential type",
-            id="unknown type",
-        ),
         pytest.param(
             ["agency", "create", "   ", "--types", "ResidentIdentityCredential"],
             "agency name",
@@ -95,13 +101,33 @@ def test_agency_create_prints_id_and_key_once(cli: CLI) -> None:
         pytest.param(["agency", "create", "X", "--types", ","], "at least one type", id="no types"),
     ],
 )
-def test_refusals_are_one_line_with_exit_code_1(cli: CLI, args: list[str], message: str) -> None:
+def test_refusals_are_one_line_with_exit_code_1(
+    cli: CLI, tmp_path: Path, args: list[str], message: str
+) -> None:
     code, out, err = cli(*args)
     assert code == 1
     assert out == ""
-    assert err.count("\n") == 1
-    assert err.startswith("trustid-issuer: error: ")
-    assert message in err
+    assert message in _error_line(err, tmp_path / "var")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["agency", "create", "X", "--types", "PassportCredential"], id="create"),
+        pytest.param(
+            ["agency", "accredit", "AGENCY", "--types", "PassportCredential"], id="accredit"
+        ),
+    ],
+)
+def test_an_unknown_credential_type_is_a_usage_error(cli: CLI, args: list[str]) -> None:
+    agency = cli.json("agency", "create", "Registry", "--types", "ResidentIdentityCredential")
+    args = [agency["agency_id"] if a == "AGENCY" else a for a in args]
+    code, out, err = cli(*args)
+    assert code == 2
+    assert out == ""
+    line = _error_line(err.splitlines()[-1])
+    assert "unknown credential type(s) PassportCredential" in line
+    assert "ResidentIdentityCredential" in line  # the known types are listed
 
 
 def test_duplicate_agency_is_refused(cli: CLI) -> None:
@@ -112,6 +138,7 @@ def test_duplicate_agency_is_refused(cli: CLI) -> None:
 
 
 def test_configuration_errors_exit_3(cli: CLI, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli.json("agency", "create", "Registry", "--types", "ResidentIdentityCredential")
     monkeypatch.setenv("TRUSTID_ISSUER_URL", "ftp://registry.example.gov")
     code, _, err = cli("trust-entry")
     assert code == 3
@@ -128,7 +155,12 @@ def test_unreachable_database_exits_4(cli: CLI, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("TRUSTID_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
     code, _, err = cli("agency", "list")
     assert code == 4
-    assert err.count("\n") == 1
+    # Where it acts (the password would be masked), then the one error line.
+    assert err.splitlines()[0] == (
+        "trustid-issuer: database postgresql+psycopg://nobody@127.0.0.1:1/none"
+        " (TRUSTID_DATABASE_URL)"
+    )
+    _error_line(err.splitlines()[-1])
 
 
 def test_types_list_json_carries_schemas_with_valid_examples(cli: CLI) -> None:
@@ -169,6 +201,7 @@ def test_types_dir_adds_types(cli: CLI, monkeypatch: pytest.MonkeyPatch, tmp_pat
 
 
 def test_trust_entry_and_keys(cli: CLI) -> None:
+    cli.json("agency", "create", "Registry", "--types", "ResidentIdentityCredential")
     entry = cli.json("trust-entry")
     assert entry["id"] == "did:web:registry.example.gov"
     assert entry["name"] == "TrustID Demo Registry"
@@ -196,3 +229,86 @@ def test_module_without_arguments_prints_help_and_reads_no_stdin(tmp_path: Path)
     assert result.returncode == 0, result.stderr
     assert "serve" in result.stdout
     assert "agency" in result.stdout
+
+
+DB_COMMANDS = [
+    ["agency", "list"],
+    ["agency", "events", "ag_0000000000000000"],
+    ["agency", "key", "list", "ag_0000000000000000"],
+    ["trust-entry"],
+    ["keys", "list"],
+    ["keys", "rotate"],
+]
+
+
+@pytest.fixture
+def elsewhere(cli: CLI, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A random working directory, with TRUSTID_DATA_DIR unset."""
+    monkeypatch.delenv("TRUSTID_DATA_DIR")
+    cwd = tmp_path / "somewhere"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    return cwd
+
+
+@pytest.mark.parametrize(
+    "args", [*DB_COMMANDS, ["agency", "create", "X", "--types", "ResidentIdentityCredential"]]
+)
+def test_outside_a_data_dir_commands_refuse_and_create_nothing(
+    cli: CLI, elsewhere: Path, args: list[str]
+) -> None:
+    code, out, err = cli(*args)
+    assert code == 3
+    assert out == ""
+    line = _error_line(err)
+    assert f"no issuer database in {elsewhere.resolve() / 'var'}" in line
+    # The fix is in the message: where to run it, what to set, what starts a new one.
+    assert "TRUSTID_DATA_DIR" in line
+    assert "`trustid-issuer serve`" in line
+    assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize("args", DB_COMMANDS)
+def test_a_named_but_empty_data_dir_is_not_filled_by_reading_commands(
+    cli: CLI, tmp_path: Path, args: list[str]
+) -> None:
+    code, _, err = cli(*args)
+    assert code == 3
+    assert "no issuer database in" in _error_line(err)
+    assert not (tmp_path / "var").exists()
+
+
+def test_agency_create_starts_a_database_only_in_a_named_data_dir(
+    cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir = tmp_path / "var"
+    code, out, err = cli(
+        "agency", "create", "Registry", "--types", "ResidentIdentityCredential", "--json"
+    )
+    assert code == 0, err
+    assert err.splitlines() == [f"trustid-issuer: data directory {data_dir} (new database)"]
+    assert (data_dir / "issuer.db").is_file()
+    agency = json.loads(out)
+    # From then on the same directory is found by default from its parent, and named.
+    monkeypatch.delenv("TRUSTID_DATA_DIR")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli("agency", "list", "--json")
+    assert code == 0, err
+    assert err.splitlines() == [f"trustid-issuer: data directory {data_dir}"]
+    assert [a["agency_id"] for a in json.loads(out)] == [agency["agency_id"]]
+
+
+def test_serve_creates_the_data_dir_where_it_runs(
+    cli: CLI, elsewhere: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    served: list[object] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **_kw: served.append(app))
+    code, _, err = cli("serve", "--port", "1")
+    assert code == 0, err
+    assert len(served) == 1
+    assert (elsewhere / "var" / "issuer.db").is_file()
+    assert f"data directory {elsewhere.resolve() / 'var'}" in err
+    code, _, err = cli("agency", "list")
+    assert code == 0, err

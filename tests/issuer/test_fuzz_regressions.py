@@ -17,7 +17,6 @@ import anyio
 import httpx
 import pytest
 
-from issuer import middleware
 from tests.issuer.support import (
     RESIDENT,
     Harness,
@@ -26,6 +25,7 @@ from tests.issuer.support import (
     running_issuer,
     token_of,
 )
+from trustid_http import limits
 from vcore.jose import decode_unverified
 
 PROBLEM_JSON = "application/problem+json"
@@ -170,7 +170,7 @@ def test_a_stalled_body_gets_408_instead_of_hanging(
 ) -> None:
     # Found: a client that declares a body and stops sending held its request open for
     # ever (uvicorn has no body-read timeout).
-    monkeypatch.setattr(middleware, "BODY_READ_TIMEOUT", 0.3)
+    monkeypatch.setattr(limits, "BODY_READ_TIMEOUT", 0.3)
     with running_issuer(make_settings(tmp_path)) as issuer:
         agency = issuer.agency("Resident Registry", [RESIDENT])
         started = time.monotonic()

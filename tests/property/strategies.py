@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from hypothesis import settings
@@ -65,8 +66,14 @@ _DATE_EXAMPLES = [
     "2026-11-23T12:00:00-00:00",
     "",
 ]
+valid_dates = st.builds(
+    lambda moment, minutes: moment.replace(tzinfo=timezone(timedelta(minutes=minutes))).isoformat(),
+    st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),  # noqa: DTZ001
+    st.integers(-1439, 1439),
+)
 dates = st.one_of(
     st.sampled_from(_DATE_EXAMPLES),
+    valid_dates,
     st.builds(
         "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}{}".format,
         st.integers(0, 9999),

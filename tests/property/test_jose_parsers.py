@@ -17,12 +17,15 @@ from hypothesis import strategies as st
 from tests.property.strategies import (
     b64url,
     bounded,
+    dates,
     garbled_tokens,
+    huge_numbers,
     json_values,
     jwks,
     segment,
 )
 from vcore import dids, jose
+from vcore.clock import format_datetime, from_timestamp, parse_datetime
 from vcore.errors import TrustIDError
 from vcore.keys import (
     Alg,
@@ -171,3 +174,19 @@ def test_b64url_decode_refuses_with_value_error_only(text: str) -> None:
     except ValueError:
         return
     assert b64url(raw) == text
+
+
+@bounded(200)
+@given(dates)
+def test_dates(value: object) -> None:
+    parsed = _only_trustid_errors(parse_datetime, value)
+    if parsed is not None:
+        assert parse_datetime(format_datetime(parsed)) == parsed.replace(microsecond=0)
+
+
+@bounded(100)
+@given(huge_numbers)
+def test_numeric_dates(value: object) -> None:
+    parsed = _only_trustid_errors(from_timestamp, value)
+    if parsed is not None:
+        assert parsed.year < 10000

@@ -468,6 +468,38 @@ def test_keys_required_once_a_client_exists(env: Env, client: AppClient) -> None
     assert client.get("/metrics").status_code == 200
 
 
+def test_a_refused_body_names_line_and_column(client: AppClient) -> None:
+    response = client.post(
+        "/credentials/verify",
+        content=b'{"verifiableCredential": "a.b.c",\n "options": {"x": NaN}}',
+        headers={"content-type": "application/json"},
+    )
+    problem = _problem(response, 400, "malformed")
+    assert "non-finite number is not JSON at line 2, column 19" in problem["detail"]
+
+
+@pytest.mark.parametrize(
+    ("authorization", "says"),
+    [
+        pytest.param("Bearer tid_" + "A" * 43, "this is an issuer API key", id="issuer key"),
+        pytest.param("Bearer tvk_" + "A" * 43, "unknown to this verifier", id="unknown key"),
+        pytest.param("Bearer nonsense", "must be 'Bearer <API key>'", id="malformed key"),
+        pytest.param(None, "an API key is required", id="missing"),
+    ],
+)
+def test_a_wrong_key_is_told_which_command_makes_a_right_one(
+    env: Env, client: AppClient, authorization: str | None, says: str
+) -> None:
+    env.app.state.clients.create("City Housing Office")
+    headers = {"Authorization": authorization} if authorization else {}
+    response = client.post(
+        "/credentials/verify", json={"verifiableCredential": "a.b.c"}, headers=headers
+    )
+    detail = _problem(response, 401, "unauthorized")["detail"]
+    assert says in detail
+    assert "`trustid-verifier client create NAME`" in detail
+
+
 def test_rate_limit_per_key(env: Env, client: AppClient) -> None:
     _info, key = env.app.state.clients.create("Small Counter", rate_limit=2)
     headers = {"Authorization": f"Bearer {key}"}

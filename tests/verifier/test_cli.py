@@ -28,10 +28,15 @@ def test_client_create_list_remove(env: Path) -> None:
     runner = CliRunner()
     created = runner.invoke(app, ["client", "create", "City Housing Office", "--json"])
     assert created.exit_code == 0, created.output
+    data_dir = (env / "var").resolve()
+    assert created.stderr.splitlines() == [
+        f"trustid-verifier: data directory {data_dir} (new database)"
+    ]
     body = json.loads(created.stdout)
     assert body["api_key"].startswith("tvk_")
     assert body["name"] == "City Housing Office"
     listed = runner.invoke(app, ["client", "list", "--json"])
+    assert listed.stderr.splitlines() == [f"trustid-verifier: data directory {data_dir}"]
     assert [c["name"] for c in json.loads(listed.stdout)] == ["City Housing Office"]
     assert body["api_key"] not in listed.stdout
     # the key is stored hashed: not in the database file
@@ -39,10 +44,40 @@ def test_client_create_list_remove(env: Path) -> None:
     assert body["api_key"].encode() not in database
     duplicate = runner.invoke(app, ["client", "create", "City Housing Office"])
     assert duplicate.exit_code == 4
-    assert duplicate.stderr.strip().startswith("error: ")
-    assert len(duplicate.stderr.strip().splitlines()) == 1
+    assert duplicate.stderr.splitlines()[0] == f"trustid-verifier: data directory {data_dir}"
+    assert duplicate.stderr.splitlines()[1].startswith("error: ")
+    assert len(duplicate.stderr.strip().splitlines()) == 2
     assert runner.invoke(app, ["client", "remove", "City Housing Office"]).exit_code == 0
     assert runner.invoke(app, ["client", "remove", "City Housing Office"]).exit_code == 4
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["client", "list"], ["client", "remove", "X"], ["client", "create", "X"]],
+    ids=["list", "remove", "create"],
+)
+def test_outside_a_data_dir_client_commands_refuse_and_create_nothing(
+    env: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    monkeypatch.delenv("TRUSTID_DATA_DIR")
+    cwd = env / "somewhere"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: no verifier database in {cwd.resolve() / 'var'}: ")
+    assert "TRUSTID_DATA_DIR" in line
+    assert "`trustid-verifier serve`" in line
+    assert list(cwd.iterdir()) == []
+
+
+def test_a_named_but_empty_data_dir_is_not_filled_by_client_list(env: Path) -> None:
+    result = CliRunner().invoke(app, ["client", "list"])
+    assert result.exit_code == 3
+    assert "no verifier database in" in result.stderr
+    assert not (env / "var").exists()
 
 
 def test_sign_and_check_a_trust_list(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -32,9 +32,9 @@ from tests.verifier.support import (
     trust_document,
     write_json,
 )
+from trustid_http import limits
 from vcore.clock import format_datetime
 from vcore.keys import b64url_encode
-from verifier import limits
 from verifier.app import create_app
 from verifier.settings import VerifierSettings
 

@@ -1,4 +1,4 @@
-"""Resolvers (verifier.resolvers): caches, conditional requests, stale-if-error, SSRF.
+"""Resolvers (verifier.resolution): caches, conditional requests, stale-if-error, SSRF.
 
 The network is an ``httpx.MockTransport`` (``FakeWeb``) and names resolve through a
 fake resolver; everything else is the real code. One test drives the real guarded
@@ -28,6 +28,7 @@ from tests.verifier.support import (
     resolver_map,
     trust_document,
 )
+from trustid_http.outbound import HostResolver
 from vcore.errors import (
     OutboundURLError,
     StatusUnavailableError,
@@ -36,9 +37,8 @@ from vcore.errors import (
 )
 from vcore.outbound import parse_allow_list
 from vcore.trust_list import parse_trust_list
-from verifier.resolvers import (
+from verifier.resolution import (
     Fetcher,
-    HostResolver,
     KeyResolver,
     SchemaResolver,
     StatusListResolver,

@@ -9,9 +9,10 @@ from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
 from fastapi.security.base import SecurityBase
 from pydantic import BaseModel, ValidationError
 
+from trustid_http.json import loads_request
 from vcore.errors import TrustIDError
-from vcore.jsontext import loads_strict
 from verifier.clients import ClientInfo, ClientRegistry
+from verifier.errors import RateLimitedError, UnauthorizedError
 from verifier.problems import RequestProblem
 from verifier.ratelimit import Limiter
 from verifier.service import VerifierService
@@ -43,6 +44,7 @@ class BearerHeader(SecurityBase):
         return request.headers.get("authorization")
 
 
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="trustid-verifier"'}
 _bearer = BearerHeader(
     "A verifier API key (tvk_...) from `trustid-verifier client create`; required once "
     "any client exists."
@@ -55,9 +57,16 @@ def get_caller(
     """Authenticate and rate-limit (sync: runs in the thread pool, it hits the DB)."""
     clients: ClientRegistry = request.app.state.clients
     limiter: Limiter = request.app.state.rate_limiter
-    client = clients.authenticate(authorization)
-    if client is not None:
-        limiter.check(client)
+    try:
+        client = clients.authenticate(authorization)
+        if client is not None:
+            limiter.check(client)
+    except UnauthorizedError as exc:
+        raise RequestProblem(401, exc.code, exc.detail, headers=_CHALLENGE) from exc
+    except RateLimitedError as exc:
+        raise RequestProblem(
+            429, exc.code, exc.detail, headers={"Retry-After": str(exc.retry_after)}
+        ) from exc
     return client
 
 
@@ -68,6 +77,8 @@ Caller = Annotated[ClientInfo | None, Depends(get_caller)]
 async def parse_json_body(request: Request, model: type[M]) -> M:
     """Read the body as strict JSON (no duplicate members, depth <= 32) into ``model``.
 
+    A refusal names the line and column (:func:`trustid_http.json.loads_request`).
+
     Raises:
         RequestProblem: 415 not JSON, 400 malformed JSON, 422 schema mismatch (413 comes
             from the body-limit middleware while reading).
@@ -77,7 +88,7 @@ async def parse_json_body(request: Request, model: type[M]) -> M:
         raise RequestProblem(415, "unsupported_media_type", "send application/json")
     raw = await request.body()
     try:
-        data: Any = loads_strict(raw)
+        data: Any = loads_request(raw)
     except TrustIDError as exc:
         raise RequestProblem(400, "malformed", f"the body is not valid JSON: {exc.detail}") from exc
     try:
