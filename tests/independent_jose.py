@@ -84,7 +84,9 @@ class IndependentIssuer:
         return dict(self.key.as_dict(private=False))
 
     def sign(self, payload: dict[str, Any], **header: Any) -> str:
-        protected = {"alg": self.alg, "typ": "vc+jwt", "cty": "vc", "kid": self.kid, **header}
+        """Sign as a vc+jwt; ``header`` overrides members (None drops one)."""
+        merged = {"alg": self.alg, "typ": "vc+jwt", "cty": "vc", "kid": self.kid, **header}
+        protected = {k: v for k, v in merged.items() if v is not None}
         return jws.serialize_compact(
             protected, json.dumps(payload), self.key, algorithms=[protected["alg"]]
         )

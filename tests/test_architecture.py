@@ -75,3 +75,51 @@ def test_no_code_that_uses_httpx_touches_private_attributes() -> None:
                 continue
             offenders += [f"{path.relative_to(ROOT)}: {u}" for u in _private_attribute_uses(text)]
     assert offenders == []
+
+
+def test_verifier_service_code_raises_no_http_status() -> None:
+    """Only the HTTP edge (routes, problems, middleware, app) speaks HTTP statuses."""
+    edge = {"problems.py", "limits.py", "headers.py", "app.py"}
+    offenders = []
+    for path in (ROOT / "verifier").rglob("*.py"):
+        relative = path.relative_to(ROOT / "verifier")
+        if relative.parts[0] == "api" or str(relative) in edge:
+            continue
+        text = path.read_text(encoding="utf-8")
+        offenders += [f"{relative}: {n}" for n in ("RequestProblem", "HTTPException") if n in text]
+    assert offenders == []
+
+
+def _message_comparisons(source: str) -> list[str]:
+    """Comparisons on an exception's text: ``... in str(exc)``, ``exc.args[0] == ...``."""
+    import ast
+
+    def is_message(node: ast.AST) -> bool:
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "str":
+            return any(getattr(a, "id", "") in {"e", "exc", "err", "error"} for a in node.args)
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute):
+            return node.value.attr == "args"
+        return isinstance(node, ast.Attribute) and node.attr == "detail"
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Compare) and any(
+            is_message(side) for side in [node.left, *node.comparators]
+        ):
+            found.append(f"{ast.unparse(node)} (line {node.lineno})")
+    return found
+
+
+def test_message_comparison_check_catches_matching_on_text() -> None:
+    assert _message_comparisons('if "HTTP 404" not in str(exc): pass\n') != []
+    assert _message_comparisons("if exc.args[0] == 'x': pass\n") != []
+    assert _message_comparisons("if exc.status == 404: pass\n") == []
+
+
+def test_verifier_and_outbound_code_never_branch_on_error_text() -> None:
+    offenders = []
+    for package in ("verifier", "trustid_http"):
+        for path in (ROOT / package).rglob("*.py"):
+            found = _message_comparisons(path.read_text(encoding="utf-8"))
+            offenders += [f"{path.relative_to(ROOT)}: {f}" for f in found]
+    assert offenders == []

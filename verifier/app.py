@@ -34,7 +34,7 @@ from verifier.limits import limit_for_path
 from verifier.metrics import VerifierMetrics
 from verifier.problems import RequestProblem, install_verifier_problems
 from verifier.ratelimit import build_limiter
-from verifier.resolvers import (
+from verifier.resolution import (
     Fetcher,
     KeyResolver,
     SchemaResolver,

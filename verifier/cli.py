@@ -6,7 +6,7 @@ named by ``TRUSTID_DATA_DIR``, and ``client list`` / ``client remove`` refuse (e
 with the fix) where there is none, instead of showing an empty list from a new file.
 
 Exit codes: 0 ok, 1 unexpected, 2 usage, 3 configuration or trust list invalid, or no
-database here, 4 client name taken / not found.
+database here, 4 client name taken / not found, 5 not verified (``verify``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from vcore.clock import system_clock
-from vcore.errors import TrustIDError
+from vcore.errors import TrustIDError, TrustListError
 from vcore.jsontext import loads_strict
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ app.add_typer(trust_app, name="trust-list")
 
 EXIT_CONFIG = 3
 EXIT_CONFLICT = 4
+EXIT_NOT_VERIFIED = 5
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -114,7 +115,7 @@ def _load_trust_list(settings: VerifierSettings) -> TrustList:
     import anyio
 
     from verifier.app import load_anchor
-    from verifier.resolvers import Fetcher, FetchFailed, TrustListSource, build_http_client
+    from verifier.resolution import Fetcher, FetchFailedError, TrustListSource, build_http_client
 
     async def load() -> TrustList:
         allow = settings.allow_hosts
@@ -128,9 +129,11 @@ def _load_trust_list(settings: VerifierSettings) -> TrustList:
 
     try:
         return anyio.run(load)
+    except FetchFailedError as exc:
+        _fail(f"cannot load the trust list {settings.trust_list}: {exc.detail}", EXIT_CONFIG)
     except TrustIDError as exc:
         _fail(exc.detail, EXIT_CONFIG)
-    except (OSError, FetchFailed) as exc:
+    except OSError as exc:
         _fail(f"cannot load the trust list {settings.trust_list}: {exc}", EXIT_CONFIG)
 
 
@@ -162,6 +165,82 @@ def serve(
         bar = "!" * 78
         typer.echo(f"{bar}\n{OPEN_MODE_WARNING}\n{bar}", err=True)
     uvicorn.run(application, host=host, port=port, log_level=log_level)
+
+
+def _read_input(path: Path) -> str:
+    try:
+        return sys.stdin.read() if path == Path("-") else path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read {path}: {exc}", 2)
+
+
+@app.command()
+def verify(
+    credential: Annotated[
+        Path,
+        typer.Argument(
+            help="File with the credential: a compact JWT, a data: URL or an enveloped JSON "
+            "object ('-' reads standard input)."
+        ),
+    ],
+    offline: Annotated[
+        Path,
+        typer.Option(
+            "--offline",
+            help="Evidence bundle to decide from, with no network: the 'evidence' of a "
+            "result verified with options.includeEvidence (or that whole result).",
+        ),
+    ],
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="Decision time (RFC 3339, or 'now') instead of the bundle's verifiedAt.",
+        ),
+    ] = None,
+    trust_anchor: Annotated[
+        Path | None,
+        typer.Option(help="Public JWK a signed trust list must verify with "
+        "(default TRUSTID_TRUST_ANCHOR)."),
+    ] = None,
+) -> None:
+    """Verify a credential again from a saved evidence bundle; nothing is fetched.
+
+    Prints the verification result as JSON; exits 0 when verified, 5 when not.
+
+    Example: trustid-verifier verify cred.jwt --offline evidence.json
+    """
+    import anyio
+
+    from vcore.clock import parse_datetime
+    from verifier.app import load_anchor
+    from verifier.resolution import EvidenceBundle
+    from verifier.service import verify_credential_offline
+
+    try:
+        document = loads_strict(_read_input(offline))
+        if isinstance(document, dict) and "evidence" in document and "type" not in document:
+            document = document["evidence"]  # a whole result saved as it came
+        bundle = EvidenceBundle.from_json(document)
+        text = _read_input(credential).strip()
+        value: object = loads_strict(text) if text.startswith("{") else text
+        now = None
+        if at == "now":
+            now = system_clock()
+        elif at is not None:
+            now = parse_datetime(at)
+        anchor_path = trust_anchor if trust_anchor is not None else _settings().trust_anchor
+        anchor = load_anchor(anchor_path)
+        report = anyio.run(
+            lambda: verify_credential_offline(value, bundle, anchor=anchor, now=now)
+        )
+    except TrustListError as exc:
+        _fail(f"the bundle's trust list: {exc.detail}", EXIT_CONFIG)
+    except TrustIDError as exc:
+        _fail(f"{exc.detail} ({exc.code})", 2)
+    _print_json(report.to_json())
+    if not report.verified:
+        raise typer.Exit(EXIT_NOT_VERIFIED)
 
 
 @client_app.command("create")

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from vcore.clock import Clock, system_clock
 from verifier import storage
-from verifier.problems import RequestProblem
+from verifier.errors import RateLimitedError, UnauthorizedError
 
 __all__ = [
     "API_KEY_PREFIX",
@@ -129,44 +129,29 @@ class ClientRegistry:
         """The client for an ``Authorization`` header; None when the verifier is open.
 
         Raises:
-            RequestProblem: 401 when a key is needed and missing, malformed or unknown.
+            UnauthorizedError: a key is needed and missing, malformed or unknown.
         """
-        challenge = {"WWW-Authenticate": 'Bearer realm="trustid-verifier"'}
         if authorization is None:
             if not self.any():
                 return None
-            raise RequestProblem(
-                401,
-                "unauthorized",
-                f"an API key is required: Authorization: Bearer <key>; {_GET_KEY}",
-                headers=challenge,
+            raise UnauthorizedError(
+                f"an API key is required: Authorization: Bearer <key>; {_GET_KEY}"
             )
         scheme, _, key = authorization.partition(" ")
         key = key.strip()
         if scheme.lower() == "bearer" and key.startswith(_ISSUER_KEY_PREFIX):
-            raise RequestProblem(
-                401,
-                "unauthorized",
+            raise UnauthorizedError(
                 f"this is an issuer API key ({_ISSUER_KEY_PREFIX}...), not a verifier one; "
-                + _GET_KEY,
-                headers=challenge,
+                + _GET_KEY
             )
         if scheme.lower() != "bearer" or not key.startswith(API_KEY_PREFIX) or len(key) > 128:
-            raise RequestProblem(
-                401,
-                "unauthorized",
-                f"the Authorization header must be 'Bearer <API key>'; {_GET_KEY}",
-                headers=challenge,
+            raise UnauthorizedError(
+                f"the Authorization header must be 'Bearer <API key>'; {_GET_KEY}"
             )
         with Session(self._engine) as session:
             row = storage.client_by_key_hash(session, hash_api_key(key))
             if row is None:
-                raise RequestProblem(
-                    401,
-                    "unauthorized",
-                    f"the API key is unknown to this verifier; {_GET_KEY}",
-                    headers=challenge,
-                )
+                raise UnauthorizedError(f"the API key is unknown to this verifier; {_GET_KEY}")
             return _info(row)
 
 
@@ -183,7 +168,7 @@ class RateLimiter:
         """Take one token or refuse.
 
         Raises:
-            RequestProblem: 429 with ``Retry-After`` when the bucket is empty.
+            RateLimitedError: the bucket is empty (``retry_after`` seconds until a token).
         """
         limit = float(client.rate_limit or self._default)
         rate = limit / 60.0
@@ -194,11 +179,9 @@ class RateLimiter:
             if tokens < 1.0:
                 self._buckets[client.id] = (tokens, now)
                 wait = math.ceil((1.0 - tokens) / rate)
-                raise RequestProblem(
-                    429,
-                    "rate_limited",
+                raise RateLimitedError(
                     f"rate limit of {int(limit)} requests per minute exceeded; retry in {wait} s",
-                    headers={"Retry-After": str(wait)},
+                    retry_after=wait,
                 )
             self._buckets[client.id] = (tokens - 1.0, now)
 

@@ -41,11 +41,13 @@ RequestProblem = HTTPProblem
 """A request that cannot be processed (status, code, detail); rendered as problem+json."""
 
 _QR_STATUS = {"image_too_large": 413, "unsupported_media": 415}
+# verifier.errors codes whose status is not 400 (service code raises no HTTP status).
+_VERIFIER_STATUS = {"invalid_request": 422, "unauthorized": 401, "rate_limited": 429}
 
 
 def problem_from_error(error: TrustIDError) -> HTTPProblem:
     """A request-level problem for a core error (QR decoding, request parsing)."""
-    status = _QR_STATUS.get(error.code, 400)
+    status = _QR_STATUS.get(error.code) or _VERIFIER_STATUS.get(error.code, 400)
     if not isinstance(error, QRError) and error.code == "too_large":
         status = 413
     return HTTPProblem(status, error.code, error.detail, title=error.title)

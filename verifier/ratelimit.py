@@ -25,7 +25,7 @@ import redis
 from redis.exceptions import RedisError
 
 from verifier.clients import ClientInfo, RateLimiter
-from verifier.problems import RequestProblem
+from verifier.errors import RateLimitedError
 
 __all__ = ["KEY_PREFIX", "Limiter", "RedisRateLimiter", "build_limiter"]
 
@@ -67,7 +67,7 @@ return {0, math.max(1, math.ceil(wait))}
 
 
 class Limiter(Protocol):
-    """What the request dependency needs: take one request for a client, or refuse (429)."""
+    """What the request dependency needs: take one request for a client, or refuse."""
 
     def check(self, client: ClientInfo) -> None: ...
 
@@ -108,7 +108,7 @@ class RedisRateLimiter:
         """Take one request for ``client`` from the shared window, or refuse.
 
         Raises:
-            RequestProblem: 429 with ``Retry-After`` when the limit is reached.
+            RateLimitedError: the limit is reached (``retry_after`` seconds to wait).
         """
         limit = client.rate_limit or self._default
         if not self._redis_usable():
@@ -123,11 +123,9 @@ class RedisRateLimiter:
         self._mark_up()
         allowed, wait = (int(v) for v in reply)
         if not allowed:
-            raise RequestProblem(
-                429,
-                "rate_limited",
+            raise RateLimitedError(
                 f"rate limit of {limit} requests per minute exceeded; retry in {wait} s",
-                headers={"Retry-After": str(wait)},
+                retry_after=wait,
             )
 
     def close(self) -> None:

@@ -11,7 +11,7 @@ import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 import anyio
@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 
 from vcore.clock import Clock, system_clock
 from vcore.errors import NonceReusedError, TrustIDError
+from vcore.keys import PublicKey
 from vcore.presentations import IAT_MAX_AGE
-from vcore.verification import (
+from vcore.verify import (
     CredentialPlan,
     Material,
     PresentationReport,
@@ -34,11 +35,29 @@ from vcore.verification import (
     verify_signatures,
 )
 from verifier import storage
+from verifier.errors import EvidenceError, InvalidRequestError
 from verifier.metrics import VerifierMetrics
-from verifier.problems import RequestProblem
-from verifier.resolvers import KeyResolver, SchemaResolver, StatusListResolver, TrustListSource
+from verifier.resolution import (
+    BundleKeys,
+    BundleSchemas,
+    BundleStatusLists,
+    EvidenceBundle,
+    KeyResolver,
+    SchemaResolver,
+    Sources,
+    StatusListResolver,
+    TrustListSource,
+    trust_list_from_bundle,
+)
 
-__all__ = ["NONCE_LIFETIME", "QRInput", "VerifierService"]
+__all__ = [
+    "NONCE_LIFETIME",
+    "QRInput",
+    "VerifierService",
+    "gather",
+    "report_status",
+    "verify_credential_offline",
+]
 
 NONCE_LIFETIME = IAT_MAX_AGE
 """A nonce is single use for as long as a presentation carrying it is fresh (5 min)."""
@@ -84,32 +103,47 @@ class VerifierService:
     # ------------------------------------------------------------------ credentials
 
     async def verify_credential(
-        self, value: object, *, kind: str = "credential"
+        self, value: object, *, kind: str = "credential", evidence: EvidenceBundle | None = None
     ) -> VerificationReport:
-        """Verify one credential (compact token, data URL or enveloped object)."""
+        """Verify one credential (compact token, data URL or enveloped object).
+
+        Args:
+            value: The credential.
+            kind: The metrics label.
+            evidence: When given, everything the decision used is recorded into it.
+        """
         started = time.perf_counter()
         await self.trust_source.maybe_reload()
         now = self.clock()
+        self._start_evidence(evidence, now)
         plan = plan_credential(value, trust=self.trust_source.current(), now=now)
-        material = await self.gather([plan])
+        material = await self.gather([plan], evidence=evidence)
         report = decide_credential(plan, material, now=now)
         self.metrics.record(kind, report.verified, report.codes, time.perf_counter() - started)
         return report
 
-    async def verify_batch(self, values: Sequence[object]) -> list[VerificationReport]:
+    async def verify_batch(
+        self, values: Sequence[object], *, evidence: EvidenceBundle | None = None
+    ) -> list[VerificationReport]:
         """Verify many credentials with one fetch per distinct key, list and schema."""
         started = time.perf_counter()
         await self.trust_source.maybe_reload()
         now = self.clock()
+        self._start_evidence(evidence, now)
         trust = self.trust_source.current()
         plans = [plan_credential(value, trust=trust, now=now) for value in values]
-        material = await self.gather(plans)
+        material = await self.gather(plans, evidence=evidence)
         reports = [decide_credential(plan, material, now=now) for plan in plans]
         elapsed = time.perf_counter() - started
         for report in reports:
             self.metrics.record("batch_item", report.verified, report.codes, None)
         self.metrics.latency.labels("batch").observe(elapsed)
         return reports
+
+    def _start_evidence(self, evidence: EvidenceBundle | None, now: datetime) -> None:
+        if evidence is not None:
+            evidence.verified_at = now
+            evidence.trust_list = self.trust_source.evidence()
 
     # ---------------------------------------------------------------- presentations
 
@@ -160,7 +194,7 @@ class VerifierService:
 
         Raises:
             QRError: the image or text holds no usable token (a problem, not a verdict).
-            RequestProblem: neither image nor text, or a presentation without challenge.
+            InvalidRequestError: neither image nor text, or a presentation without challenge.
         """
         # Imported here: the QR modules (zxing-cpp, PIL) are only needed by this route.
         from vcore.qr import classify_token, decode_qr_text
@@ -172,17 +206,13 @@ class VerifierService:
         elif qr.text is not None and qr.text.strip():
             text = qr.text
         else:
-            raise RequestProblem(
-                422, "invalid_request", "send a QR image as 'file' or its text as 'text'"
-            )
+            raise InvalidRequestError("send a QR image as 'file' or its text as 'text'")
         token = decode_qr_text(text)
         kind: Literal["credential", "presentation"] = classify_token(token)
         if kind == "presentation":
             if not qr.challenge:
-                raise RequestProblem(
-                    422,
-                    "invalid_request",
-                    "this QR code holds a presentation: send the challenge it was made for",
+                raise InvalidRequestError(
+                    "this QR code holds a presentation: send the challenge it was made for"
                 )
             return await self.verify_presentation(
                 token, challenge=qr.challenge, domain=qr.domain, kind="qr"
@@ -191,64 +221,109 @@ class VerifierService:
 
     # ----------------------------------------------------------------- fetching
 
-    async def gather(self, plans: Sequence[CredentialPlan]) -> Material:
-        """Fetch what the plans need, each distinct thing once, concurrently, in two rounds.
+    async def gather(
+        self, plans: Sequence[CredentialPlan], *, evidence: EvidenceBundle | None = None
+    ) -> Material:
+        """Fetch what the plans need (see :func:`gather`) from the online resolvers."""
+        sources = Sources(self.keys, self.status_lists, self.schemas)
+        return await gather(plans, sources, evidence=evidence)
 
-        Round 1 resolves the keys of the (trusted) issuers. Round 2 fetches status lists
-        and schemas only for credentials whose signature verified with those keys: a URL
-        read from a forged token causes no request, not even to the issuer's own host.
-        """
-        material = Material()
-        kids = list(dict.fromkeys(p.key_id for p in plans if not p.failed and p.key_id is not None))
 
-        async def key(kid: str) -> None:
+async def gather(
+    plans: Sequence[CredentialPlan], sources: Sources, *, evidence: EvidenceBundle | None = None
+) -> Material:
+    """Fetch what the plans need, each distinct thing once, concurrently, in two rounds.
+
+    Round 1 resolves the keys of the (trusted) issuers. Round 2 fetches status lists
+    and schemas only for credentials whose signature verified with those keys: a URL
+    read from a forged token causes no request, not even to the issuer's own host.
+    Everything used (or the error that stood for it) is recorded into ``evidence``.
+    """
+    material = Material()
+    kids = list(dict.fromkeys(p.key_id for p in plans if not p.failed and p.key_id is not None))
+
+    async def key(kid: str) -> None:
+        try:
+            material.keys[kid] = await sources.keys.key_for(kid, evidence=evidence)
+        except TrustIDError as exc:
+            material.keys[kid] = exc
+
+    async with anyio.create_task_group() as group:
+        for kid in kids:
+            group.start_soon(key, kid)
+
+    lists: dict[str, list[str]] = {}
+    schemas: dict[str, str] = {}
+    for plan in verify_signatures(plans, material):
+        if plan.credential is None:
+            continue
+        issuer = plan.credential.issuer
+        for url in plan.status_urls:
+            issuers = lists.setdefault(url, [])
+            if issuer not in issuers:
+                issuers.append(issuer)
+        for url in plan.schema_urls:
+            schemas.setdefault(url, issuer)
+
+    async def status(url: str, issuers: list[str]) -> None:
+        # Fetched for the first issuer whose host it is on; the decision still
+        # requires each credential's issuer to have signed the list.
+        error: TrustIDError | None = None
+        for issuer in issuers:
             try:
-                material.keys[kid] = await self.keys.key_for(kid)
+                material.status_lists[url] = await sources.status_lists.get(
+                    url, issuer, evidence=evidence
+                )
+                return
             except TrustIDError as exc:
-                material.keys[kid] = exc
+                error = exc
+        if error is not None:
+            material.status_lists[url] = error
 
-        async with anyio.create_task_group() as group:
-            for kid in kids:
-                group.start_soon(key, kid)
+    async def schema(url: str, issuer: str) -> None:
+        try:
+            material.schemas[url] = await sources.schemas.get(url, issuer, evidence=evidence)
+        except TrustIDError as exc:
+            material.schemas[url] = exc
 
-        lists: dict[str, list[str]] = {}
-        schemas: dict[str, str] = {}
-        for plan in verify_signatures(plans, material):
-            if plan.credential is None:
-                continue
-            issuer = plan.credential.issuer
-            for url in plan.status_urls:
-                issuers = lists.setdefault(url, [])
-                if issuer not in issuers:
-                    issuers.append(issuer)
-            for url in plan.schema_urls:
-                schemas.setdefault(url, issuer)
+    async with anyio.create_task_group() as group:
+        for url, issuers in lists.items():
+            group.start_soon(status, url, issuers)
+        for url, issuer in schemas.items():
+            group.start_soon(schema, url, issuer)
+    return material
 
-        async def status(url: str, issuers: list[str]) -> None:
-            # Fetched for the first issuer whose host it is on; the decision still
-            # requires each credential's issuer to have signed the list.
-            error: TrustIDError | None = None
-            for issuer in issuers:
-                try:
-                    material.status_lists[url] = await self.status_lists.get(url, issuer)
-                    return
-                except TrustIDError as exc:
-                    error = exc
-            if error is not None:
-                material.status_lists[url] = error
 
-        async def schema(url: str, issuer: str) -> None:
-            try:
-                material.schemas[url] = await self.schemas.get(url, issuer)
-            except TrustIDError as exc:
-                material.schemas[url] = exc
+async def verify_credential_offline(
+    value: object,
+    bundle: EvidenceBundle,
+    *,
+    anchor: PublicKey | None,
+    now: datetime | None = None,
+) -> VerificationReport:
+    """Verify a credential from a saved evidence bundle only: no network, no cache.
 
-        async with anyio.create_task_group() as group:
-            for url, issuers in lists.items():
-                group.start_soon(status, url, issuers)
-            for url, issuer in schemas.items():
-                group.start_soon(schema, url, issuer)
-        return material
+    Args:
+        value: The credential (compact token, data URL or enveloped object).
+        bundle: What an earlier verification recorded (:class:`EvidenceBundle`).
+        anchor: The trust anchor a signed trust list in the bundle must verify with.
+        now: The decision time; by default the bundle's ``verifiedAt``, so the earlier
+            decision is made again.
+
+    Raises:
+        TrustListError: the bundle's trust list does not load (bad signature...).
+        EvidenceError: no ``now`` and the bundle has no ``verifiedAt``.
+    """
+    if now is None:
+        if bundle.verified_at is None:
+            raise EvidenceError("the evidence bundle has no verifiedAt: give the time to use")
+        now = bundle.verified_at
+    trust = trust_list_from_bundle(bundle, anchor=anchor)
+    keys = BundleKeys(bundle, trust)
+    sources = Sources(keys, BundleStatusLists(bundle, trust, keys), BundleSchemas(bundle))
+    plan = plan_credential(value, trust=trust, now=now)
+    material = await gather([plan], sources)
+    return decide_credential(plan, material, now=now)
 
 
 def report_status(report: Report) -> int:

@@ -4,7 +4,8 @@ Like the "joserfc-signed did:jwk issuer" step of ``test_verifier_e2e``, for each
 algorithm the verifier supports: a did:jwk (and some did:key) issuer whose key lives only
 in joserfc or node ``jose`` is put on the trust list of a real verifier server; its
 credentials verify, and tampered ones, a relabelled (wrong-curve) alg, ``none``, HS256
-and an RSA-1024 issuer are refused with their codes.
+and an RSA-1024 issuer are refused with their codes. Holders too: TrustID issues to a
+joserfc-held did:jwk (ES384, ES256K, PS256, EdDSA) and joserfc signs the vp+jwt.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from typing import Any
 
 import httpx
@@ -22,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from tests.e2e.conftest import RESIDENT, StartStack
 from tests.independent_jose import (
     INDEPENDENT_ALGS,
+    VC2,
     b64url,
     credential_payload,
     did_jwk,
@@ -106,6 +109,40 @@ def test_joserfc_issuers_of_every_algorithm_verify_over_http(start_stack: StartS
         # A trusted issuer with an RSA-1024 key: the key is refused, not the trust entry.
         status, body = _verify(http, stack.verifier_url, weak_token)
         assert (status, _codes(body)) == (400, ["weak_key"])
+
+        # Independent holders: TrustID's issuer issues to a joserfc-held did:jwk, and the
+        # holder presents it in a vp+jwt signed by joserfc, for each holder algorithm.
+        for alg in ("ES384", "ES256K", "PS256", "EdDSA"):
+            holder_issuer = joserfc_issuer(alg)
+            response = http.post(
+                f"{stack.issuer_url}/credentials/issue",
+                headers={"Authorization": f"Bearer {stack.api_key}"},
+                json={
+                    "credential": {
+                        "type": ["VerifiableCredential", RESIDENT],
+                        "credentialSubject": {"id": holder_issuer.did, **stack.claims},
+                    }
+                },
+            )
+            assert response.status_code == 201, response.text
+            envelope = response.json()["verifiableCredential"]
+            challenge = http.post(f"{stack.verifier_url}/challenges").json()
+            presentation = {
+                "@context": [VC2],
+                "type": ["VerifiablePresentation"],
+                "holder": holder_issuer.did,
+                "verifiableCredential": [envelope],
+                "nonce": challenge["challenge"],
+                "aud": challenge["domain"],
+                "iat": int(time.time()),
+            }
+            vp = holder_issuer.sign(presentation, typ="vp+jwt", cty=None)
+            request = {
+                "verifiablePresentation": vp,
+                "options": {"challenge": challenge["challenge"], "domain": challenge["domain"]},
+            }
+            response = http.post(f"{stack.verifier_url}/presentations/verify", json=request)
+            assert response.status_code == 200, (alg, response.text)
 
 
 def test_node_jose_issuers_verify_over_http(start_stack: StartStack) -> None:

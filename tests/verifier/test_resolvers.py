@@ -1,4 +1,4 @@
-"""Resolvers (verifier.resolvers): caches, conditional requests, stale-if-error, SSRF.
+"""Resolvers (verifier.resolution): caches, conditional requests, stale-if-error, SSRF.
 
 The network is an ``httpx.MockTransport`` (``FakeWeb``) and names resolve through a
 fake resolver; everything else is the real code. One test drives the real guarded
@@ -28,6 +28,7 @@ from tests.verifier.support import (
     resolver_map,
     trust_document,
 )
+from trustid_http.outbound import HostResolver
 from vcore.errors import (
     OutboundURLError,
     StatusUnavailableError,
@@ -36,9 +37,8 @@ from vcore.errors import (
 )
 from vcore.outbound import parse_allow_list
 from vcore.trust_list import parse_trust_list
-from verifier.resolvers import (
+from verifier.resolution import (
     Fetcher,
-    HostResolver,
     KeyResolver,
     SchemaResolver,
     StatusListResolver,
@@ -308,7 +308,7 @@ def test_max_age_zero_always_refetches_and_sees_a_revocation(fixed_now: datetime
             rig.issuer.set_status("revocation", 5, True)
             changed = await lists.get(rig.rev_url, rig.issuer.did)
         assert rig.web.count("/status-lists/") == 3
-        from vcore.status_list import read_status_list_credential
+        from vcore.status import read_status_list_credential
 
         bits = read_status_list_credential(
             changed.payload, expected_purpose="revocation", list_url=rig.rev_url

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from trustid_http.json import loads_request
 from vcore.errors import TrustIDError
 from verifier.clients import ClientInfo, ClientRegistry
+from verifier.errors import RateLimitedError, UnauthorizedError
 from verifier.problems import RequestProblem
 from verifier.ratelimit import Limiter
 from verifier.service import VerifierService
@@ -43,6 +44,7 @@ class BearerHeader(SecurityBase):
         return request.headers.get("authorization")
 
 
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="trustid-verifier"'}
 _bearer = BearerHeader(
     "A verifier API key (tvk_...) from `trustid-verifier client create`; required once "
     "any client exists."
@@ -55,9 +57,16 @@ def get_caller(
     """Authenticate and rate-limit (sync: runs in the thread pool, it hits the DB)."""
     clients: ClientRegistry = request.app.state.clients
     limiter: Limiter = request.app.state.rate_limiter
-    client = clients.authenticate(authorization)
-    if client is not None:
-        limiter.check(client)
+    try:
+        client = clients.authenticate(authorization)
+        if client is not None:
+            limiter.check(client)
+    except UnauthorizedError as exc:
+        raise RequestProblem(401, exc.code, exc.detail, headers=_CHALLENGE) from exc
+    except RateLimitedError as exc:
+        raise RequestProblem(
+            429, exc.code, exc.detail, headers={"Retry-After": str(exc.retry_after)}
+        ) from exc
     return client
 
 

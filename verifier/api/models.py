@@ -18,7 +18,10 @@ MAX_BATCH = 1000
 
 
 class VerifyCredentialRequest(BaseModel):
-    """``{"verifiableCredential": <enveloped object or compact JWT>, "options": {}}``."""
+    """``{"verifiableCredential": <enveloped object or compact JWT>, "options": {}}``.
+
+    ``options.includeEvidence: true`` adds the evidence bundle to the result.
+    """
 
     model_config = ConfigDict(extra="ignore")
 
@@ -48,12 +51,14 @@ class VerifyBatchRequest(BaseModel):
     """``{"items": [{"verifiableCredential": ...}, ...]}``, up to 1,000 items.
 
     Items are checked one by one, so one malformed item gets its own failed result
-    instead of failing the whole batch.
+    instead of failing the whole batch. ``options.includeEvidence: true`` adds one
+    evidence bundle for the whole batch.
     """
 
     model_config = ConfigDict(extra="ignore")
 
     items: list[Any] = Field(min_length=1, max_length=MAX_BATCH)
+    options: dict[str, Any] = Field(default_factory=dict)
 
 
 class ChallengeResponse(BaseModel):

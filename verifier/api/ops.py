@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from verifier.metrics import CONTENT_TYPE, VerifierMetrics
-from verifier.resolvers import TrustListSource
+from verifier.resolution import TrustListSource
 
 router = APIRouter(tags=["operations"])
 

@@ -17,6 +17,7 @@ from verifier.api.models import (
     VerifyPresentationRequest,
 )
 from verifier.problems import RequestProblem, problem_responses
+from verifier.resolution import EvidenceBundle
 from verifier.service import NONCE_LIFETIME, QRInput, report_status
 
 router = APIRouter(tags=["verification"])
@@ -29,6 +30,12 @@ _RESULT_SCHEMA: dict[str, Any] = {
         "verified": {"type": "boolean"},
         "checks": {"type": "array", "items": {"type": "object"}},
         "credential": {"type": "object"},
+        "evidence": {
+            "type": "object",
+            "description": "With options.includeEvidence: what the decision was made on "
+            "(trust list, DID documents, status lists, schemas, each with its fetch time); "
+            "`trustid-verifier verify --offline` decides again from it with no network.",
+        },
         "warnings": {"type": "array"},
         "problemDetails": {
             "type": "array",
@@ -111,8 +118,23 @@ def _result(body: dict[str, Any], status: int) -> JSONResponse:
 )
 async def verify_credential(request: Request, service: Service, _caller: Caller) -> JSONResponse:
     body = await parse_json_body(request, VerifyCredentialRequest)
-    report = await service.verify_credential(body.verifiableCredential)
-    return _result(report.to_json(), report_status(report))
+    evidence = _evidence_option(body.options)
+    report = await service.verify_credential(body.verifiableCredential, evidence=evidence)
+    return _result(_with_evidence(report.to_json(), evidence), report_status(report))
+
+
+def _evidence_option(options: dict[str, Any]) -> EvidenceBundle | None:
+    """``options.includeEvidence``: a bundle to record into, when true."""
+    include = options.get("includeEvidence", False)
+    if not isinstance(include, bool):
+        raise RequestProblem(422, "invalid_request", "options.includeEvidence must be a boolean")
+    return EvidenceBundle() if include else None
+
+
+def _with_evidence(body: dict[str, Any], evidence: EvidenceBundle | None) -> dict[str, Any]:
+    if evidence is not None:
+        body["evidence"] = evidence.to_json()
+    return body
 
 
 @router.post(
@@ -126,8 +148,9 @@ async def verify_batch(request: Request, service: Service, _caller: Caller) -> J
     values = [
         item.get("verifiableCredential") if isinstance(item, dict) else item for item in body.items
     ]
-    reports = await service.verify_batch(values)
-    return _result({"results": [r.to_json() for r in reports]}, 200)
+    evidence = _evidence_option(body.options)
+    reports = await service.verify_batch(values, evidence=evidence)
+    return _result(_with_evidence({"results": [r.to_json() for r in reports]}, evidence), 200)
 
 
 @router.post(

@@ -1,0 +1,134 @@
+"""The trust list from a path or URL, reloaded when it changes."""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from vcore.clock import Clock, system_clock
+from vcore.errors import OutboundURLError, TrustIDError, TrustListError
+from vcore.keys import PublicKey
+from vcore.trust_list import TrustList, load_trust_list
+from verifier.resolution.evidence import TrustListEvidence
+from verifier.resolution.fetcher import Fetcher
+
+__all__ = ["TRUST_LIST_MAX_BYTES", "TrustListSource"]
+
+log = logging.getLogger("trustid.verifier.resolution")
+
+TRUST_LIST_MAX_BYTES = 4 * 1024 * 1024
+
+
+class TrustListSource:
+    """The trust list from a path or URL, reloaded when it changes.
+
+    A path is re-read when its mtime/size/inode change (checked at most once a second);
+    a URL is revalidated with ``If-None-Match`` at most once a minute. A reload that
+    fails keeps the last good list and logs the reason: a broken update must neither
+    open the verifier up nor take it down.
+    """
+
+    def __init__(
+        self,
+        location: str | None,
+        *,
+        anchor: PublicKey | None,
+        fetcher: Fetcher | None,
+        clock: Clock = system_clock,
+        path_interval: timedelta = timedelta(seconds=1),
+        url_interval: timedelta = timedelta(seconds=60),
+    ) -> None:
+        self.location = location
+        self._anchor = anchor
+        self._fetcher = fetcher
+        self._clock = clock
+        self._current = TrustList()
+        self._evidence: TrustListEvidence | None = None
+        self._stamp: tuple[int, int, int] | None = None
+        self._etag: str | None = None
+        self._next_check: datetime | None = None
+        self._interval = url_interval if self.is_url else path_interval
+        self.last_error: str | None = None
+        self.loaded_at: datetime | None = None
+
+    @property
+    def is_url(self) -> bool:
+        """True when the location is an http(s) URL."""
+        return bool(self.location) and str(self.location).startswith(("https://", "http://"))
+
+    def current(self) -> TrustList:
+        """The last good trust list (empty when none is configured)."""
+        return self._current
+
+    def evidence(self) -> TrustListEvidence | None:
+        """The text of the last good trust list and when it was loaded (None: no list)."""
+        return self._evidence
+
+    async def load(self) -> TrustList:
+        """Initial load; errors propagate (the service must not start without its list).
+
+        Raises:
+            TrustIDError: the list is missing, unreachable or invalid.
+            OSError: the file cannot be read.
+        """
+        await self._reload(force=True)
+        return self._current
+
+    async def maybe_reload(self) -> None:
+        """Reload when due and changed; keep the last good list on failure."""
+        if not self.location or (self._next_check is not None and self._clock() < self._next_check):
+            return
+        try:
+            await self._reload(force=False)
+        except (TrustIDError, OSError) as exc:
+            reason = exc.detail if isinstance(exc, TrustIDError) else str(exc)
+            if reason != self.last_error:
+                log.error("trust list reload failed, keeping the last good list: %s", reason)
+            self.last_error = reason
+
+    async def _reload(self, *, force: bool) -> None:
+        self._next_check = self._clock() + self._interval
+        if not self.location:
+            return
+        if self.is_url:
+            data = await self._read_url(force=force)
+        else:
+            data = self._read_path(force=force)
+        if data is None:
+            return
+        now = self._clock()
+        self._current = load_trust_list(data, anchor=self._anchor, now=now)
+        # load_trust_list accepted it, so it is UTF-8.
+        self._evidence = TrustListEvidence(self.location, data.decode("utf-8"), now)
+        self.loaded_at = now
+        self.last_error = None
+        log.info("trust list loaded from %s: %d issuer(s)", self.location, len(self._current))
+
+    def _read_path(self, *, force: bool) -> bytes | None:
+        path = Path(str(self.location))
+        info = os.stat(path)
+        stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
+        if not force and stamp == self._stamp:
+            return None
+        if info.st_size > TRUST_LIST_MAX_BYTES:
+            raise TrustListError("the trust list file is too large")
+        data = path.read_bytes()
+        self._stamp = stamp
+        return data
+
+    async def _read_url(self, *, force: bool) -> bytes | None:
+        if self._fetcher is None:
+            raise OutboundURLError("no HTTP client to fetch the trust list")
+        fetched = await self._fetcher.get(
+            str(self.location),
+            kind="trust_list",
+            max_bytes=TRUST_LIST_MAX_BYTES,
+            accept="application/trustlist+jwt, application/json",
+            etag=None if force else self._etag,
+        )
+        if fetched.status == 304:
+            return None
+        self._etag = fetched.etag
+        return fetched.body
