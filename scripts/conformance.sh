@@ -144,10 +144,12 @@ nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
 pids+=($!)
 
 # A smoke test through TLS before the suite: issue the suite's credential-ok.json, verify it.
-"$py" - "$base" "$issuer_key" "$verifier_key" "$work/nginx/cert.pem" \
-  "$suite/tests/input/credential-ok.json" "$did" <<'PY' | tee "$work/smoke.log"
+# Also two credentials with the caller's own status and schema entries beside the issuer's.
+"$py" - "$base" "$issuer_key" "$verifier_key" "$work/nginx/cert.pem" "$did" \
+  "$suite/tests/input/credential-ok.json" "$suite/tests/input/credential-status-ok.json" \
+  "$suite/tests/input/credential-schemas-ok.json" <<'PY' | tee "$work/smoke.log"
 import json, ssl, sys, urllib.error, urllib.request
-base, issuer_key, verifier_key, cert, fixture, did = sys.argv[1:]
+base, issuer_key, verifier_key, cert, did, *fixtures = sys.argv[1:]
 context = ssl.create_default_context(cafile=cert)
 def post(path, key, body):
     request = urllib.request.Request(base + path, json.dumps(body).encode(), method="POST",
@@ -157,13 +159,16 @@ def post(path, key, body):
             return response.status, json.load(response)
     except urllib.error.HTTPError as error:
         return error.code, json.load(error)
-credential = json.load(open(fixture)) | {"issuer": did}
-status, issued = post("/credentials/issue", issuer_key, {"credential": credential})
-print("smoke: issue", status, issued.get("code", ""), issued.get("detail", ""))
-if status == 201:
-    status, result = post("/credentials/verify", verifier_key,
-                          {"verifiableCredential": issued["verifiableCredential"]})
-    print("smoke: verify", status, json.dumps(result.get("problemDetails", result.get("checks")))[:1500])
+for fixture in fixtures:
+    name = fixture.rsplit("/", 1)[-1]
+    credential = json.load(open(fixture)) | {"issuer": did}
+    status, issued = post("/credentials/issue", issuer_key, {"credential": credential})
+    print("smoke:", name, "issue", status, issued.get("code", ""), issued.get("detail", ""))
+    if status == 201:
+        status, result = post("/credentials/verify", verifier_key,
+                              {"verifiableCredential": issued["verifiableCredential"]})
+        failed = [c for c in result.get("checks", []) if c.get("status") != "passed"]
+        print("smoke:", name, "verify", status, json.dumps(result.get("problemDetails") or failed)[:800])
 PY
 
 # -- 3. the suite --------------------------------------------------------------------------
