@@ -31,10 +31,11 @@ from issuer.credential_types import load_types
 from issuer.service import IssueCommand, IssuerServices, open_services
 from issuer.settings import IssuerSettings
 from issuer.storage.tables import CredentialRecord
-from vcore.credentials import build_credential, new_credential_id, sign_credential
+from vcore.credentials import build_credential, new_credential_id
 from vcore.dids import did_key_for
+from vcore.formats import sign_credential
 from vcore.keys import b64url_encode, generate_key
-from vcore.status_list import build_status_entry
+from vcore.status import build_status_entry
 
 TYPE = "ResidentIdentityCredential"
 

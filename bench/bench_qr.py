@@ -25,14 +25,14 @@ import qrcode
 import qrcode.constants
 from PIL import Image, ImageFilter
 
-from vcore.credentials import build_credential, sign_credential
+from vcore.credentials import build_credential
 from vcore.dids import did_key_for
 from vcore.errors import NoQRFoundError
+from vcore.formats import build_presentation, sign_credential
 from vcore.keys import generate_key
-from vcore.presentations import build_presentation
 from vcore.qr import best_plan, encode_qr_text
 from vcore.signing import SoftwareSigner
-from vcore.status_list import build_status_entry
+from vcore.status import build_status_entry
 from verifier.qr_image import decode_qr_image
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)

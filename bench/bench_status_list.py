@@ -1,4 +1,4 @@
-"""Benchmark vcore.status_list against baselines measured in the same run.
+"""Benchmark vcore.status against baselines measured in the same run.
 
 Run: ``.venv/bin/python bench/bench_status_list.py [--repeat N]``
 
@@ -28,7 +28,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-from vcore.status_list import BitstringStatusList
+from vcore.status import BitstringStatusList
 
 SIZES = (131_072, 1_048_576)
 UPDATES = 1_000
@@ -104,7 +104,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7, help="runs per figure (best is kept)")
     args = parser.parse_args()
 
-    print(f"vcore.status_list benchmark: best of {args.repeat} runs, milliseconds\n")
+    print(f"vcore.status benchmark: best of {args.repeat} runs, milliseconds\n")
     header = (
         f"{'entries':>10} {'op':<22} {'ours':>8} {'naive':>8} {'floor':>8} "
         f"{'naive/ours':>11} {'ours/floor':>11}"

@@ -28,12 +28,13 @@ import anyio
 import httpx
 
 from vcore.clock import format_datetime, system_clock
-from vcore.credentials import build_credential, new_credential_id, sign_credential
+from vcore.credentials import build_credential, new_credential_id
 from vcore.dids import build_did_document, did_key_for, did_web_from_url
+from vcore.formats import sign_credential
 from vcore.jose import sign
 from vcore.keys import generate_key
 from vcore.signing import SoftwareSigner
-from vcore.status_list import BitstringStatusList, build_status_entry, build_status_list_credential
+from vcore.status import BitstringStatusList, build_status_entry, build_status_list_credential
 from verifier.metrics import VerifierMetrics
 from verifier.resolution import (
     Fetcher,

@@ -23,8 +23,9 @@ import time
 from pathlib import Path
 
 from vcore.clock import system_clock
-from vcore.credentials import build_credential, new_credential_id, sign_credential
+from vcore.credentials import build_credential, new_credential_id
 from vcore.dids import did_jwk_for, holder_kid
+from vcore.formats import sign_credential
 from vcore.keys import generate_key
 from vcore.signing import SoftwareSigner
 from wallet_cli.store import DEFAULT_KDF, TEST_KDF, VAULT_MAGIC, KdfParams, SealingKey
@@ -113,7 +114,7 @@ def main() -> None:
     print(f"  trustid-wallet receive : {receive * 1000:8.0f} ms  (KDF {real / receive:.0%} of it)")
 
     print("\nImport time of what every command loads (median of 3)")
-    for module in ("typer", "pydantic_settings", "vcore.credentials", "vcore.verification"):
+    for module in ("typer", "pydantic_settings", "vcore.credentials", "vcore.verify"):
         print(f"  {module:20s}: {_import_time(module) * 1000:8.0f} ms")
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from vcore.credentials import CredentialFormat, build_credential, sign_credential
+from vcore.credentials import build_credential
 from vcore.dids import did_jwk_for, did_key_for
+from vcore.formats import build_presentation, sign_credential
 from vcore.keys import generate_key
-from vcore.presentations import build_presentation
 from vcore.signing import SoftwareSigner
-from vcore.status_list import build_status_entry
+from vcore.status import build_status_entry
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 ISSUER = "did:web:registry.city.gov.example"
@@ -24,7 +24,7 @@ SCHEMA_ID = "https://registry.city.gov.example/schemas/ResidentIdentityCredentia
 def sample_credential(
     *,
     alg: str = "ES256",
-    fmt: CredentialFormat = "vc+jwt",
+    fmt: str = "vc+jwt",
     jwk_holder: bool = False,
     schema_id: str = SCHEMA_ID,
 ) -> str:

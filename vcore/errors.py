@@ -10,6 +10,9 @@ Tree::
     ├── MalformedError                        malformed
     │   ├── TokenTooLargeError                too_large
     │   ├── HeaderNotAllowedError             header_not_allowed
+    │   ├── EnvelopeError                     envelope_invalid
+    │   ├── FormatNotSupportedError           format_unsupported
+    │   ├── ClaimNotAllowedError              claim_not_allowed
     │   ├── DataIntegrityError                proof_invalid
     │   │   ├── CryptosuiteUnsupportedError   cryptosuite_unsupported
     │   │   ├── ContextNotAllowedError        context_not_allowed
@@ -73,12 +76,15 @@ __all__ = [
     "AlgorithmNotAllowedError",
     "AudienceMismatchError",
     "BadSignatureError",
+    "ClaimNotAllowedError",
     "ContextNotAllowedError",
     "CryptosuiteUnsupportedError",
     "DIDError",
     "DataIntegrityError",
     "DataModelError",
+    "EnvelopeError",
     "ExpiredError",
+    "FormatNotSupportedError",
     "HeaderNotAllowedError",
     "HolderBindingError",
     "ImageTooLargeError",
@@ -172,6 +178,35 @@ class HeaderNotAllowedError(MalformedError):
 
     code = "header_not_allowed"
     title = "JOSE header parameter not allowed"
+
+
+class EnvelopeError(MalformedError):
+    """An ``EnvelopedVerifiableCredential``/``Presentation`` breaks VC 2.0 §4.13.
+
+    It must carry the v2 ``@context`` and an ``id`` that is a ``data:`` URL of a
+    registered media type.
+    """
+
+    code = "envelope_invalid"
+    title = "Invalid envelope"
+
+
+class FormatNotSupportedError(MalformedError):
+    """No registered format handles this media type or value (or it is verify-only)."""
+
+    code = "format_unsupported"
+    title = "Format not supported"
+
+
+class ClaimNotAllowedError(MalformedError):
+    """A claim the format forbids is present (a ``vc``/``vp`` claim in a ``vc+jwt``).
+
+    VC-JOSE-COSE §3.1.1: the payload is the credential itself; the VC-JWT 1.1 wrapper
+    claims would let one token read as two different credentials.
+    """
+
+    code = "claim_not_allowed"
+    title = "Claim not allowed"
 
 
 class DataModelError(MalformedError):

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 from vcore.errors import MalformedError, QRError, QRTooLargeError
+from vcore.formats.registry import CREDENTIAL_FORMATS, PRESENTATION_FORMATS
 from vcore.jsontext import loads_strict
 from vcore.keys import b64url_decode, b64url_encode
 
@@ -228,10 +229,11 @@ def _segment_json(segment: str, what: str) -> dict[str, Any]:
 
 
 def classify_token(token: str) -> TokenKind:
-    """Tell a credential from a presentation by the UNVERIFIED header ``typ``.
+    """Tell a credential from a presentation by asking the format registries (UNVERIFIED).
 
-    ``vc+jwt`` is a credential; a VC-JWT 1.1 (``typ`` ``JWT`` or absent) is one when its
-    payload has a ``vc`` claim; ``vp+jwt`` is a presentation. ``typ`` compares
+    A token is a presentation when a registered presentation format is certain of it
+    (``vp+jwt``; a VC-JWT 1.1 with a ``vp`` claim), else a credential when a credential
+    format is (``vc+jwt``; a VC-JWT 1.1 with a ``vc`` claim). Formats compare ``typ``
     case-insensitively and without an ``application/`` prefix (RFC 7515 §4.1.9). Only for
     routing: the signature, ``alg`` and everything else are checked by verification.
 
@@ -240,14 +242,12 @@ def classify_token(token: str) -> TokenKind:
     """
     parts = _split_token(token)
     header = _segment_json(parts[0], "header")
-    typ = header.get("typ")
-    norm = typ.lower().removeprefix("application/") if isinstance(typ, str) else typ
-    if norm == "vc+jwt":
-        return "credential"
-    if norm == "vp+jwt":
+    _segment_json(parts[1], "payload")
+    if PRESENTATION_FORMATS.certain(token) is not None:
         return "presentation"
-    if norm in (None, "jwt") and "vc" in _segment_json(parts[1], "payload"):
+    if CREDENTIAL_FORMATS.certain(token) is not None:
         return "credential"
+    typ = header.get("typ")
     raise QRError(f"the token is neither a credential nor a presentation (typ {typ!r})")
 
 

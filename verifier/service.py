@@ -23,7 +23,7 @@ from vcore.clock import Clock, system_clock
 from vcore.errors import NonceReusedError, TrustIDError
 from vcore.keys import PublicKey
 from vcore.presentations import IAT_MAX_AGE
-from vcore.verification import (
+from vcore.verify import (
     CredentialPlan,
     Material,
     PresentationReport,

@@ -1,6 +1,6 @@
 """What the wallet checks before it keeps a credential, and how status is refreshed.
 
-Both run the shared pipeline of :mod:`vcore.verification` (without a trust list: the
+Both run the shared pipeline of :mod:`vcore.verify` (without a trust list: the
 wallet checks that the issuer's own DID signed it, the verifier checks accreditation).
 
 At receipt a credential is refused when its format, issuer/key match, key or signature
@@ -15,10 +15,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from vcore.clock import format_datetime
-from vcore.credentials import parse_credential_unverified
 from vcore.dids import parse_did_url
 from vcore.errors import TrustIDError
-from vcore.verification import VerificationReport, verify_credential_token
+from vcore.formats import parse_credential_unverified
+from vcore.verify import VerificationReport, verify_credential_token
 from wallet_cli.errors import VerificationError, WalletError
 from wallet_cli.records import (
     NAME_SELF_DECLARED,
@@ -63,11 +63,9 @@ def status_from_report(
     record = replace(previous) if previous is not None else StatusRecord()
     errors: list[str] = []
     checked = False
+    if report.credential is not None and "credentialStatus" not in report.credential:
+        checked = True  # no status entry: nothing can be revoked; checked now
     for check in report.checks:
-        if check.id == "status" and check.status == "skipped":
-            checked = True  # no status entry: nothing can be revoked; checked now
-        if check.id == "status" and check.status == "failed":
-            errors.append(check.detail)
         if not check.id.startswith("status."):
             continue
         purpose = check.id.removeprefix("status.")

@@ -15,9 +15,9 @@ from functools import cached_property
 from typing import Any, cast
 from urllib.parse import unquote
 
-from vcore.credentials import UnverifiedCredential, parse_credential_unverified
 from vcore.dids import did_key_for, holder_kid, parse_did_url
 from vcore.errors import TrustIDError
+from vcore.formats import SecuredCredential, parse_credential_unverified
 from vcore.keys import PrivateKey, private_key_from_jwk
 from wallet_cli.errors import InputError, NotFoundError
 
@@ -148,7 +148,7 @@ class CredentialRecord:
     status: StatusRecord = field(default_factory=StatusRecord)
 
     @cached_property
-    def view(self) -> UnverifiedCredential:
+    def view(self) -> SecuredCredential:
         """The parsed credential.
 
         Its signature was checked at receipt and the vault's AEAD tag vouches that the
@@ -288,7 +288,7 @@ class WalletContents:
         self.credentials = [c for c in self.credentials if c.id != credential_id]
 
 
-def local_id_for(credential: UnverifiedCredential) -> str:
+def local_id_for(credential: SecuredCredential) -> str:
     """The credential's own id, or a stable local one derived from the token."""
     if credential.id:
         return credential.id
@@ -321,9 +321,9 @@ def _text(value: object) -> str | None:
     return None
 
 
-def issuer_name_of(credential: UnverifiedCredential) -> str:
+def issuer_name_of(credential: SecuredCredential) -> str:
     """A readable issuer: its ``name`` when the issuer is an object, else its host or DID."""
-    raw = credential.jws.payload.get("issuer")
+    raw = credential.claims.get("issuer")
     if isinstance(raw, Mapping):
         name = _text(raw.get("name"))
         if name:
@@ -354,7 +354,7 @@ def metadata_display_name(metadata: Mapping[str, Any]) -> str | None:
     return cleaned[:_MAX_NAME] or None
 
 
-def holder_name_of(credential: UnverifiedCredential) -> str | None:
+def holder_name_of(credential: SecuredCredential) -> str | None:
     """The subject's name when the claims carry one (name, or given + family name)."""
     subject = credential.subject
     for key in ("name", "fullName"):

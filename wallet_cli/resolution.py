@@ -1,4 +1,4 @@
-"""Issuer keys and status lists for :mod:`vcore.verification`, online or from the cache.
+"""Issuer keys and status lists for :mod:`vcore.verify`, online or from the cache.
 
 did:key/did:jwk issuers resolve offline. did:web issuers resolve through their DID
 document (fetched under the outbound policy); every key that verified a credential is
@@ -16,11 +16,7 @@ from vcore.clock import format_datetime
 from vcore.dids import is_offline_did, key_from_did_document, parse_did_url, resolve_offline
 from vcore.errors import StatusUnavailableError, TrustIDError, UnknownKeyError
 from vcore.keys import PublicKey, public_key_from_jwk
-from vcore.verification import (
-    StatusListSnapshot,
-    parse_status_list_unverified,
-    verify_status_list_token,
-)
+from vcore.verify import StatusListSnapshot, parse_status_list_unverified, verify_status_list_token
 from wallet_cli.client import WalletClient
 from wallet_cli.errors import NetworkError, WalletError
 from wallet_cli.records import IssuerKeyRecord, metadata_display_name

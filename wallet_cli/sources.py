@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from vcore.credentials import unwrap_credential
 from vcore.errors import NoQRFoundError, QRError, TrustIDError
+from vcore.formats import unwrap_credential
 from vcore.jsontext import loads_strict
 from vcore.qr import decode_qr_text
 from wallet_cli.client import MAX_CREDENTIAL_BODY, WalletClient

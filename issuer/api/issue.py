@@ -10,7 +10,7 @@ from issuer.api.deps import IdempotencyKeyHeader, PrincipalDep, ServicesDep, req
 from issuer.api.models import IssueRequest, IssueResponse
 from issuer.api.routing import StrictJSONRoute
 from issuer.problems import problem_responses
-from vcore.credentials import envelope_credential
+from vcore.formats import envelope_credential
 
 router = APIRouter(route_class=StrictJSONRoute, tags=["credentials"])
 

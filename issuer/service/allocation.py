@@ -2,7 +2,7 @@
 
 Herd privacy (Bitstring Status List §6.5): an index must not reveal when a credential
 was issued or how many were, so it is drawn uniformly from the free slots
-(:func:`vcore.status_list.pick_free_index`), never sequential. The database primary key
+(:func:`vcore.status.pick_free_index`), never sequential. The database primary key
 ``(list_id, idx)`` is what guarantees uniqueness; the insert runs in a SAVEPOINT and a
 collision just draws again. When a list passes 75% allocation it is closed and a new
 one opened in the same transaction, which keeps random draws cheap (>= 1 in 4 hits a
@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from issuer.errors import UnavailableError
 from issuer.storage.status_lists import StatusListRepository
 from issuer.storage.tables import StatusEntry, StatusList, StatusListToken
-from vcore.status_list import pick_free_index
+from vcore.status import pick_free_index
 
 __all__ = ["MAX_OPEN_LISTS", "PURPOSES", "ROLLOVER_NUMERATOR", "allocate_slot", "open_list"]
 

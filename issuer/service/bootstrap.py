@@ -37,7 +37,7 @@ from issuer.storage.db import (
 from issuer.storage.status_lists import StatusListRepository
 from issuer.storage.tables import CredentialTypeRow
 from vcore.clock import Clock, system_clock
-from vcore.status_list import MIN_BITSTRING_ENTRIES
+from vcore.status import MIN_BITSTRING_ENTRIES
 
 __all__ = ["IssuerServices", "open_services"]
 

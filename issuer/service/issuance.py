@@ -42,10 +42,11 @@ from issuer.storage.credential_records import CredentialRecordRepository
 from issuer.storage.idempotency import IdempotencyRepository
 from issuer.storage.status_lists import StatusListRepository
 from issuer.storage.tables import CredentialRecord, IdempotencyKey, StatusEntry
-from vcore.credentials import CredentialFormat, build_credential, new_credential_id, sign_credential
+from vcore.credentials import build_credential, new_credential_id
+from vcore.formats import sign_credential
 from vcore.jose import MAX_TOKEN_SIZE
 from vcore.jsontext import dumps_compact
-from vcore.status_list import build_status_entry
+from vcore.status import build_status_entry
 from vcore.vcdm import check_credential
 
 __all__ = [
@@ -76,7 +77,7 @@ class IssueCommand:
     """
 
     credential: Mapping[str, Any]
-    fmt: CredentialFormat
+    fmt: str
     valid_days: int | None
     request: Mapping[str, Any]
 

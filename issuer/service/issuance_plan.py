@@ -27,7 +27,7 @@ from typing import Any
 
 from issuer.credential_types import MAX_VALID_DAYS, OPEN_TYPE, CredentialType, TypeRegistry
 from issuer.errors import InvalidRequestError, IssuerMismatchError, UnknownTypeError
-from vcore.credentials import VC2_CONTEXT, CredentialFormat
+from vcore.credentials import VC2_CONTEXT
 from vcore.dids import did_web_to_url, parse_did_url, resolve_offline
 from vcore.errors import DIDError, InvalidKeyError, TypeNotAccreditedError
 from vcore.vcdm import check_credential, parse_date_time_stamp
@@ -61,7 +61,7 @@ class IssuancePlan:
     subjects: tuple[dict[str, Any], ...]
     valid_from: datetime
     valid_until: datetime
-    fmt: CredentialFormat
+    fmt: str
     issuer: str | dict[str, Any]
     types: tuple[str, ...]
     contexts: tuple[str | dict[str, Any], ...] = ()
@@ -217,7 +217,7 @@ def _caller_status(value: object, own_lists: str) -> tuple[dict[str, Any], ...]:
 def plan_issuance(
     credential: Mapping[str, Any],
     *,
-    fmt: CredentialFormat,
+    fmt: str,
     valid_days: int | None,
     registry: TypeRegistry,
     accredited: frozenset[str],

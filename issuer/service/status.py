@@ -39,9 +39,9 @@ from issuer.storage.credential_records import CredentialRecordRepository
 from issuer.storage.status_lists import StatusListRepository
 from issuer.storage.tables import StatusChange
 from vcore.clock import format_datetime
-from vcore.credentials import sign_credential
+from vcore.formats import sign_credential
 from vcore.keys import b64url_encode
-from vcore.status_list import BitstringStatusList, build_status_list_credential
+from vcore.status import BitstringStatusList, build_status_list_credential
 
 __all__ = [
     "LIST_TTL",

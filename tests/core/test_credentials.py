@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from vcore import credentials as vc
-from vcore import dids, jose, presentations
+from vcore import dids, formats, jose, presentations
 from vcore.errors import (
     AlgorithmNotAllowedError,
     AudienceMismatchError,
@@ -196,10 +196,10 @@ def test_did_document_speaks_only_for_its_own_did() -> None:
 
 def test_vc_jwt_round_trip(issuer_key: PrivateKey, holder_key: PrivateKey) -> None:
     holder = dids.did_key_for(holder_key.public_key())
-    token = vc.sign_credential(_credential(holder), SoftwareSigner(issuer_key, _kid(issuer_key)))
-    parsed = vc.parse_credential_unverified(token)
+    token = formats.sign_credential(_credential(holder), SoftwareSigner(issuer_key, _kid(issuer_key)))
+    parsed = formats.parse_credential_unverified(token)
     assert parsed.format == "vc+jwt"
-    assert parsed.jws.header == {
+    assert parsed.header == {
         "alg": issuer_key.alg,
         "kid": _kid(issuer_key),
         "typ": "vc+jwt",
@@ -220,15 +220,15 @@ def test_vc_jwt_round_trip(issuer_key: PrivateKey, holder_key: PrivateKey) -> No
 def test_vc11_maps_to_the_same_view(issuer_key: PrivateKey, holder_key: PrivateKey) -> None:
     holder = dids.did_key_for(holder_key.public_key())
     credential = _credential(holder)
-    v2 = vc.parse_credential_unverified(
-        vc.sign_credential(credential, SoftwareSigner(issuer_key, _kid(issuer_key)))
+    v2 = formats.parse_credential_unverified(
+        formats.sign_credential(credential, SoftwareSigner(issuer_key, _kid(issuer_key)))
     )
-    token = vc.sign_credential(
+    token = formats.sign_credential(
         credential, SoftwareSigner(issuer_key, _kid(issuer_key)), fmt="jwt_vc_json"
     )
-    v1 = vc.parse_credential_unverified(token)
+    v1 = formats.parse_credential_unverified(token)
     assert v1.format == "jwt_vc_json"
-    payload = v1.jws.payload
+    payload = v1.claims
     assert (payload["iss"], payload["sub"], payload["jti"]) == (ISSUER, holder, credential["id"])
     assert payload["vc"]["@context"] == [vc.VC1_CONTEXT]
     assert v1.credential == v2.credential
@@ -248,7 +248,7 @@ def test_realistic_credential_is_about_1500_characters(holder_key: PrivateKey) -
         }
         for n, p in ((1, "revocation"), (2, "suspension"))
     ]
-    token = vc.sign_credential(_credential(holder, status=status), SoftwareSigner(key, _kid(key)))
+    token = formats.sign_credential(_credential(holder, status=status), SoftwareSigner(key, _kid(key)))
     assert 1000 < len(token) < 1800
 
 
@@ -264,8 +264,8 @@ def test_validity_window_with_leeway(
 ) -> None:
     key = generate_key()
     holder = dids.did_key_for(holder_key.public_key())
-    parsed = vc.parse_credential_unverified(
-        vc.sign_credential(_credential(holder), SoftwareSigner(key, _kid(key)))
+    parsed = formats.parse_credential_unverified(
+        formats.sign_credential(_credential(holder), SoftwareSigner(key, _kid(key)))
     )
     vc.check_validity(parsed, NOW - timedelta(seconds=59))
     vc.check_validity(parsed, NOW + timedelta(days=365, seconds=59))
@@ -275,15 +275,15 @@ def test_validity_window_with_leeway(
 
 def test_envelope_round_trip() -> None:
     token = "a.b.c"
-    enveloped = vc.envelope_credential(token)
+    enveloped = formats.envelope_credential(token)
     assert enveloped["id"] == "data:application/vc+jwt,a.b.c"
-    assert vc.unwrap_credential(enveloped) == token
-    assert vc.unwrap_credential(enveloped["id"]) == token
-    assert vc.unwrap_credential(token) == token
+    assert formats.unwrap_credential(enveloped) == token
+    assert formats.unwrap_credential(enveloped["id"]) == token
+    assert formats.unwrap_credential(token) == token
     with pytest.raises(MalformedError):
-        vc.unwrap_credential("data:application/vp+jwt,a.b.c")
+        formats.unwrap_credential("data:application/vp+jwt,a.b.c")
     with pytest.raises(MalformedError):
-        vc.unwrap_credential({"type": "VerifiableCredential", "id": "x"})
+        formats.unwrap_credential({"type": "VerifiableCredential", "id": "x"})
 
 
 @pytest.mark.parametrize(
@@ -338,7 +338,7 @@ def test_malformed_credentials_are_refused(
     header: dict[str, Any], payload: dict[str, Any], error: type[Exception]
 ) -> None:
     with pytest.raises(error):
-        vc.parse_credential_unverified(_forge(header, payload))
+        formats.parse_credential_unverified(_forge(header, payload))
 
 
 @pytest.mark.parametrize(
@@ -347,19 +347,19 @@ def test_malformed_credentials_are_refused(
 )
 def test_garbage_tokens_are_malformed(token: object) -> None:
     with pytest.raises((MalformedError, AlgorithmNotAllowedError)):
-        vc.parse_credential_unverified(token)
+        formats.parse_credential_unverified(token)
 
 
 def test_oversized_token_is_refused() -> None:
     with pytest.raises(TokenTooLargeError):
-        vc.parse_credential_unverified("a" * (16 * 1024 + 1))
+        formats.parse_credential_unverified("a" * (16 * 1024 + 1))
 
 
 def test_alg_confusion_is_refused(holder_key: PrivateKey) -> None:
     """A token claiming EdDSA is never checked with an ES256-pinned key, and vice versa."""
     es, ed = generate_key("ES256"), generate_key("EdDSA")
     holder = dids.did_key_for(holder_key.public_key())
-    token = vc.sign_credential(_credential(holder), SoftwareSigner(ed, _kid(ed)))
+    token = formats.sign_credential(_credential(holder), SoftwareSigner(ed, _kid(ed)))
     with pytest.raises(AlgorithmNotAllowedError):
         jose.verify(token, es.public_key())
 
@@ -367,7 +367,7 @@ def test_alg_confusion_is_refused(holder_key: PrivateKey) -> None:
 def test_tampered_payload_fails_signature(holder_key: PrivateKey) -> None:
     key = generate_key()
     holder = dids.did_key_for(holder_key.public_key())
-    token = vc.sign_credential(_credential(holder), SoftwareSigner(key, _kid(key)))
+    token = formats.sign_credential(_credential(holder), SoftwareSigner(key, _kid(key)))
     head, payload, sig = token.split(".")
     claims = loads_strict(b64url_decode(payload))
     claims["credentialSubject"]["givenName"] = "Mallory"
@@ -392,8 +392,8 @@ def test_strict_json_refuses_ambiguity(text: str) -> None:
 def presented(holder_key: PrivateKey) -> tuple[str, str, str]:
     key = generate_key()
     holder = dids.did_key_for(holder_key.public_key())
-    token = vc.sign_credential(_credential(holder), SoftwareSigner(key, _kid(key)))
-    vp = presentations.build_presentation(
+    token = formats.sign_credential(_credential(holder), SoftwareSigner(key, _kid(key)))
+    vp = formats.build_presentation(
         [token], holder_key, holder, audience="https://counter.example", nonce="n-123", now=NOW
     )
     return vp, holder, token
@@ -401,12 +401,12 @@ def presented(holder_key: PrivateKey) -> tuple[str, str, str]:
 
 def test_presentation_verifies_and_binds(presented: tuple[str, str, str]) -> None:
     vp, holder, token = presented
-    result = presentations.verify_presentation(
+    result = formats.verify_presentation(
         vp, nonce="n-123", audience="https://counter.example", now=NOW
     )
     assert result.holder == holder
-    assert result.credentials == [token]
-    presentations.check_holder_binding(result.holder, vc.parse_credential_unverified(token))
+    assert [formats.unwrap_credential(c) for c in result.credentials] == [token]
+    presentations.check_holder_binding(result.holder, formats.parse_credential_unverified(token))
 
 
 @pytest.mark.parametrize(
@@ -428,19 +428,19 @@ def test_presentation_replay_protections(
         **kwargs,
     }
     with pytest.raises(error):
-        presentations.verify_presentation(presented[0], **args)
+        formats.verify_presentation(presented[0], **args)
 
 
 def test_someone_elses_credential_fails_holder_binding(presented: tuple[str, str, str]) -> None:
     _, _, token = presented
     thief = generate_key()
     thief_did = dids.did_key_for(thief.public_key())
-    vp = presentations.build_presentation(
+    vp = formats.build_presentation(
         [token], thief, thief_did, audience="a", nonce="n", now=NOW
     )
-    result = presentations.verify_presentation(vp, nonce="n", audience="a", now=NOW)
+    result = formats.verify_presentation(vp, nonce="n", audience="a", now=NOW)
     with pytest.raises(HolderBindingError):
-        presentations.check_holder_binding(result.holder, vc.parse_credential_unverified(token))
+        presentations.check_holder_binding(result.holder, formats.parse_credential_unverified(token))
 
 
 def test_presentation_signed_by_another_key_is_refused(presented: tuple[str, str, str]) -> None:
@@ -452,6 +452,6 @@ def test_presentation_signed_by_another_key_is_refused(presented: tuple[str, str
         typ="vp+jwt",
     )
     with pytest.raises(BadSignatureError):
-        presentations.verify_presentation(
+        formats.verify_presentation(
             forged, nonce="n-123", audience="https://counter.example", now=NOW
         )

@@ -12,10 +12,9 @@ import qrcode.util
 
 import vcore.qr as qr_module
 from tests.qr_samples import sample_credential, sample_presentation
-from vcore.credentials import envelope_credential
 from vcore.errors import QRError, QRTooLargeError
+from vcore.formats import envelope_credential, envelope_presentation
 from vcore.keys import b64url_encode
-from vcore.presentations import envelope_presentation
 from vcore.qr import (
     ALPHANUMERIC_CAPACITY,
     BYTE_CAPACITY,
@@ -296,6 +295,7 @@ def test_compacting_refuses_what_cannot_round_trip(credential: str) -> None:
         ({"alg": "ES256"}, {"vc": {}}, "credential"),
         ({"alg": "EdDSA", "typ": "vp+jwt"}, {}, "presentation"),
         ({"alg": "none", "typ": "vp+jwt"}, {}, "presentation"),  # alg is verification's job
+        ({"alg": "ES256", "typ": "JWT"}, {"vp": {}}, "presentation"),  # VC-JWT 1.1 (jwt_vp_json)
     ],
 )
 def test_classify_by_unverified_typ(
@@ -308,7 +308,6 @@ def test_classify_by_unverified_typ(
     ("header", "payload"),
     [
         ({"alg": "ES256", "typ": "JWT"}, {"sub": "x"}),
-        ({"alg": "ES256", "typ": "JWT"}, {"vp": {}}),
         ({"alg": "ES256", "typ": "dc+sd-jwt"}, {}),
         ({"alg": "ES256", "typ": 7}, {"vc": {}}),
     ],
@@ -449,6 +448,6 @@ PINNED_DICTIONARY_ADLER32 = 160507286
 def test_public_api_is_curated() -> None:
     imported = {"annotations", "zlib", "dataclass", "Any", "Literal", "get_args"}
     imported |= {"MalformedError", "QRError", "QRTooLargeError", "loads_strict"}
-    imported |= {"b64url_decode", "b64url_encode"}
+    imported |= {"b64url_decode", "b64url_encode", "CREDENTIAL_FORMATS", "PRESENTATION_FORMATS"}
     public = {n for n in vars(qr_module) if not n.startswith("_")} - imported
     assert sorted(qr_module.__all__) == sorted(public)

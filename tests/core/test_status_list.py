@@ -1,4 +1,4 @@
-"""Unit tests for vcore.status_list: bit order, widths, entries, credentials, allocation."""
+"""Unit tests for vcore.status (Bitstring and Token Status List codecs): bit order, widths, entries, credentials, allocation."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-import vcore.status_list as status_list_module
+import vcore.status.bitstring as status_list_module
 from vcore.errors import StatusListError
-from vcore.status_list import (
+from vcore.status import (
     MIN_BITSTRING_ENTRIES,
     STATUS_PURPOSES,
     BitstringStatusList,

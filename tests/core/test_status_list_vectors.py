@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from vcore.errors import StatusListError, TrustIDError
-from vcore.status_list import (
+from vcore.status import (
     MIN_BITSTRING_ENTRIES,
     BitstringStatusList,
     StatusEntry,

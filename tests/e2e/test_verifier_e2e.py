@@ -21,8 +21,8 @@ from joserfc.jwk import ECKey
 
 from tests.e2e.conftest import RESIDENT, StartStack
 from vcore.dids import did_key_for
+from vcore.formats import build_presentation
 from vcore.keys import generate_key
-from vcore.presentations import build_presentation
 
 pytestmark = pytest.mark.e2e
 

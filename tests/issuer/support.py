@@ -25,8 +25,8 @@ from issuer.service import IssuerServices, open_services
 from issuer.settings import IssuerSettings
 from issuer.storage import tables
 from tests.asgi_client import AppClient, open_app_client
-from vcore.credentials import unwrap_credential
 from vcore.dids import did_jwk_for, did_key_for
+from vcore.formats import unwrap_credential
 from vcore.keys import b64url_encode, generate_key
 
 EXAMPLES = {name: t.examples[0] for name, t in load_types().items()}

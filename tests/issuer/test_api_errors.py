@@ -20,7 +20,7 @@ from tests.issuer.support import (
     running_issuer,
     token_of,
 )
-from vcore.credentials import parse_credential_unverified
+from vcore.formats import parse_credential_unverified
 
 
 @pytest.fixture(scope="module")

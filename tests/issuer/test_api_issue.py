@@ -22,10 +22,11 @@ from tests.issuer.support import (
     new_holder,
     token_of,
 )
-from vcore.credentials import VC2_CONTEXT, parse_credential_unverified
+from vcore.credentials import VC2_CONTEXT
 from vcore.dids import key_from_did_document
+from vcore.formats import parse_credential_unverified
 from vcore.jose import verify
-from vcore.status_list import parse_status_entry
+from vcore.status import parse_status_entry
 
 
 def verify_with_joserfc(harness: Harness, token: str) -> tuple[dict[str, Any], dict[str, Any]]:

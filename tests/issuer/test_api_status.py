@@ -23,8 +23,8 @@ from tests.issuer.support import (
 )
 from tests.issuer.test_api_errors import assert_problem
 from vcore.clock import parse_datetime
-from vcore.credentials import parse_credential_unverified
-from vcore.status_list import parse_status_entry, read_status_list_credential
+from vcore.formats import parse_credential_unverified
+from vcore.status import parse_status_entry, read_status_list_credential
 
 BASE = "http://issuer.test:8100"
 

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from issuer.storage.tables import CredentialRecord, IdempotencyKey
 from tests.issuer.support import RESIDENT, Harness, MutableClock, issue_body, token_of
 from tests.issuer.test_api_errors import assert_problem
-from vcore.credentials import parse_credential_unverified
+from vcore.formats import parse_credential_unverified
 
 
 def test_retry_with_the_same_key_and_body_returns_the_same_credential(any_issuer: Harness) -> None:

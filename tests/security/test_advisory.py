@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from vcore import jose
-from vcore.credentials import parse_credential_unverified
 from vcore.errors import (
     AlgorithmNotAllowedError,
     BadSignatureError,
@@ -22,6 +21,7 @@ from vcore.errors import (
     MalformedError,
     TrustIDError,
 )
+from vcore.formats import parse_credential_unverified
 from vcore.keys import b64url_decode, b64url_encode, generate_key
 from vcore.signing import SoftwareSigner
 

@@ -19,12 +19,13 @@ from fastapi import FastAPI
 
 from tests.asgi_client import AppClient, open_app_client
 from vcore.clock import format_datetime
-from vcore.credentials import CredentialFormat, build_credential, new_credential_id, sign_credential
+from vcore.credentials import build_credential, new_credential_id
 from vcore.dids import build_did_document, did_jwk_for, did_key_for, did_web_from_url, holder_kid
+from vcore.formats import sign_credential
 from vcore.jose import sign
 from vcore.keys import PrivateKey, generate_key
 from vcore.signing import SoftwareSigner
-from vcore.status_list import BitstringStatusList, build_status_entry, build_status_list_credential
+from vcore.status import BitstringStatusList, build_status_entry, build_status_list_credential
 
 PUBLIC_IP = "93.184.216.34"
 RESIDENT = "ResidentIdentityCredential"
@@ -110,7 +111,7 @@ class Issuer:
         valid_until: datetime | None = None,
         with_status: bool = True,
         schema: bool = False,
-        fmt: CredentialFormat = "vc+jwt",
+        fmt: str = "vc+jwt",
         index: int | None = None,
     ) -> tuple[str, int]:
         """Sign a credential; returns (token, status index)."""

@@ -31,10 +31,9 @@ from tests.verifier.support import (
     trust_document,
     write_json,
 )
-from vcore.credentials import envelope_credential
+from vcore.formats import build_presentation, envelope_credential, envelope_presentation
 from vcore.jose import sign
 from vcore.keys import b64url_encode
-from vcore.presentations import build_presentation, envelope_presentation
 from vcore.signing import SoftwareSigner
 from verifier.app import create_app
 from verifier.settings import VerifierSettings
@@ -114,7 +113,8 @@ def test_verify_credential_success_shape(env: Env, client: AppClient) -> None:
 @pytest.mark.parametrize("wrap", ["bare", "data_url"])
 def test_verify_accepts_bare_and_data_url(env: Env, client: AppClient, wrap: str) -> None:
     token, _ = env.issue(fmt="jwt_vc_json")
-    value = token if wrap == "bare" else "data:application/vc+jwt," + token
+    # VC-JWT 1.1 is enveloped as application/jwt (application/vc+jwt is VC 2.0 only).
+    value = token if wrap == "bare" else "data:application/jwt," + token
     response = client.post("/credentials/verify", json={"verifiableCredential": value})
     assert response.json()["verified"] is True
 
@@ -251,7 +251,8 @@ def test_garbage_credentials_are_clear_400s(env: Env, client: AppClient, value: 
     response = client.post("/credentials/verify", json={"verifiableCredential": value})
     assert response.status_code == 400
     codes = [p["code"] for p in response.json()["problemDetails"]]
-    assert codes[0] in {"malformed", "too_large"}
+    # envelope_invalid / format_unsupported: the envelope rules of issue 7 (subclasses of malformed)
+    assert codes[0] in {"malformed", "too_large", "envelope_invalid", "format_unsupported"}
     assert env.web.requests == []
 
 

@@ -22,10 +22,10 @@ import qrcode.constants
 from PIL import Image
 
 from tests.conftest import Server, free_port, start_server
-from vcore.credentials import build_credential, sign_credential
+from vcore.credentials import build_credential
 from vcore.dids import did_jwk_for, did_key_for
+from vcore.formats import build_presentation, sign_credential
 from vcore.keys import PrivateKey, b64url_decode, b64url_encode, generate_key
-from vcore.presentations import build_presentation
 from vcore.qr import encode_qr_text
 from vcore.signing import SoftwareSigner
 

@@ -33,7 +33,7 @@ from tests.verifier.support import (
     write_json,
 )
 from vcore.clock import format_datetime
-from vcore.credentials import envelope_credential
+from vcore.formats import envelope_credential
 from vcore.keys import generate_key
 from vcore.trust_list import sign_trust_list
 from verifier.app import create_app

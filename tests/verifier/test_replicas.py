@@ -20,7 +20,7 @@ from tests.verifier.support import (
     trust_document,
     write_json,
 )
-from vcore.presentations import build_presentation
+from vcore.formats import build_presentation
 from verifier.app import create_app
 from verifier.clients import ClientRegistry
 from verifier.settings import VerifierSettings

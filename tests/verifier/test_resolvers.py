@@ -308,7 +308,7 @@ def test_max_age_zero_always_refetches_and_sees_a_revocation(fixed_now: datetime
             rig.issuer.set_status("revocation", 5, True)
             changed = await lists.get(rig.rev_url, rig.issuer.did)
         assert rig.web.count("/status-lists/") == 3
-        from vcore.status_list import read_status_list_credential
+        from vcore.status import read_status_list_credential
 
         bits = read_status_list_credential(
             changed.payload, expected_purpose="revocation", list_url=rig.rev_url

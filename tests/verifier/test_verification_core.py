@@ -1,4 +1,4 @@
-"""The pure verification decision (vcore.verification): every failure code, reachable.
+"""The pure verification decision (vcore.verify): every failure code, reachable.
 
 Fixed ``now``, locally generated keys, no network: key and status resolvers are plain
 functions over the test issuers.
@@ -16,15 +16,14 @@ from typing import Any
 import pytest
 
 from tests.verifier.support import RESIDENT, RESIDENT_SCHEMA, Holder, Issuer, trust_document
-from vcore.credentials import envelope_credential
 from vcore.dids import key_from_did_document, parse_did_url, resolve_offline
 from vcore.errors import StatusUnavailableError, TrustIDError, UnknownKeyError
+from vcore.formats import build_presentation, envelope_credential
 from vcore.jose import sign
 from vcore.keys import PublicKey, b64url_encode
-from vcore.presentations import build_presentation
 from vcore.signing import SoftwareSigner
 from vcore.trust_list import TrustList, parse_trust_list
-from vcore.verification import (
+from vcore.verify import (
     CHECK_IDS,
     Material,
     StatusListSnapshot,
@@ -154,7 +153,9 @@ def test_no_status_entry_verifies_with_a_warning(world: World) -> None:
     report = world.verify(token)
     assert report.verified
     assert any("cannot be revoked" in w for w in report.warnings)
-    assert _status(report)["status"] == "skipped"
+    statuses = _status(report)
+    assert statuses["status.revocation"] == statuses["status.suspension"] == "skipped"
+    assert "status" not in statuses  # README: only status.revocation / status.suspension
     assert world.status_calls == []
 
 
@@ -170,7 +171,6 @@ def test_no_status_entry_verifies_with_a_warning(world: World) -> None:
         42,
         None,
         {"type": "VerifiableCredential"},
-        "data:application/vp+jwt,eyJ.eyJ.sig",
     ],
 )
 def test_malformed_input_fails_format_and_fetches_nothing(world: World, token: object) -> None:
@@ -324,7 +324,8 @@ def test_bad_signature(world: World) -> None:
     assert report.codes == ["bad_signature"]
     assert report.credential is None  # nothing unverified is handed out
     statuses = _status(report)
-    assert statuses["validity"] == statuses["status"] == statuses["schema"] == "skipped"
+    assert statuses["validity"] == statuses["schema"] == "skipped"
+    assert statuses["status.revocation"] == statuses["status.suspension"] == "skipped"
 
 
 def test_tampered_claim_is_a_bad_signature(world: World) -> None:
@@ -453,7 +454,7 @@ def test_status_list_of_the_wrong_purpose_is_refused(world: World) -> None:
 
 
 def test_short_status_list_is_refused(world: World) -> None:
-    from vcore.status_list import BitstringStatusList
+    from vcore.status import BitstringStatusList
 
     token, _ = world.web.issue(world.holder.did, now=world.now, index=3)
     world.web.status_list("revocation").bits = BitstringStatusList(size=1024)

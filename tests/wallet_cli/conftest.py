@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from vcore.credentials import build_credential, new_credential_id, sign_credential
+from vcore.credentials import build_credential, new_credential_id
 from vcore.dids import did_jwk_for, holder_kid
+from vcore.formats import sign_credential
 from vcore.keys import PrivateKey, generate_key
 from vcore.signing import SoftwareSigner
 from wallet_cli.cli import app

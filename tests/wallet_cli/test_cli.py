@@ -21,9 +21,9 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from vcore.credentials import envelope_credential, parse_credential_unverified
 from vcore.errors import NonceMismatchError
-from vcore.presentations import check_holder_binding, verify_presentation
+from vcore.formats import envelope_credential, parse_credential_unverified, verify_presentation
+from vcore.presentations import check_holder_binding
 from vcore.qr import decode_qr_text
 from wallet_cli.render import Encoding, plan_qr_text, qr_png
 

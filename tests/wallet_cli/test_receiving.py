@@ -14,17 +14,14 @@ import pytest
 
 from trustid_http.outbound import GuardedTransport, OutboundRefused
 from vcore.clock import format_datetime
-from vcore.credentials import build_credential, new_credential_id, sign_credential
+from vcore.credentials import build_credential, new_credential_id
 from vcore.dids import build_did_document, did_web_from_url
 from vcore.errors import OutboundURLError
+from vcore.formats import sign_credential
 from vcore.jose import sign
 from vcore.keys import PrivateKey, generate_key
 from vcore.signing import SoftwareSigner
-from vcore.status_list import (
-    BitstringStatusList,
-    build_status_entry,
-    build_status_list_credential,
-)
+from vcore.status import BitstringStatusList, build_status_entry, build_status_list_credential
 from wallet_cli.client import WalletClient
 from wallet_cli.errors import NetworkError, VerificationError
 from wallet_cli.receiving import accept_credential, refresh_status

@@ -14,7 +14,7 @@ from typing import Any
 from vcore.errors import StatusUnavailableError, TrustIDError, UnknownKeyError
 from vcore.keys import PublicKey
 from vcore.trust_list import TrustList, load_trust_list
-from vcore.verification import StatusListSnapshot
+from vcore.verify import StatusListSnapshot
 from verifier.resolution.evidence import DocumentEvidence, EvidenceBundle
 from verifier.resolution.keys import key_from_source, resolve_key
 from verifier.resolution.schemas import schema_in

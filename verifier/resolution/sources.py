@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from vcore.keys import PublicKey
-from vcore.verification import StatusListSnapshot
+from vcore.verify import StatusListSnapshot
 from verifier.resolution.evidence import EvidenceBundle
 
 __all__ = ["KeySource", "SchemaSource", "Sources", "StatusListSource"]

@@ -23,7 +23,7 @@ from vcore.errors import (
 )
 from vcore.outbound import check_url, did_web_url, url_host_port
 from vcore.trust_list import TrustList
-from vcore.verification import (
+from vcore.verify import (
     MAX_STATUS_LIST_TOKEN,
     StatusListSnapshot,
     parse_status_list_unverified,

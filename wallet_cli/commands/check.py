@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from vcore.credentials import envelope_credential
+from vcore.formats import envelope_credential
 from wallet_cli.commands.browse import IdArgument
 from wallet_cli.errors import VerificationError
 from wallet_cli.records import NAME_FROM_VERIFIER

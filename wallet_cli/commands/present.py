@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from vcore.errors import QRTooLargeError, TrustIDError
-from vcore.presentations import build_presentation, check_holder_binding
+from vcore.formats import build_presentation
+from vcore.presentations import check_holder_binding
 from wallet_cli.commands.browse import EncodingOption
 from wallet_cli.errors import DoesNotFitError, InputError, VerificationError
 from wallet_cli.render import Encoding, overall_status

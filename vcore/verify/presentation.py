@@ -1,0 +1,175 @@
+"""The presentation pipeline: holder signature and replay checks, then each credential.
+
+The presentation format comes from the registry (``vp+jwt``, ``jwt_vp_json``, or a
+registered Data Integrity presentation); every credential inside is planned with
+:func:`vcore.verify.plan_credential` and decided with holder binding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from vcore.errors import (
+    ExpiredError,
+    MalformedError,
+    NotYetValidError,
+    PresentationError,
+    TrustIDError,
+)
+from vcore.formats.registry import detect_presentation
+from vcore.formats.secured import SecuredPresentation
+from vcore.formats.vp_jwt import offline_holder_key
+from vcore.trust_list import TrustList
+from vcore.verify.credential import decide_credential, gather, plan_credential
+from vcore.verify.evidence import KeyResolver, Material, SchemaResolver, StatusResolver
+from vcore.verify.plan import CredentialPlan
+from vcore.verify.report import Check, CheckId, CheckStatus, PresentationReport, Problem
+
+__all__ = [
+    "PresentationPlan",
+    "decide_presentation",
+    "plan_presentation",
+    "verify_presentation_token",
+]
+
+
+@dataclass(frozen=True)
+class PresentationPlan:
+    """Phase 1 of a presentation: holder signature, nonce, audience and time checked.
+
+    Attributes:
+        checks: Presentation-level checks.
+        holder: The holder (a DID or URL), when known.
+        nonce: The nonce the presentation carried, once it verified (for single use).
+        credentials: One plan per credential inside.
+        problems: Presentation-level problems.
+    """
+
+    checks: list[Check]
+    holder: str | None = None
+    nonce: str | None = None
+    credentials: tuple[CredentialPlan, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def failed(self) -> bool:
+        """True when the presentation itself failed."""
+        return bool(self.problems)
+
+    def with_failure(self, check_id: CheckId | str, error: TrustIDError) -> PresentationPlan:
+        """The plan with one more failed presentation-level check (e.g. nonce reused)."""
+        return PresentationPlan(
+            checks=[
+                *self.checks,
+                Check(CheckId(check_id), CheckStatus.FAILED, error.detail, error.code),
+            ],
+            holder=self.holder,
+            nonce=self.nonce,
+            credentials=self.credentials,
+            problems=(*self.problems, Problem.from_error(error)),
+        )
+
+
+_PRESENTATION_CHECK = {
+    "nonce_mismatch": CheckId.NONCE,
+    "audience_mismatch": CheckId.AUDIENCE,
+    "holder_binding": CheckId.HOLDER_KEY,
+    "expired": CheckId.FRESHNESS,
+    "not_yet_valid": CheckId.FRESHNESS,
+}
+
+
+def _failed_check(exc: TrustIDError) -> CheckId:
+    if isinstance(exc, PresentationError | ExpiredError | NotYetValidError):
+        return _PRESENTATION_CHECK.get(exc.code, CheckId.PRESENTATION)
+    return CheckId.FORMAT if isinstance(exc, MalformedError) else CheckId.SIGNATURE
+
+
+def plan_presentation(
+    token: object,
+    *,
+    nonce: str,
+    audience: str,
+    trust: TrustList | None,
+    now: datetime,
+) -> PresentationPlan:
+    """Phase 1 for a presentation: holder signature and replay protections, then credentials.
+
+    Every credential inside is planned with :func:`plan_credential`. Holder keys are
+    resolved offline (did:key, did:jwk), so this needs no network.
+    """
+    parsed: SecuredPresentation | None = None
+    try:
+        detected = detect_presentation(token)
+        fmt = detected.format
+        parsed = fmt.parse_unverified(detected.value)
+        fmt.verify(parsed, nonce=nonce, audience=audience, now=now, key_for=offline_holder_key)
+    except TrustIDError as exc:
+        return PresentationPlan(
+            checks=[Check(_failed_check(exc), CheckStatus.FAILED, exc.detail, exc.code)],
+            holder=None if parsed is None else parsed.holder,
+            problems=(Problem.from_error(exc),),
+        )
+    count = len(parsed.credentials)
+    checks = [
+        Check(CheckId.FORMAT, CheckStatus.PASSED, f"a presentation of {count} credential(s)"),
+        Check(CheckId.SIGNATURE, CheckStatus.PASSED, "signed by the holder's own key"),
+        Check(CheckId.NONCE, CheckStatus.PASSED, "the nonce matches the challenge"),
+        Check(CheckId.AUDIENCE, CheckStatus.PASSED, f"addressed to {audience}"),
+        Check(CheckId.FRESHNESS, CheckStatus.PASSED, "made within the last 5 minutes"),
+    ]
+    plans = tuple(plan_credential(item, trust=trust, now=now) for item in parsed.credentials)
+    return PresentationPlan(checks=checks, holder=parsed.holder, nonce=nonce, credentials=plans)
+
+
+def decide_presentation(
+    plan: PresentationPlan, material: Material, *, now: datetime
+) -> PresentationReport:
+    """Phase 2 for a presentation: decide every credential, with holder binding."""
+    # A presentation that failed (replayed, wrong nonce...) vouches for nothing: its
+    # credentials are not decided, so nothing is fetched or shown for them.
+    reports = (
+        []
+        if plan.failed
+        else [decide_credential(p, material, now=now, holder=plan.holder) for p in plan.credentials]
+    )
+    problems = list(plan.problems)
+    warnings: list[str] = []
+    for position, report in enumerate(reports):
+        problems.extend(
+            Problem(p.code, p.title, f"credential {position + 1}: {p.detail}")
+            for p in report.problems
+        )
+        warnings.extend(f"credential {position + 1}: {w}" for w in report.warnings)
+    return PresentationReport(
+        verified=not problems and bool(reports),
+        checks=list(plan.checks),
+        credentials=reports,
+        problems=problems,
+        warnings=warnings,
+        holder=plan.holder,
+    )
+
+
+def verify_presentation_token(
+    token: object,
+    *,
+    nonce: str,
+    audience: str,
+    trust: TrustList | None,
+    key_for: KeyResolver,
+    status_for: StatusResolver,
+    schema_for: SchemaResolver | None = None,
+    now: datetime,
+) -> PresentationReport:
+    """Verify a presentation and each credential in it with synchronous resolvers.
+
+    Nonce single use is the caller's (it needs storage): see
+    :meth:`PresentationPlan.with_failure` with :class:`~vcore.errors.NonceReusedError`.
+    """
+    plan = plan_presentation(token, nonce=nonce, audience=audience, trust=trust, now=now)
+    material = gather(
+        plan.credentials, key_for=key_for, status_for=status_for, schema_for=schema_for
+    )
+    return decide_presentation(plan, material, now=now)

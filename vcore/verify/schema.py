@@ -1,0 +1,98 @@
+"""The schema step: which ``credentialSchema`` entries to fetch, then validate against them.
+
+TrustID issuers publish the JSON Schema of ``credentialSubject`` (without the holder
+id); a schema that describes the whole credential (VC 2.0 §4.11) has
+``credentialSubject`` among its properties, and then the whole credential is validated.
+No remote ``$ref`` is ever fetched (no retriever is configured).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import jsonschema
+import referencing.exceptions
+from jsonschema.validators import validator_for
+
+from vcore.errors import SchemaInvalidError, TrustIDError
+from vcore.formats.secured import SecuredCredential
+from vcore.verify.evidence import Material
+from vcore.verify.plan import CredentialPlan
+from vcore.verify.report import CheckId, Steps
+
+__all__ = ["check_schema", "decide_schema", "schema_urls"]
+
+
+def schema_urls(credential: SecuredCredential) -> tuple[tuple[str, ...], list[str]]:
+    """The ``JsonSchema`` URLs to fetch, and warnings for entries that are not checked."""
+    urls: list[str] = []
+    warnings: list[str] = []
+    for schema in credential.schemas:
+        kind, url = schema.get("type"), schema.get("id")
+        if kind in ("JsonSchema", "JsonSchemaCredential") and isinstance(url, str):
+            if kind == "JsonSchema":
+                urls.append(url)
+            else:
+                warnings.append("schemas delivered as credentials are not checked")
+        else:
+            warnings.append(f"credentialSchema of type {str(kind)[:60]!r} was not checked")
+    return tuple(dict.fromkeys(urls)), warnings
+
+
+def check_schema(credential: SecuredCredential, schema: Mapping[str, Any]) -> None:
+    """Validate the credential (or its subject claims) against ``schema``.
+
+    Raises:
+        SchemaInvalidError: the claims do not match, or the schema itself is unusable.
+    """
+    properties = schema.get("properties")
+    whole = isinstance(properties, Mapping) and "credentialSubject" in properties
+    instance: Any = (
+        credential.credential
+        if whole
+        else {k: v for k, v in credential.subject.items() if k != "id"}
+    )
+    schema = dict(schema)
+    cls = validator_for(schema, default=jsonschema.Draft202012Validator)
+    try:
+        cls.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise SchemaInvalidError(f"the published schema itself is invalid: {exc.message}") from exc
+    validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+    try:
+        # No retriever is configured, so a remote $ref is never fetched (no I/O here).
+        error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
+    except referencing.exceptions.Unresolvable as exc:
+        raise SchemaInvalidError(f"the schema refers to another document: {exc}") from exc
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "the claims"
+        raise SchemaInvalidError(f"{where}: {error.message[:200]}")
+
+
+def decide_schema(
+    plan: CredentialPlan,
+    credential: SecuredCredential,
+    material: Material,
+    steps: Steps,
+    warnings: list[str],
+) -> None:
+    """Add the ``schema`` check (skipped when no schema is known)."""
+    checked = 0
+    for url in plan.schema_urls:
+        schema = material.schemas.get(url)
+        if schema is None:
+            continue
+        if isinstance(schema, TrustIDError):
+            warnings.append(f"the schema {url} could not be fetched: {schema.detail}")
+            continue
+        try:
+            check_schema(credential, schema)
+        except TrustIDError as exc:
+            steps.fail(CheckId.SCHEMA, exc)
+            return
+        checked += 1
+    if checked:
+        steps.passed(CheckId.SCHEMA, f"the claims match the {credential.credential_type} schema")
+    else:
+        steps.skip(CheckId.SCHEMA, f"no schema for {credential.credential_type} is known")
