@@ -223,3 +223,38 @@ def test_data_integrity_presentation_over_http(
     assert body["credentials"][0]["verified"] is True
     replay = client.post("/presentations/verify", json=request)
     assert "nonce_reused" in _codes(replay)
+
+
+def test_status_checks_apply_to_data_integrity_credentials(env: Env, client: AppClient) -> None:
+    credential = _credential()
+    credential["credentialStatus"] = {
+        "id": "https://status.example/lists/1#5",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "5",
+        "statusListCredential": "https://status.example/lists/1",
+    }
+    out = node_sign(
+        [{"name": "ed", "curve": "Ed25519", "controller": "did:key"}],
+        [
+            {
+                "key": "ed",
+                "suite": "eddsa-rdfc-2022",
+                "kind": "credential",
+                "created": env.created,
+                "document": credential,
+            }
+        ],
+    )
+    issuer = out["keys"]["ed"]["controller"]
+    write_json(env.trust_path, {"issuers": [{"id": issuer, "name": "DI issuer", "types": [TYPE]}]})
+    env.clock.advance(seconds=2)
+    response = client.post(
+        "/credentials/verify", json={"verifiableCredential": out["results"][0]["signed"]}
+    )
+    body = response.json()
+    checks = _checks(body)
+    # signed and trusted, but its revocation list cannot be had: fail closed, as for JWTs
+    assert checks["signature"] == "passed"
+    assert checks["status.revocation"] == "failed"
+    assert "status_unavailable" in _codes(response)
