@@ -37,7 +37,6 @@ from issuer.data_dir import describe_database, require_database
 from issuer.errors import ConfigurationError, UnavailableError, UnknownTypeError
 from issuer.service import IssuerServices, open_services
 from issuer.service.agencies import AgencyEventInfo, AgencyInfo, ApiKeyInfo
-from issuer.service.keys import KeyInfo
 from issuer.settings import get_settings
 from vcore.clock import format_datetime
 from vcore.errors import TrustIDError
@@ -508,44 +507,6 @@ def trust_entry(as_json: JsonFlag = False) -> None:
         typer.echo(f"{name}: {', '.join(value) if isinstance(value, list) else value}")
 
 
-def _key_json(info: KeyInfo) -> dict[str, Any]:
-    return {
-        "kid": info.kid,
-        "alg": info.alg,
-        "active": info.active,
-        "created": format_datetime(info.created_at),
-        "retired": _when(info.retired_at),
-    }
-
-
-@keys_app.command("list")
-def keys_list(as_json: JsonFlag = False) -> None:
-    """List signing keys (the active one first; retired keys stay published)."""
-    with _services() as services:
-        keys = services.keys.list_keys()
-    if as_json:
-        _print_json([_key_json(k) for k in keys])
-        return
-    table = _table("kid", "alg", "active", "created", "retired")
-    for k in keys:
-        row = _key_json(k)
-        table.add_row(
-            row["kid"], row["alg"], "yes" if k.active else "", row["created"], row["retired"] or ""
-        )
-    Console().print(table)
-
-
-@keys_app.command("rotate")
-def keys_rotate(as_json: JsonFlag = False) -> None:
-    """Make a new signing key active; the old one stays published for verification."""
-    with _services() as services:
-        info = services.keys.rotate()
-    if as_json:
-        _print_json(_key_json(info))
-        return
-    typer.echo(f"new active key: {info.kid}")
-
-
 def _fail(message: str, code: int) -> NoReturn:
     first_line = message.strip().splitlines()[0] if message.strip() else "failed"
     typer.echo(f"trustid-issuer: error: {first_line}", err=True)
@@ -575,6 +536,9 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
 
+
+# The signing-key commands (`keys ...`, `revoke --signed-by`) live in their own module.
+from issuer import cli_keys  # noqa: E402,F401
 
 if __name__ == "__main__":
     main()
