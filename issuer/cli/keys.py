@@ -14,11 +14,16 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from issuer.cli import JsonFlag, _actor, _print_json, _services, _table, _when, app, keys_app
+from issuer.cli.agencies import _actor
+from issuer.cli.output import JsonFlag, admin_services, new_table, print_json, when
 from issuer.service.keys import KeyChange, KeyInfo
 from vcore.clock import format_datetime
 
-__all__ = ["keys_list", "keys_retire", "keys_rotate", "keys_withdraw", "revoke"]
+__all__ = ["keys_app", "revoke"]
+
+keys_app = typer.Typer(
+    help="Issuer signing keys: list, rotate, retire, withdraw.", no_args_is_help=True
+)
 
 KidArg = Annotated[
     str,
@@ -35,8 +40,8 @@ def _key_json(info: KeyInfo) -> dict[str, Any]:
         "published": info.published,
         "liveCredentials": info.live_credentials,
         "created": format_datetime(info.created_at),
-        "retired": _when(info.retired_at),
-        "withdrawn": _when(info.withdrawn_at),
+        "retired": when(info.retired_at),
+        "withdrawn": when(info.withdrawn_at),
         "withdrawnReason": info.withdrawn_reason,
     }
 
@@ -48,12 +53,12 @@ def keys_list(as_json: JsonFlag = False) -> None:
     `live` counts the credentials the key signed that are unexpired and not revoked;
     `published` says whether did.json / jwks.json serve the key.
     """
-    with _services() as services:
+    with admin_services() as services:
         keys = services.keys.all_keys()
     if as_json:
-        _print_json([_key_json(k) for k in keys])
+        print_json([_key_json(k) for k in keys])
         return
-    table = _table("kid", "alg", "state", "live", "published", "created", "retired/withdrawn")
+    table = new_table("kid", "alg", "state", "live", "published", "created", "retired/withdrawn")
     for k in keys:
         row = _key_json(k)
         table.add_row(
@@ -71,17 +76,17 @@ def keys_list(as_json: JsonFlag = False) -> None:
 @keys_app.command("rotate")
 def keys_rotate(as_json: JsonFlag = False) -> None:
     """Make a new signing key active; the old one is retired (still published)."""
-    with _services() as services:
+    with admin_services() as services:
         info = services.keys.rotate(actor=_actor())
     if as_json:
-        _print_json(_key_json(info))
+        print_json(_key_json(info))
         return
     typer.echo(f"new active key: {info.kid}")
 
 
 def _print_change(change: KeyChange, verb: str, as_json: bool) -> None:
     if as_json:
-        _print_json(
+        print_json(
             {
                 "key": _key_json(change.key),
                 "changed": change.changed,
@@ -102,7 +107,7 @@ def keys_retire(kid: KidArg, as_json: JsonFlag = False) -> None:
 
     Retiring the active key makes a new one active.
     """
-    with _services() as services:
+    with admin_services() as services:
         change = services.keys.retire(kid, actor=_actor())
         if change.changed:
             services.status.republish_all()
@@ -121,7 +126,7 @@ def keys_withdraw(
     issuer's keys. Withdrawing the active key makes a new one active; status lists are
     re-signed with it. Follow with `revoke --signed-by KID` (docs/security.md).
     """
-    with _services() as services:
+    with admin_services() as services:
         change = services.keys.withdraw(kid, reason, actor=_actor())
         if change.changed:
             services.status.republish_all()
@@ -131,13 +136,13 @@ def keys_withdraw(
 @keys_app.command("events")
 def keys_events(as_json: JsonFlag = False) -> None:
     """The signing-key audit trail: created, retired, withdrawn, bulk_revoked."""
-    with _services() as services:
+    with admin_services() as services:
         events = services.keys.events()
     rows = [{**e, "at": format_datetime(e["at"])} for e in events]
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
-    table = _table("at", "kid", "action", "actor", "reason", "detail")
+    table = new_table("at", "kid", "action", "actor", "reason", "detail")
     for e in rows:
         table.add_row(
             e["at"], e["kid"], e["action"], e["actor"], e["reason"] or "", str(e["detail"] or "")
@@ -145,7 +150,6 @@ def keys_events(as_json: JsonFlag = False) -> None:
     Console().print(table)
 
 
-@app.command("revoke")
 def revoke(
     signed_by: Annotated[
         str,
@@ -162,12 +166,12 @@ def revoke(
     Each affected status list is re-published once. Already revoked credentials are
     left alone (revocation is final).
     """
-    with _services() as services:
+    with admin_services() as services:
         result = services.key_revocation.revoke_signed_by(
             signed_by, reason, actor=_actor(), dry_run=dry_run
         )
     if as_json:
-        _print_json(
+        print_json(
             {
                 "kid": result.kid,
                 "revoked": result.revoked,
