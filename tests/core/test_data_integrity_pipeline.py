@@ -24,7 +24,11 @@ from vcore.verify import verify_credential_token
 
 V2 = "https://www.w3.org/ns/credentials/v2"
 EXAMPLES = "https://www.w3.org/ns/credentials/examples/v2"
-NOW = datetime.now(UTC)
+
+
+def _now() -> datetime:
+    """Read at each check: Node stamps `created` when the fixture runs, maybe minutes after import."""
+    return datetime.now(UTC)
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +107,11 @@ def _trust(issuer: str) -> TrustList:
 def test_pipeline_verifies_a_trusted_data_integrity_credential(signed: dict[str, Any]) -> None:
     issuer = signed["keys"]["issuer"]["controller"]
     report = verify_credential_token(
-        signed["vc"], trust=_trust(issuer), key_for=resolve_offline, status_for=_no_status, now=NOW
+        signed["vc"],
+        trust=_trust(issuer),
+        key_for=resolve_offline,
+        status_for=_no_status,
+        now=_now(),
     )
     assert report.verified, report.to_json()
     checks = {str(c.id): c.status for c in report.checks}
@@ -116,7 +124,7 @@ def test_pipeline_refuses_tampering_and_strangers(signed: dict[str, Any]) -> Non
     tampered = copy.deepcopy(signed["vc"])
     tampered["credentialSubject"]["name"] = "Li Wen"
     report = verify_credential_token(
-        tampered, trust=_trust(issuer), key_for=resolve_offline, status_for=_no_status, now=NOW
+        tampered, trust=_trust(issuer), key_for=resolve_offline, status_for=_no_status, now=_now()
     )
     assert report.codes == ["bad_signature"]
     stranger = verify_credential_token(
@@ -124,20 +132,20 @@ def test_pipeline_refuses_tampering_and_strangers(signed: dict[str, Any]) -> Non
         trust=_trust("did:web:other.example"),
         key_for=resolve_offline,
         status_for=_no_status,
-        now=NOW,
+        now=_now(),
     )
     assert stranger.codes == ["untrusted_issuer"]
     outside = copy.deepcopy(signed["vc"])
     outside["@context"].append("https://evil.example/v1")
     report = verify_credential_token(
-        outside, trust=_trust(issuer), key_for=resolve_offline, status_for=_no_status, now=NOW
+        outside, trust=_trust(issuer), key_for=resolve_offline, status_for=_no_status, now=_now()
     )
     assert report.codes == ["context_not_allowed"]
 
 
 def test_presentation_format_checks_holder_challenge_and_domain(signed: dict[str, Any]) -> None:
     verified = verify_presentation(
-        signed["vp"], nonce="n-1", audience="https://verifier.example", now=NOW
+        signed["vp"], nonce="n-1", audience="https://verifier.example", now=_now()
     )
     assert verified.format == "ldp_vp"
     assert verified.holder == signed["keys"]["holder"]["controller"]
@@ -147,10 +155,12 @@ def test_presentation_format_checks_holder_challenge_and_domain(signed: dict[str
         ("n-1", "https://other.example", "audience_mismatch"),
     ]:
         with pytest.raises(TrustIDError) as caught:
-            verify_presentation(signed["vp"], nonce=nonce, audience=audience, now=NOW)
+            verify_presentation(signed["vp"], nonce=nonce, audience=audience, now=_now())
         assert caught.value.code == code
     other_holder = copy.deepcopy(signed["vp"])
     other_holder["holder"] = signed["keys"]["issuer"]["controller"]
     with pytest.raises(TrustIDError) as caught:
-        verify_presentation(other_holder, nonce="n-1", audience="https://verifier.example", now=NOW)
+        verify_presentation(
+            other_holder, nonce="n-1", audience="https://verifier.example", now=_now()
+        )
     assert caught.value.code == "holder_binding"
