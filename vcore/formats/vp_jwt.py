@@ -44,6 +44,7 @@ from vcore.presentations import (
     check_freshness,
 )
 from vcore.signing import SoftwareSigner
+from vcore.vcdm import check_presentation
 
 __all__ = [
     "JWT_VP_JSON",
@@ -227,6 +228,8 @@ class VpJwtFormat(_JwtPresentationFormat):
         _check_types(payload)
         holder = _holder_of(payload.get("holder", payload.get("iss")))
         credentials = _credentials_of(payload.get("verifiableCredential"))
+        # The VCDM 2.0 rules for presentations (§4.13); the code names the rule.
+        check_presentation(payload)
         presentation = {k: v for k, v in payload.items() if k not in ("nonce", "aud", "iat")}
         return SecuredPresentation(
             format=self.key,
