@@ -248,7 +248,7 @@ class VpJwt11Format(_JwtPresentationFormat):
     """``jwt_vp_json``: a VC-JWT 1.1 presentation (``vp`` claim, VC Data Model 1.1 §6.3.1)."""
 
     key = "jwt_vp_json"
-    media_types: tuple[str, ...] = ()
+    media_types: tuple[str, ...] = ("application/jwt",)
     _typ_expected: tuple[str, ...] = ()
     _nbf_is_issued = True  # VC-JWT 1.1 presentations may date themselves with nbf
 
