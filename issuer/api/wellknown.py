@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 
 from issuer.api.deps import ServicesDep
@@ -17,12 +17,10 @@ router = APIRouter(route_class=StrictJSONRoute, tags=["discovery"])
 
 _CACHE = {"Cache-Control": "max-age=300, public"}
 
-IfNoneMatch = Annotated[str | None, Header()]
-
 
 def _published_document(
     document: dict[str, Any],
-    if_none_match: str | None,
+    request: Request,
     response_class: type[JSONResponse] = JSONResponse,
 ) -> Response:
     """A published document with an opaque ETag (a hash of the served bytes) and 304.
@@ -33,7 +31,8 @@ def _published_document(
     response = response_class(document, headers=_CACHE)
     etag = opaque_etag(bytes(response.body))
     response.headers["ETag"] = etag
-    if etag_matches(if_none_match, etag):
+    # Read from the request, not declared as a parameter: nothing here can be a 422.
+    if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers={**_CACHE, "ETag": etag})
     return response
 
@@ -43,17 +42,17 @@ def _published_document(
     summary="The issuer's did:web document",
     responses={304: {"description": "Not modified (If-None-Match)"}},
 )
-def did_document(services: ServicesDep, if_none_match: IfNoneMatch = None) -> Response:
+def did_document(services: ServicesDep, request: Request) -> Response:
     """Every published key (active, and retired ones still needed) as a JsonWebKey
     verification method; withdrawn keys are never listed."""
-    return _published_document(services.publication.did_document(), if_none_match)
+    return _published_document(services.publication.did_document(), request)
 
 
 @router.get("/did.json", include_in_schema=False)
-def did_document_under_path(services: ServicesDep, if_none_match: IfNoneMatch = None) -> Response:
+def did_document_under_path(services: ServicesDep, request: Request) -> Response:
     # did:web with a path (TRUSTID_ISSUER_URL=https://host/some/path) resolves to
     # <path>/did.json; behind a prefix-stripping proxy that arrives here.
-    return _published_document(services.publication.did_document(), if_none_match)
+    return _published_document(services.publication.did_document(), request)
 
 
 @router.get(
@@ -61,10 +60,10 @@ def did_document_under_path(services: ServicesDep, if_none_match: IfNoneMatch = 
     summary="The issuer's keys as a JWK Set",
     responses={304: {"description": "Not modified (If-None-Match)"}},
 )
-def jwks(services: ServicesDep, if_none_match: IfNoneMatch = None) -> Response:
+def jwks(services: ServicesDep, request: Request) -> Response:
     """RFC 7517 JWK Set; each `kid` equals the JWS header `kid` (`<did>#<thumbprint>`).
     Withdrawn keys are never listed."""
-    return _published_document(services.publication.jwks(), if_none_match)
+    return _published_document(services.publication.jwks(), request)
 
 
 @router.get(
@@ -72,9 +71,7 @@ def jwks(services: ServicesDep, if_none_match: IfNoneMatch = None) -> Response:
     summary="OpenID4VCI Credential Issuer Metadata",
     responses={304: {"description": "Not modified (If-None-Match)"}},
 )
-def credential_issuer_metadata(
-    services: ServicesDep, if_none_match: IfNoneMatch = None
-) -> Response:
+def credential_issuer_metadata(services: ServicesDep, request: Request) -> Response:
     """Who this issuer is (`display`) and the credential types it issues, in the shape of
     OpenID4VCI Credential Issuer Metadata; wallets show `display[0].name` as the issuer's
     self-declared name.
@@ -83,7 +80,7 @@ def credential_issuer_metadata(
     `POST /credentials/issue` (VC-API), not requested by wallets, so an OpenID4VCI wallet
     can read this document but cannot obtain credentials through it.
     """
-    return _published_document(services.publication.credential_issuer_metadata(), if_none_match)
+    return _published_document(services.publication.credential_issuer_metadata(), request)
 
 
 class SchemaJSONResponse(JSONResponse):
@@ -107,12 +104,10 @@ class SchemaJSONResponse(JSONResponse):
 def credential_schema(
     type_name: Annotated[str, Path(max_length=64)],
     services: ServicesDep,
-    if_none_match: IfNoneMatch = None,
+    request: Request,
 ) -> Response:
     """The schema named by `credentialSchema.id` in issued credentials."""
-    return _published_document(
-        services.publication.schema(type_name), if_none_match, SchemaJSONResponse
-    )
+    return _published_document(services.publication.schema(type_name), request, SchemaJSONResponse)
 
 
 @router.get("/", summary="Issuer summary")
