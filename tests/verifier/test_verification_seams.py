@@ -295,3 +295,18 @@ def test_token_status_list_mechanism(fixed_now: datetime) -> None:
     for bad in ({"idx": -1, "uri": url}, {"idx": True, "uri": url}, {"idx": 1}):
         with pytest.raises(StatusListError):
             mechanism.parse_entry(bad)
+
+
+def test_vc_jwt_1_1_presentation_in_an_envelope_of_its_media_type(world: World) -> None:
+    # Issue 7: VP envelopes take application/jwt for VC-JWT 1.1 as credential ones do.
+    credential, _ = world.jwk.issue(world.holder.did, now=world.now, fmt="jwt_vc_json")
+    vp = _vp11(world, credential)
+    enveloped = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": "EnvelopedVerifiablePresentation",
+        "id": "data:application/jwt," + vp,
+    }
+    report = _verify_vp(world, enveloped)
+    assert report.verified, report.to_json()
+    as_vc = {**enveloped, "id": "data:application/vp+jwt," + vp}
+    assert not _verify_vp(world, as_vc).verified  # a 1.1 token is not a vp+jwt
