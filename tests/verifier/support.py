@@ -29,6 +29,7 @@ from vcore.status import BitstringStatusList, build_status_entry, build_status_l
 
 PUBLIC_IP = "93.184.216.34"
 RESIDENT = "ResidentIdentityCredential"
+SCHEMA_HOST = "https://schemas.example"  # for did:jwk issuers, which have no base URL
 RESIDENT_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
@@ -133,7 +134,10 @@ class Issuer:
             valid_until=valid_until if valid_until is not None else now + timedelta(days=365),
             status=status,
             schema=(
-                {"id": f"{self.base_url}/schemas/{credential_type}", "type": "JsonSchema"}
+                {
+                    "id": f"{self.base_url or SCHEMA_HOST}/schemas/{credential_type}",
+                    "type": "JsonSchema",
+                }
                 if schema
                 else None
             ),

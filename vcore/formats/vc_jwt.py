@@ -37,6 +37,7 @@ from vcore.jose import MAX_TOKEN_SIZE, UnverifiedJWS, decode_unverified, sign, v
 from vcore.jsontext import loads_strict
 from vcore.keys import PublicKey, b64url_decode
 from vcore.signing import Signer
+from vcore.vcdm import check_credential
 
 __all__ = [
     "JWT_VC_JSON",
@@ -312,6 +313,7 @@ class VcJwtFormat(_JwtFormat):
         Raises:
             MalformedError: not a ``vc+jwt`` credential (with the reason).
             ClaimNotAllowedError: a ``vc`` or ``vp`` claim in the payload.
+            DataModelError: the payload breaks a VCDM 2.0 rule (``vcdm_*``, :mod:`vcore.vcdm`).
             AlgorithmNotAllowedError: ``alg`` not allowed.
         """
         jws = decode_unverified(value, max_size=max_size)
@@ -320,6 +322,8 @@ class VcJwtFormat(_JwtFormat):
                 f"typ {jws.typ!r} is not a credential (expected vc+jwt or JWT with a vc claim)"
             )
         credential = _normalise_vc2(jws.payload)
+        # The payload is the unsecured VC 2.0 document: every VCDM 2.0 MUST applies.
+        check_credential(jws.payload)
         _check_shape(credential)
         return _secured(self.key, jws, credential, value)
 

@@ -44,6 +44,7 @@ from vcore.presentations import (
     check_freshness,
 )
 from vcore.signing import SoftwareSigner
+from vcore.vcdm import check_presentation
 
 __all__ = [
     "JWT_VP_JSON",
@@ -210,6 +211,7 @@ class VpJwtFormat(_JwtPresentationFormat):
         Raises:
             MalformedError: not a presentation (with the reason); bad credentials inside.
             ClaimNotAllowedError: a ``vc`` or ``vp`` claim in the payload.
+            DataModelError: the presentation breaks a VCDM 2.0 rule (``vcdm_*``).
         """
         jws = decode_unverified(value, max_size=MAX_PRESENTATION_SIZE)
         if _typ(jws) != "vp+jwt":
@@ -228,6 +230,8 @@ class VpJwtFormat(_JwtPresentationFormat):
         holder = _holder_of(payload.get("holder", payload.get("iss")))
         credentials = _credentials_of(payload.get("verifiableCredential"))
         presentation = {k: v for k, v in payload.items() if k not in ("nonce", "aud", "iat")}
+        # The payload is the unsecured VC 2.0 presentation: every VCDM 2.0 MUST applies.
+        check_presentation(presentation)
         return SecuredPresentation(
             format=self.key,
             holder=holder,
