@@ -332,3 +332,30 @@ def test_cli_verifies_offline_from_a_saved_result(
     result = runner.invoke(cli_app, ["verify", str(tmp_path / "good.jwt"), "--offline", str(broken)])
     assert result.exit_code == 2
     assert "evidence_invalid" in result.stderr
+
+
+def test_recording_keeps_the_newest_good_copy(fixed_now: datetime) -> None:
+    from vcore.errors import UnknownKeyError
+    from verifier.resolution.evidence import DocumentEvidence, DocumentKind
+
+    def doc(version: int, at: datetime, error: bool = False) -> DocumentEvidence:
+        return DocumentEvidence(
+            "did:web:a.example",
+            "https://a.example/.well-known/did.json",
+            DocumentKind.DID,
+            None if error else {"version": version},
+            UnknownKeyError("unreachable") if error else None,
+            at,
+        )
+
+    bundle = EvidenceBundle()
+    bundle.add_document(doc(2, fixed_now))
+    bundle.add_document(doc(1, fixed_now - timedelta(minutes=10)))  # a list's older signer doc
+    bundle.add_document(doc(3, fixed_now + timedelta(minutes=1), error=True))
+    assert bundle.documents["did:web:a.example"].document == {"version": 2}
+    bundle.add_document(doc(4, fixed_now + timedelta(minutes=2)))
+    assert bundle.documents["did:web:a.example"].document == {"version": 4}
+    failed = EvidenceBundle()
+    failed.add_document(doc(0, fixed_now, error=True))
+    failed.add_document(doc(5, fixed_now - timedelta(minutes=1)))
+    assert failed.documents["did:web:a.example"].document == {"version": 5}

@@ -105,8 +105,8 @@ class SchemaEvidence:
 class EvidenceBundle:
     """Everything one verification (or batch) was decided on.
 
-    Resolvers record into it with the ``add_*`` methods; the first good copy of a thing
-    wins over an error recorded for it, and a later good copy over an earlier one.
+    Resolvers record into it with the ``add_*`` methods; a good copy of a thing wins over
+    an error recorded for it, and a copy fetched later over one fetched earlier.
     """
 
     verified_at: datetime | None = None
@@ -212,9 +212,15 @@ class EvidenceBundle:
 
 def _put(table: dict[str, Any], key: str, evidence: Any) -> None:
     # A good copy is never replaced by an error (a batch may fetch a list for several
-    # issuers: one host check fails, the next succeeds).
+    # issuers: one host check fails, the next succeeds), nor by an older good copy (a
+    # cached status list remembers the DID document it was verified with, which may be
+    # older than the one the credential's key came from).
     previous = table.get(key)
-    if previous is not None and previous.error is None and evidence.error is not None:
+    if (
+        previous is not None
+        and previous.error is None
+        and (evidence.error is not None or evidence.fetched_at < previous.fetched_at)
+    ):
         return
     table[key] = evidence
 
