@@ -29,7 +29,6 @@ from vcore.status import BitstringStatusList, build_status_entry, build_status_l
 
 PUBLIC_IP = "93.184.216.34"
 RESIDENT = "ResidentIdentityCredential"
-SCHEMA_HOST = "https://schemas.example"  # for did:jwk issuers, which have no base URL
 RESIDENT_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
@@ -65,6 +64,10 @@ class StatusListState:
     valid_for: timedelta | None = timedelta(hours=24)
 
 
+_SHARED_HOST = "https://status.example"
+"""Where an issuer without a web origin (did:jwk) publishes its status lists and schemas."""
+
+
 class Issuer:
     """A test issuer: did:web at a base URL, or did:jwk; signs credentials and lists."""
 
@@ -84,7 +87,7 @@ class Issuer:
         return build_did_document(self.did, [self.key.public_key()])
 
     def status_list(self, purpose: str, number: int = 1) -> StatusListState:
-        base = self.base_url or "https://status.example"
+        base = self.base_url or _SHARED_HOST
         url = f"{base}/status-lists/{purpose[:3]}{number}"
         return self.lists.setdefault(url, StatusListState(url=url, purpose=purpose))
 
@@ -135,7 +138,7 @@ class Issuer:
             status=status,
             schema=(
                 {
-                    "id": f"{self.base_url or SCHEMA_HOST}/schemas/{credential_type}",
+                    "id": f"{self.base_url or _SHARED_HOST}/schemas/{credential_type}",
                     "type": "JsonSchema",
                 }
                 if schema

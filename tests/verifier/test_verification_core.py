@@ -370,7 +370,7 @@ def test_expired_and_revoked_are_both_reported(world: World) -> None:
     token, index = world.web.issue(
         world.holder.did,
         now=world.now,
-        valid_from=world.now - timedelta(days=3),  # validUntil before validFrom is vcdm_validity
+        valid_from=world.now - timedelta(days=10),
         valid_until=world.now - timedelta(days=2),
     )
     world.web.set_status("revocation", index, True)

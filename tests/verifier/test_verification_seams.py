@@ -330,3 +330,18 @@ def test_vp_jwt_with_a_bare_token_inside_breaks_vcdm(world: World) -> None:
     payload["verifiableCredential"] = [envelope_credential(credential)]
     vp = sign(payload, SoftwareSigner(holder.key, holder_kid(holder.did)), typ="vp+jwt")
     assert _verify_vp(world, vp).verified
+
+
+def test_vc_jwt_1_1_presentation_in_an_envelope_of_its_media_type(world: World) -> None:
+    # Issue 7: VP envelopes take application/jwt for VC-JWT 1.1 as credential ones do.
+    credential, _ = world.jwk.issue(world.holder.did, now=world.now, fmt="jwt_vc_json")
+    vp = _vp11(world, credential)
+    enveloped = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": "EnvelopedVerifiablePresentation",
+        "id": "data:application/jwt," + vp,
+    }
+    report = _verify_vp(world, enveloped)
+    assert report.verified, report.to_json()
+    as_vc = {**enveloped, "id": "data:application/vp+jwt," + vp}
+    assert not _verify_vp(world, as_vc).verified  # a 1.1 token is not a vp+jwt

@@ -155,6 +155,8 @@ def _normalise_vc2(payload: dict[str, Any]) -> dict[str, Any]:
             raise ClaimNotAllowedError(
                 f"a vc+jwt payload is the credential itself: a {claim!r} claim is not allowed"
             )
+    # Every MUST of VCDM 2.0 §4 on the document itself; the code names the rule.
+    check_credential(payload)
     credential = dict(payload)
     credential["issuer"] = _issuer_id(payload.get("issuer"))
     credential["type"] = _as_type_list(payload.get("type"))
@@ -322,8 +324,6 @@ class VcJwtFormat(_JwtFormat):
                 f"typ {jws.typ!r} is not a credential (expected vc+jwt or JWT with a vc claim)"
             )
         credential = _normalise_vc2(jws.payload)
-        # The payload is the unsecured VC 2.0 document: every VCDM 2.0 MUST applies.
-        check_credential(jws.payload)
         _check_shape(credential)
         return _secured(self.key, jws, credential, value)
 

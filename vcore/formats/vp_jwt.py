@@ -229,9 +229,9 @@ class VpJwtFormat(_JwtPresentationFormat):
         _check_types(payload)
         holder = _holder_of(payload.get("holder", payload.get("iss")))
         credentials = _credentials_of(payload.get("verifiableCredential"))
+        # The VCDM 2.0 rules for presentations (§4.13); the code names the rule.
+        check_presentation(payload)
         presentation = {k: v for k, v in payload.items() if k not in ("nonce", "aud", "iat")}
-        # The payload is the unsecured VC 2.0 presentation: every VCDM 2.0 MUST applies.
-        check_presentation(presentation)
         return SecuredPresentation(
             format=self.key,
             holder=holder,
@@ -249,7 +249,7 @@ class VpJwt11Format(_JwtPresentationFormat):
     """``jwt_vp_json``: a VC-JWT 1.1 presentation (``vp`` claim, VC Data Model 1.1 §6.3.1)."""
 
     key = "jwt_vp_json"
-    media_types: tuple[str, ...] = ()
+    media_types: tuple[str, ...] = ("application/jwt",)
     _typ_expected: tuple[str, ...] = ()
     _nbf_is_issued = True  # VC-JWT 1.1 presentations may date themselves with nbf
 
