@@ -30,6 +30,11 @@ class AppClient:
 
         return self._portal.call(call)
 
+    @property
+    def cookies(self) -> httpx.Cookies:
+        """The client's cookie jar (set by responses, sent with later requests)."""
+        return self._client.cookies
+
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, **kwargs)
 

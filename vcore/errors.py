@@ -60,7 +60,9 @@ Tree::
     │   ├── NonceMismatchError                nonce_mismatch
     │   ├── AudienceMismatchError             audience_mismatch
     │   ├── HolderBindingError                holder_binding
-    │   └── NonceReusedError                  nonce_reused
+    │   ├── NonceReusedError                  nonce_reused
+    │   ├── ChallengeUnknownError             challenge_unknown
+    │   └── ChallengeExpiredError             challenge_expired
     ├── TrustListError                        trust_list_invalid
     │   ├── TrustListExpiredError             trust_list_expired
     │   └── TrustListReplayError              trust_list_replayed
@@ -79,6 +81,8 @@ __all__ = [
     "AlgorithmNotAllowedError",
     "AudienceMismatchError",
     "BadSignatureError",
+    "ChallengeExpiredError",
+    "ChallengeUnknownError",
     "ClaimNotAllowedError",
     "ContextNotAllowedError",
     "CryptosuiteUnsupportedError",
@@ -507,6 +511,23 @@ class NonceReusedError(PresentationError):
 
     code = "nonce_reused"
     title = "Nonce already used"
+
+
+class ChallengeUnknownError(PresentationError):
+    """The presentation's challenge was not issued by this verifier to this caller.
+
+    Never issued, issued to another API client or counter session, or already used.
+    """
+
+    code = "challenge_unknown"
+    title = "Challenge not issued to you"
+
+
+class ChallengeExpiredError(PresentationError):
+    """The challenge was issued to this caller but its lifetime is over."""
+
+    code = "challenge_expired"
+    title = "Challenge expired"
 
 
 class TrustListError(TrustIDError):

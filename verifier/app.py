@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -29,6 +29,7 @@ from vcore.errors import TrustIDError, TrustListError
 from vcore.jsontext import loads_strict
 from vcore.keys import PublicKey, public_key_from_jwk
 from verifier.api import ops, verify
+from verifier.challenges import SESSION_COOKIE, new_session_id
 from verifier.clients import ClientRegistry
 from verifier.limits import limit_for_path
 from verifier.metrics import VerifierMetrics
@@ -179,11 +180,23 @@ def create_app(
     app.include_router(ops.router)
 
     @app.get("/", include_in_schema=False)
-    async def counter_page() -> FileResponse:
+    async def counter_page(request: Request) -> FileResponse:
         index = WEB_DIR / "index.html"
         if not index.is_file():
             raise RequestProblem(404, "not_found", "the counter page is not installed")
-        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+        page = FileResponse(index, headers={"Cache-Control": "no-cache"})
+        if not request.cookies.get(SESSION_COOKIE):
+            # The counter's session: challenges asked for without an API key are bound
+            # to it, so another page (or a script that saw the challenge) cannot use them.
+            page.set_cookie(
+                SESSION_COOKIE,
+                new_session_id(),
+                httponly=True,
+                samesite="strict",
+                secure=request.url.scheme == "https",
+                path="/",
+            )
+        return page
 
     app.mount("/static", StaticFiles(directory=WEB_DIR, check_dir=False), name="static")
     # Last added runs first: headers on every answer (also the guard's 500), then the

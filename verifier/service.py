@@ -7,22 +7,24 @@ credentials of one issuer cost one DID document and two status lists.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 import anyio
 import anyio.to_thread
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from vcore.clock import Clock, system_clock
-from vcore.errors import NonceReusedError, TrustIDError
+from vcore.errors import (
+    ChallengeExpiredError,
+    ChallengeUnknownError,
+    NonceReusedError,
+    TrustIDError,
+)
 from vcore.keys import PublicKey
-from vcore.presentations import IAT_MAX_AGE
 from vcore.verify import (
     CredentialPlan,
     Material,
@@ -34,7 +36,7 @@ from vcore.verify import (
     plan_presentation,
     verify_signatures,
 )
-from verifier import storage
+from verifier.challenges import ANONYMOUS, CHALLENGE_LIFETIME, ChallengeStore, ChallengeUse
 from verifier.errors import EvidenceError, InvalidRequestError
 from verifier.metrics import VerifierMetrics
 from verifier.resolution import (
@@ -59,8 +61,8 @@ __all__ = [
     "verify_credential_offline",
 ]
 
-NONCE_LIFETIME = IAT_MAX_AGE
-"""A nonce is single use for as long as a presentation carrying it is fresh (5 min)."""
+NONCE_LIFETIME = CHALLENGE_LIFETIME
+"""An issued challenge is open for 5 minutes (as long as a presentation is fresh)."""
 
 Report = VerificationReport | PresentationReport
 
@@ -74,6 +76,7 @@ class QRInput:
     text: str | None = None
     challenge: str | None = None
     domain: str | None = None
+    caller: str = ANONYMOUS
 
 
 class VerifierService:
@@ -90,6 +93,7 @@ class VerifierService:
         metrics: VerifierMetrics,
         audience: str,
         clock: Clock = system_clock,
+        challenges: ChallengeStore | None = None,
     ) -> None:
         self.trust_source = trust_source
         self.keys = keys
@@ -99,6 +103,7 @@ class VerifierService:
         self.metrics = metrics
         self.audience = audience
         self.clock = clock
+        self.challenges = challenges or ChallengeStore(engine, clock=clock)
 
     # ------------------------------------------------------------------ credentials
 
@@ -148,10 +153,21 @@ class VerifierService:
     # ---------------------------------------------------------------- presentations
 
     async def verify_presentation(
-        self, value: object, *, challenge: str, domain: str | None, kind: str = "presentation"
+        self,
+        value: object,
+        *,
+        challenge: str,
+        domain: str | None,
+        caller: str,
+        kind: str = "presentation",
     ) -> PresentationReport:
-        """Verify a presentation: holder signature, nonce (single use), audience, and
-        every credential inside with holder binding."""
+        """Verify a presentation: holder signature, challenge, audience, and every
+        credential inside with holder binding.
+
+        The challenge must have been issued (``POST /challenges``) to ``caller`` and be
+        open; it is checked before anything is fetched and consumed only once the whole
+        presentation verified, so a junk presentation cannot burn a citizen's challenge.
+        """
         started = time.perf_counter()
         await self.trust_source.maybe_reload()
         now = self.clock()
@@ -162,30 +178,41 @@ class VerifierService:
             trust=self.trust_source.current(),
             now=now,
         )
-        if not plan.failed and plan.nonce is not None:
-            fresh = await anyio.to_thread.run_sync(self._consume_nonce, plan.nonce)
-            if not fresh:
+        if not plan.failed:
+            use = await anyio.to_thread.run_sync(self.challenges.check, challenge, caller)
+            if use == ChallengeUse.EXPIRED:
+                plan = plan.with_failure(
+                    "nonce", ChallengeExpiredError("the challenge expired; ask for a new one")
+                )
+            elif use == ChallengeUse.USED:
                 plan = plan.with_failure(
                     "nonce",
                     NonceReusedError(
-                        "this presentation's nonce was already used; ask for a new challenge"
+                        "this presentation's challenge was already used; ask for a new one"
+                    ),
+                )
+            elif use != ChallengeUse.OK:
+                plan = plan.with_failure(
+                    "nonce",
+                    ChallengeUnknownError(
+                        "this challenge was not issued to you by this verifier; ask for one "
+                        "with POST /challenges"
                     ),
                 )
         material = Material() if plan.failed else await self.gather(plan.credentials)
         report = decide_presentation(plan, material, now=now)
+        if report.verified:
+            fresh = await anyio.to_thread.run_sync(self.challenges.consume, challenge, caller)
+            if not fresh:
+                plan = plan.with_failure(
+                    "nonce",
+                    NonceReusedError(
+                        "this presentation's challenge was already used; ask for a new one"
+                    ),
+                )
+                report = decide_presentation(plan, Material(), now=now)
         self.metrics.record(kind, report.verified, report.codes, time.perf_counter() - started)
         return report
-
-    def _consume_nonce(self, nonce: str) -> bool:
-        now = self.clock()
-        digest = hashlib.sha256(nonce.encode("utf-8")).hexdigest()
-        with Session(self.engine) as session, session.begin():
-            return storage.consume_nonce(
-                session,
-                nonce_hash=digest,
-                expires_at=now + NONCE_LIFETIME + timedelta(seconds=60),
-                now=now,
-            )
 
     # ------------------------------------------------------------------------- QR
 
@@ -215,7 +242,7 @@ class VerifierService:
                     "this QR code holds a presentation: send the challenge it was made for"
                 )
             return await self.verify_presentation(
-                token, challenge=qr.challenge, domain=qr.domain, kind="qr"
+                token, challenge=qr.challenge, domain=qr.domain, caller=qr.caller, kind="qr"
             )
         return await self.verify_credential(token, kind="qr")
 

@@ -1,4 +1,4 @@
-"""Verifier storage: API clients and used presentation nonces (SQLAlchemy 2.0).
+"""Verifier storage: API clients and issued presentation challenges (SQLAlchemy 2.0).
 
 Two small tables, created with ``create_all`` on start (no migrations needed yet; the
 tables are prefixed ``verifier_`` so they can share a PostgreSQL database with the
@@ -7,21 +7,34 @@ issuer's). Functions take a ``Session`` and never commit: callers frame the tran
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import DateTime, Engine, Integer, String, create_engine, delete, event, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    create_engine,
+    delete,
+    event,
+    select,
+    update,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 __all__ = [
     "Base",
+    "ChallengeRow",
     "ClientRow",
-    "NonceRow",
+    "add_challenge",
     "add_client",
     "any_clients",
+    "as_utc",
+    "challenge_by_hash",
     "client_by_key_hash",
-    "consume_nonce",
+    "consume_challenge",
     "list_clients",
     "make_engine",
     "remove_client",
@@ -44,13 +57,23 @@ class ClientRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class NonceRow(Base):
-    """A presentation nonce already used (single use for its 5-minute lifetime)."""
+class ChallengeRow(Base):
+    """A challenge issued by ``POST /challenges``; ``used`` once a presentation consumed it.
 
-    __tablename__ = "verifier_nonces"
+    Kept (used) until it expires, so a replay is told ``nonce_reused``; purged after.
+    """
 
-    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    __tablename__ = "verifier_challenges"
+
+    challenge_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    caller: Mapped[str] = mapped_column(String(80))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+def as_utc(value: datetime) -> datetime:
+    """A stored date-time as aware UTC (SQLite returns naive values)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def make_engine(url: str) -> Engine:
@@ -102,18 +125,38 @@ def remove_client(session: Session, name: str) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-def consume_nonce(
-    session: Session, *, nonce_hash: str, expires_at: datetime, now: datetime
-) -> bool:
-    """Record a nonce as used; False when it was already used (and not yet expired).
+def add_challenge(
+    session: Session, *, challenge_hash: str, caller: str, expires_at: datetime, now: datetime
+) -> None:
+    """Record an issued challenge; expired ones are purged on the way (flush only)."""
+    session.execute(delete(ChallengeRow).where(ChallengeRow.expires_at < now))
+    session.add(
+        ChallengeRow(
+            challenge_hash=challenge_hash, caller=caller, expires_at=expires_at, used=False
+        )
+    )
+    session.flush()
 
-    The primary key makes this safe across replicas sharing one database. Expired rows
-    are purged on the way so the table stays small.
+
+def challenge_by_hash(session: Session, challenge_hash: str) -> ChallengeRow | None:
+    """The open challenge with this hash, if any."""
+    return session.get(ChallengeRow, challenge_hash)
+
+
+def consume_challenge(session: Session, *, challenge_hash: str, caller: str, now: datetime) -> bool:
+    """Mark the challenge used if it is open and ``caller``'s; True when this call used it.
+
+    One conditional ``UPDATE``: safe across replicas sharing the database (the row lock
+    makes a second, concurrent update see ``used`` and match nothing).
     """
-    session.execute(delete(NonceRow).where(NonceRow.expires_at < now))
-    try:
-        with session.begin_nested():
-            session.add(NonceRow(nonce_hash=nonce_hash, expires_at=expires_at))
-    except IntegrityError:
-        return False
-    return True
+    result = session.execute(
+        update(ChallengeRow)
+        .where(
+            ChallengeRow.challenge_hash == challenge_hash,
+            ChallengeRow.caller == caller,
+            ChallengeRow.expires_at >= now,
+            ChallengeRow.used.is_(False),
+        )
+        .values(used=True)
+    )
+    return bool(getattr(result, "rowcount", 0))

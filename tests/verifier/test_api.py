@@ -314,6 +314,8 @@ def test_presentation_flow_with_challenge_and_replay(env: Env, client: AppClient
     challenge = client.post("/challenges").json()
     assert challenge["domain"] == AUDIENCE
     assert len(challenge["challenge"]) >= 22
+    assert challenge["expiresIn"] == 300
+    assert challenge["expiresAt"].endswith("Z")
     vp = build_presentation(
         [token],
         env.holder.key,
@@ -366,12 +368,13 @@ def test_presentation_wrong_nonce_and_audience(env: Env, client: AppClient) -> N
 def test_presentation_of_someone_elses_credential(env: Env, client: AppClient) -> None:
     token, _ = env.issue()  # issued to env.holder
     thief = Holder()
+    challenge = client.post("/challenges").json()["challenge"]
     vp = build_presentation(
-        [token], thief.key, thief.did, audience=AUDIENCE, nonce="n-9", now=env.clock.value
+        [token], thief.key, thief.did, audience=AUDIENCE, nonce=challenge, now=env.clock.value
     )
     response = client.post(
         "/presentations/verify",
-        json={"verifiablePresentation": vp, "options": {"challenge": "n-9"}},
+        json={"verifiablePresentation": vp, "options": {"challenge": challenge}},
     )
     assert [p["code"] for p in response.json()["problemDetails"]] == ["holder_binding"]
 
@@ -401,11 +404,17 @@ def test_qr_text_field_verifies(env: Env, client: AppClient) -> None:
 
 def test_qr_presentation_needs_its_challenge(env: Env, client: AppClient) -> None:
     token, _ = env.jwk_issuer.issue(env.holder.did, now=env.clock.value, with_status=False)
+    challenge = client.post("/challenges").json()["challenge"]
     vp = build_presentation(
-        [token], env.holder.key, env.holder.did, audience=AUDIENCE, nonce="c-1", now=env.clock.value
+        [token],
+        env.holder.key,
+        env.holder.did,
+        audience=AUDIENCE,
+        nonce=challenge,
+        now=env.clock.value,
     )
     _problem(client.post("/verify/qr", data={"text": vp}), 422, "invalid_request")
-    response = client.post("/verify/qr", data={"text": vp, "challenge": "c-1"})
+    response = client.post("/verify/qr", data={"text": vp, "challenge": challenge})
     assert response.status_code == 200, response.text
     assert response.json()["verified"] is True
 

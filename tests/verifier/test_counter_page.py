@@ -318,13 +318,18 @@ def test_presentation_with_the_counter_challenge(counter: Counter, tokens: Token
     _open(counter)
     counter.page.click("#options summary")
     counter.page.click("#challenge-new")
+    # Asked from the verifier (POST /challenges), bound to this page's session cookie,
+    # with the domain pre-filled.
+    counter.page.wait_for_function("document.querySelector('#challenge').value.length > 0")
     challenge = counter.page.input_value("#challenge")
-    assert len(challenge) >= 22  # 128 bits
+    assert len(challenge) >= 32  # 192 bits
+    domain = counter.page.input_value("#domain")
+    assert domain
     presentation = build_presentation(
         [tokens.valid],
         tokens.holder_key,
         tokens.holder,
-        audience=counter.url,
+        audience=domain,
         nonce=challenge,
         now=datetime.now(UTC),
     )
@@ -358,7 +363,14 @@ def _personal_data_gone(counter: Counter) -> None:
     assert counter.page.input_value("#scan-text") == ""
     stored = counter.page.evaluate("[localStorage.length, sessionStorage.length, document.cookie]")
     assert stored == [0, 0, ""]
-    assert counter.context.cookies() == []
+    # Only the counter's session cookie (random, HttpOnly, it binds challenges) may stay:
+    # nothing about the citizen.
+    cookies = counter.context.cookies()
+    assert [c["name"] for c in cookies] in ([], ["trustid_counter"])
+    for cookie in cookies:
+        assert cookie["httpOnly"] is True
+        assert cookie["sameSite"] == "Strict"
+        assert "Mei" not in cookie["value"]
 
 
 def test_next_citizen_and_escape_clear_everything(counter: Counter, tokens: Tokens) -> None:

@@ -69,6 +69,8 @@ def replicas(tmp_path: Path, database_url: str, fixed_now: datetime) -> Iterator
 
 
 def test_nonce_replayed_to_another_replica_is_refused(replicas: Replicas) -> None:
+    # Issued by replica b, answered at a, replayed at b: the challenge is in the shared DB.
+    challenge = replicas.b.post("/challenges").json()["challenge"]
     token, _ = replicas.issuer.issue(
         replicas.holder.did, now=replicas.clock.value, with_status=False
     )
@@ -77,10 +79,10 @@ def test_nonce_replayed_to_another_replica_is_refused(replicas: Replicas) -> Non
         replicas.holder.key,
         replicas.holder.did,
         audience=AUDIENCE,
-        nonce="once-only",
+        nonce=challenge,
         now=replicas.clock.value,
     )
-    request = {"verifiablePresentation": vp, "options": {"challenge": "once-only"}}
+    request = {"verifiablePresentation": vp, "options": {"challenge": challenge}}
     assert replicas.a.post("/presentations/verify", json=request).status_code == 200
     replay = replicas.b.post("/presentations/verify", json=request)
     assert replay.status_code == 400
@@ -104,3 +106,18 @@ def test_a_client_created_anywhere_locks_every_replica(replicas: Replicas) -> No
             "/credentials/verify", json=body, headers={"Authorization": f"Bearer {key}"}
         )
         assert ok.status_code == 200
+
+
+def test_a_challenge_is_consumed_once_across_replicas(replicas: Replicas) -> None:
+    from verifier.challenges import ANONYMOUS, ChallengeStore
+
+    challenge = replicas.a.post("/challenges").json()["challenge"]
+    engines = [make_engine(replicas.database_url) for _ in range(2)]
+    try:
+        stores = [ChallengeStore(e, clock=replicas.clock) for e in engines]
+        results = [store.consume(challenge, ANONYMOUS) for store in stores]
+        assert results == [True, False]
+        assert not stores[0].consume(challenge, ANONYMOUS)
+    finally:
+        for engine in engines:
+            engine.dispose()

@@ -11,13 +11,14 @@ from pydantic import BaseModel, ValidationError
 
 from trustid_http.json import loads_request
 from vcore.errors import TrustIDError
+from verifier.challenges import ANONYMOUS, SESSION_COOKIE, client_caller, session_caller
 from verifier.clients import ClientInfo, ClientRegistry
 from verifier.errors import RateLimitedError, UnauthorizedError
 from verifier.problems import RequestProblem
 from verifier.ratelimit import Limiter
 from verifier.service import VerifierService
 
-__all__ = ["Caller", "Service", "parse_json_body"]
+__all__ = ["Caller", "Service", "caller_binding", "parse_json_body"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -68,6 +69,17 @@ def get_caller(
             429, exc.code, exc.detail, headers={"Retry-After": str(exc.retry_after)}
         ) from exc
     return client
+
+
+def caller_binding(request: Request, client: ClientInfo | None) -> str:
+    """Who a challenge is bound to: the API client, else the counter page's session
+    cookie (open mode), else ``anonymous`` (open mode, a caller without the cookie)."""
+    if client is not None:
+        return client_caller(client.id)
+    session = request.cookies.get(SESSION_COOKIE)
+    if session and 20 <= len(session) <= 100:
+        return session_caller(session)
+    return ANONYMOUS
 
 
 Service = Annotated[VerifierService, Depends(get_service)]

@@ -62,8 +62,11 @@ class VerifyBatchRequest(BaseModel):
 
 
 class ChallengeResponse(BaseModel):
-    """A fresh single-use challenge and the domain to address the presentation to."""
+    """A fresh single-use challenge bound to the caller, and the domain to address the
+    presentation to; ``expiresAt`` (RFC 3339) and ``expiresIn`` (seconds) say how long
+    it stays open."""
 
     challenge: str
     domain: str
+    expiresAt: str  # noqa: N815 - JSON member name
     expiresIn: int  # noqa: N815 - JSON member name

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
-from verifier.api.deps import Caller, Service, openapi_body, parse_json_body
+from vcore.clock import format_datetime
+from verifier.api.deps import Caller, Service, caller_binding, openapi_body, parse_json_body
 from verifier.api.models import (
     ChallengeResponse,
     VerifyBatchRequest,
@@ -18,7 +19,7 @@ from verifier.api.models import (
 )
 from verifier.problems import RequestProblem, problem_responses
 from verifier.resolution import EvidenceBundle
-from verifier.service import NONCE_LIFETIME, QRInput, report_status
+from verifier.service import QRInput, report_status
 
 router = APIRouter(tags=["verification"])
 
@@ -159,12 +160,13 @@ async def verify_batch(request: Request, service: Service, _caller: Caller) -> J
     openapi_extra=openapi_body(VerifyPresentationRequest),
     summary="Verify a presentation (nonce, audience, holder binding, every credential)",
 )
-async def verify_presentation(request: Request, service: Service, _caller: Caller) -> JSONResponse:
+async def verify_presentation(request: Request, service: Service, caller: Caller) -> JSONResponse:
     body = await parse_json_body(request, VerifyPresentationRequest)
     report = await service.verify_presentation(
         body.verifiablePresentation,
         challenge=body.options.challenge,
         domain=body.options.domain,
+        caller=caller_binding(request, caller),
     )
     return _result(report.to_json(), report_status(report))
 
@@ -173,13 +175,17 @@ async def verify_presentation(request: Request, service: Service, _caller: Calle
     "/challenges",
     response_model=ChallengeResponse,
     responses=problem_responses({401: _COMMON[401], 429: _COMMON[429]}),
-    summary="Get a fresh challenge",
+    summary="Get a fresh challenge, bound to you (your API key or counter session), 5 min",
 )
-async def new_challenge(service: Service, _caller: Caller) -> ChallengeResponse:
+async def new_challenge(request: Request, service: Service, caller: Caller) -> ChallengeResponse:
+    issued = await anyio.to_thread.run_sync(
+        service.challenges.issue, caller_binding(request, caller)
+    )
     return ChallengeResponse(
-        challenge=secrets.token_urlsafe(24),
+        challenge=issued.challenge,
         domain=service.audience,
-        expiresIn=int(NONCE_LIFETIME.total_seconds()),
+        expiresAt=format_datetime(issued.expires_at),
+        expiresIn=int(service.challenges.lifetime.total_seconds()),
     )
 
 
@@ -220,7 +226,7 @@ _QR_FORM: dict[str, Any] = {
     openapi_extra=_QR_FORM,
     summary="Verify a QR code: multipart 'file' (PNG/JPEG) or 'text', optional challenge/domain",
 )
-async def verify_qr(request: Request, service: Service, _caller: Caller) -> JSONResponse:
+async def verify_qr(request: Request, service: Service, caller: Caller) -> JSONResponse:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in ("multipart/form-data", "application/x-www-form-urlencoded"):
         raise RequestProblem(
@@ -243,6 +249,7 @@ async def verify_qr(request: Request, service: Service, _caller: Caller) -> JSON
             text=_form_text(form.get("text"), "text"),
             challenge=_form_text(form.get("challenge"), "challenge") or None,
             domain=_form_text(form.get("domain"), "domain") or None,
+            caller=caller_binding(request, caller),
         )
     report = await service.verify_qr(qr)
     return _result(report.to_json(), report_status(report))

@@ -13,6 +13,7 @@
   const CAMERA_TIMEOUT_MS = 120_000;
   const FRAME_MAX_SIDE = 1280;
   const ENDPOINT = "verify/qr"; // relative: works behind a path prefix too
+  const CHALLENGES = "challenges";
 
   const $ = (id) => document.getElementById(id);
   const ui = {
@@ -272,7 +273,7 @@
         headers,
         signal,
         cache: "no-store",
-        credentials: "omit",
+        credentials: "same-origin", // the counter session cookie binds its challenges
         referrerPolicy: "no-referrer",
       });
     } catch (error) {
@@ -451,11 +452,39 @@
 
   // ---------------------------------------------------------------- wiring
 
-  function newChallenge() {
-    const bytes = new Uint8Array(16); // 128 bits (DESIGN §4)
-    crypto.getRandomValues(bytes);
-    const b64 = btoa(String.fromCharCode(...bytes));
-    ui.challenge.value = b64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  // The challenge comes from the verifier (POST /challenges), bound to this counter's API
+  // key or, without one, to this page's session cookie; it also names the domain.
+  async function newChallenge() {
+    const headers = { Accept: "application/json, application/problem+json" };
+    const key = ui.apiKey.value.trim();
+    if (key) headers.Authorization = `Bearer ${key}`;
+    ui.challenge.value = "";
+    let response;
+    try {
+      response = await fetch(CHALLENGES, {
+        method: "POST",
+        headers,
+        cache: "no-store",
+        credentials: "same-origin",
+        referrerPolicy: "no-referrer",
+      });
+    } catch (_) {
+      renderUnread("The verifier cannot be reached", "Check the network and try again.");
+      return;
+    }
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (_) {
+      data = null;
+    }
+    if (!response.ok || !data || typeof data.challenge !== "string") {
+      const problem = problemFrom(response.status, data);
+      renderUnread(problem.title, problem.detail);
+      return;
+    }
+    ui.challenge.value = data.challenge;
+    if (typeof data.domain === "string") ui.domain.value = data.domain;
   }
 
   function firstImage(items) {
