@@ -315,6 +315,7 @@ class VcJwtFormat(_JwtFormat):
         Raises:
             MalformedError: not a ``vc+jwt`` credential (with the reason).
             ClaimNotAllowedError: a ``vc`` or ``vp`` claim in the payload.
+            DataModelError: the payload breaks a VCDM 2.0 rule (``vcdm_*``, :mod:`vcore.vcdm`).
             AlgorithmNotAllowedError: ``alg`` not allowed.
         """
         jws = decode_unverified(value, max_size=max_size)

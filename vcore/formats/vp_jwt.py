@@ -211,6 +211,7 @@ class VpJwtFormat(_JwtPresentationFormat):
         Raises:
             MalformedError: not a presentation (with the reason); bad credentials inside.
             ClaimNotAllowedError: a ``vc`` or ``vp`` claim in the payload.
+            DataModelError: the presentation breaks a VCDM 2.0 rule (``vcdm_*``).
         """
         jws = decode_unverified(value, max_size=MAX_PRESENTATION_SIZE)
         if _typ(jws) != "vp+jwt":
