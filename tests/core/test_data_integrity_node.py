@@ -100,7 +100,9 @@ def signed() -> dict[str, Any]:
     }
 
 
-NOW = datetime.now(UTC)  # Node stamps `created` with its own clock
+def _now() -> datetime:
+    """Read at each check: Node stamps `created` when the fixture runs, maybe minutes after import."""
+    return datetime.now(UTC)
 
 
 def _web_document(keys: dict[str, Any]) -> dict[str, Any]:
@@ -123,7 +125,7 @@ def _web_document(keys: dict[str, Any]) -> dict[str, Any]:
 
 def _verify_vc(document: object, resolver: Any = resolve_did_key_method) -> Any:
     return verify_proof(
-        document, resolve_method=resolver, purpose=ProofPurpose.ASSERTION_METHOD, now=NOW
+        document, resolve_method=resolver, purpose=ProofPurpose.ASSERTION_METHOD, now=_now()
     )
 
 
@@ -136,7 +138,7 @@ def _verify_vp(
         document,
         resolve_method=resolve_did_key_method,
         purpose=ProofPurpose.AUTHENTICATION,
-        now=NOW,
+        now=_now(),
         challenge=challenge,
         domain=domain,
     )

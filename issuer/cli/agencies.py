@@ -1,57 +1,21 @@
-"""``trustid-issuer``: run the issuer and administer agencies, types and keys.
-
-Every command reads the same ``TRUSTID_*`` settings as the service and works on the
-same database. A command that opens it first prints where it is (``trustid-issuer: data
-directory /srv/trustid/var`` on stderr); only ``serve`` creates a new one unasked
-(:mod:`issuer.data_dir` says when else). Errors are one line on stderr and a non-zero
-exit code (:func:`main` is the one place that maps them):
-
-==  ==================================================================
-1   refused: agency exists, invalid name, no such agency or API key, ...
-2   usage error (unknown option, missing argument, unknown credential type)
-3   configuration: bad TRUSTID_* value, master key, type schema files, no
-    database in the data directory
-4   database unavailable
-==  ==================================================================
-"""
+"""``trustid-issuer agency ...``: accredited agencies, their API keys and audit trail."""
 
 from __future__ import annotations
 
-import json
-import logging
 import os
 import pwd
-import sys
-from collections.abc import Iterator, Sequence
-from contextlib import closing, contextmanager
-from datetime import datetime
-from typing import Annotated, Any, NoReturn
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
-from rich.table import Table
 
-from issuer.credential_types import load_types
-from issuer.data_dir import describe_database, require_database
-from issuer.errors import ConfigurationError, UnavailableError, UnknownTypeError
-from issuer.service import IssuerServices, open_services
+from issuer.cli.output import JsonFlag, admin_services, new_table, print_json, when
 from issuer.service.agencies import AgencyEventInfo, AgencyInfo, ApiKeyInfo
-from issuer.service.keys import KeyInfo
-from issuer.settings import get_settings
 from vcore.clock import format_datetime
-from vcore.errors import TrustIDError
 
-__all__ = ["app", "main"]
+__all__ = ["agency_app"]
 
-app = typer.Typer(
-    name="trustid-issuer",
-    help="TrustID issuer: accredited agencies issue, revoke and suspend W3C credentials.",
-    invoke_without_command=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="markdown",
-)
 agency_app = typer.Typer(
     help="Agencies: accreditation, API keys, disabling (every change is audited).",
     no_args_is_help=True,
@@ -60,32 +24,8 @@ agency_key_app = typer.Typer(
     help="An agency's API keys: create an additional one, revoke one, list them.",
     no_args_is_help=True,
 )
-types_app = typer.Typer(help="Credential types (JSON Schemas).", no_args_is_help=True)
-keys_app = typer.Typer(help="Issuer signing keys.", no_args_is_help=True)
-app.add_typer(agency_app, name="agency")
 agency_app.add_typer(agency_key_app, name="key")
-app.add_typer(types_app, name="types")
-app.add_typer(keys_app, name="keys")
 
-
-@app.callback()
-def _root(ctx: typer.Context) -> None:
-    # Bare `trustid-issuer` prints help and succeeds (it reads no stdin).
-    if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
-        raise typer.Exit(0)
-
-
-_LOG_LEVELS = {
-    "critical": logging.CRITICAL,
-    "error": logging.ERROR,
-    "warning": logging.WARNING,
-    "info": logging.INFO,
-    "debug": logging.DEBUG,
-    "trace": logging.DEBUG,
-}
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 AgencyIdArg = Annotated[
     str, typer.Argument(metavar="AGENCY_ID", help="The agency's id (ag_...; see `agency list`).")
 ]
@@ -93,15 +33,6 @@ ReasonOption = Annotated[
     str | None,
     typer.Option("--reason", help="Why (kept in the agency's audit trail, `agency events`)."),
 ]
-
-
-def _print_json(value: object) -> None:
-    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
-
-
-def _table(*columns: str) -> Table:
-    table = Table(*columns, show_header=True, header_style="bold")
-    return table
 
 
 def _actor() -> str:
@@ -113,61 +44,6 @@ def _actor() -> str:
         return "cli:" + pwd.getpwuid(os.getuid()).pw_name
     except KeyError:  # a uid without a passwd entry (containers)
         return f"cli:uid={os.getuid()}"
-
-
-@contextmanager
-def _services(*, creates: bool = False) -> Iterator[IssuerServices]:
-    """Open the services of an admin command, after saying which database it acts on.
-
-    Refuses (exit 3, with the fix) when there is no database, unless the command
-    ``creates`` something in an explicitly named data directory (:mod:`issuer.data_dir`).
-    """
-    settings = get_settings()
-    new = require_database(settings, may_create=creates)
-    where = describe_database(settings)
-    typer.echo(f"trustid-issuer: {where}{' (new database)' if new else ''}", err=True)
-    services = open_services(settings)
-    try:
-        yield services
-    finally:
-        services.close()
-
-
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8100,
-    log_level: Annotated[
-        str, typer.Option(help="critical, error, warning, info, debug or trace.")
-    ] = "info",
-) -> None:
-    """Run the issuer API (creates and migrates the database, and a signing key, on first start)."""
-    import uvicorn
-
-    if log_level.lower() not in _LOG_LEVELS:
-        raise typer.BadParameter(f"unknown log level {log_level!r}", param_hint="--log-level")
-
-    from issuer.app import create_app
-
-    logging.basicConfig(
-        level=_LOG_LEVELS[log_level.lower()], format="%(levelname)s:     %(name)s: %(message)s"
-    )
-    settings = get_settings()
-    services = open_services(settings)  # serve creates the data directory and database
-    with closing(services):
-        where = describe_database(settings)
-        typer.echo(
-            f"TrustID issuer {services.ctx.issuer_did} on http://{host}:{port} "
-            f"(public URL {settings.issuer_url}; {where})",
-            err=True,
-        )
-        uvicorn.run(
-            create_app(settings, services=services),
-            host=host,
-            port=port,
-            log_level=log_level.lower(),
-            server_header=False,
-        )
 
 
 @agency_app.command("create")
@@ -183,10 +59,10 @@ def agency_create(
     In a data directory without a database yet, this starts one only when
     TRUSTID_DATA_DIR names it (otherwise run it where `trustid-issuer serve` runs).
     """
-    with _services(creates=True) as services:
+    with admin_services(creates=True) as services:
         created = services.agencies.create(name, types.split(","), actor=_actor())
     if as_json:
-        _print_json(
+        print_json(
             {
                 "agency_id": created.agency_id,
                 "api_key": created.api_key,
@@ -201,17 +77,13 @@ def agency_create(
     typer.echo(f"API key (shown once, store it now): {created.api_key}")
 
 
-def _when(value: datetime | None) -> str | None:
-    return format_datetime(value) if value is not None else None
-
-
 def _api_key_json(key: ApiKeyInfo) -> dict[str, Any]:
     return {
         "key_id": key.key_id,
         "agency_id": key.agency_id,
         "prefix": key.prefix,
         "created": format_datetime(key.created_at),
-        "revoked": _when(key.revoked_at),
+        "revoked": when(key.revoked_at),
     }
 
 
@@ -222,7 +94,7 @@ def _agency_json(agency: AgencyInfo) -> dict[str, Any]:
         "types": list(agency.types),
         "created": format_datetime(agency.created_at),
         "enabled": agency.enabled,
-        "disabled": _when(agency.disabled_at),
+        "disabled": when(agency.disabled_at),
         "api_keys": list(agency.key_prefixes),
         "keys": [_api_key_json(k) for k in agency.keys],
     }
@@ -235,19 +107,19 @@ def agency_list(as_json: JsonFlag = False) -> None:
     `--json` prints, per agency, `keys` with each key's id, prefix, created and revoked
     time (null while live), and `api_keys` with the prefixes of the live keys.
     """
-    with _services() as services:
+    with admin_services() as services:
         agencies = services.agencies.list()
     if as_json:
-        _print_json([_agency_json(a) for a in agencies])
+        print_json([_agency_json(a) for a in agencies])
         return
-    table = _table("agency_id", "name", "types", "created", "state", "live api keys")
+    table = new_table("agency_id", "name", "types", "created", "state", "live api keys")
     for a in agencies:
         table.add_row(
             a.agency_id,
             a.name,
             ", ".join(a.types),
             format_datetime(a.created_at),
-            "enabled" if a.enabled else f"disabled {_when(a.disabled_at)}",
+            "enabled" if a.enabled else f"disabled {when(a.disabled_at)}",
             ", ".join(a.key_prefixes),
         )
     Console().print(table)
@@ -255,7 +127,7 @@ def agency_list(as_json: JsonFlag = False) -> None:
 
 def _print_agency_state(agency: AgencyInfo, changed: bool, as_json: bool) -> None:
     if as_json:
-        _print_json({**_agency_json(agency), "changed": changed})
+        print_json({**_agency_json(agency), "changed": changed})
         return
     label = f"Agency {agency.name!r} ({agency.agency_id})"
     if not changed:
@@ -282,7 +154,7 @@ def agency_disable(
 
       trustid-issuer agency disable ag_3f2a9c0d1e2b4c5d --reason "accreditation lapsed"
     """
-    with _services() as services:
+    with admin_services() as services:
         change = services.agencies.disable(agency_id, actor=_actor(), reason=reason)
     _print_agency_state(change.agency, change.changed, as_json)
 
@@ -297,7 +169,7 @@ def agency_enable(
 
       trustid-issuer agency enable ag_3f2a9c0d1e2b4c5d --reason "accreditation renewed"
     """
-    with _services() as services:
+    with admin_services() as services:
         change = services.agencies.enable(agency_id, actor=_actor(), reason=reason)
     _print_agency_state(change.agency, change.changed, as_json)
 
@@ -322,12 +194,12 @@ def agency_accredit(
 
       trustid-issuer agency accredit ag_3f2a9c0d1e2b4c5d --types ResidentIdentityCredential,DrivingLicenceCredential
     """
-    with _services() as services:
+    with admin_services() as services:
         change = services.agencies.accredit(
             agency_id, types.split(","), actor=_actor(), reason=reason
         )
     if as_json:
-        _print_json(
+        print_json(
             {
                 "agency_id": change.agency_id,
                 "types": list(change.types),
@@ -381,12 +253,12 @@ def agency_events(agency_id: AgencyIdArg, as_json: JsonFlag = False) -> None:
 
       trustid-issuer agency events ag_3f2a9c0d1e2b4c5d --json
     """
-    with _services() as services:
+    with admin_services() as services:
         events = services.agencies.events(agency_id)
     if as_json:
-        _print_json([_event_json(e) for e in events])
+        print_json([_event_json(e) for e in events])
         return
-    table = _table("at", "action", "key", "detail", "reason", "actor")
+    table = new_table("at", "action", "key", "detail", "reason", "actor")
     for e in events:
         table.add_row(
             format_datetime(e.occurred_at),
@@ -401,12 +273,12 @@ def agency_events(agency_id: AgencyIdArg, as_json: JsonFlag = False) -> None:
 
 def _print_keys(keys: Sequence[ApiKeyInfo], as_json: bool) -> None:
     if as_json:
-        _print_json([_api_key_json(k) for k in keys])
+        print_json([_api_key_json(k) for k in keys])
         return
-    table = _table("key_id", "prefix", "created", "revoked")
+    table = new_table("key_id", "prefix", "created", "revoked")
     for k in keys:
         table.add_row(
-            k.key_id, k.prefix + "...", format_datetime(k.created_at), _when(k.revoked_at) or ""
+            k.key_id, k.prefix + "...", format_datetime(k.created_at), when(k.revoked_at) or ""
         )
     Console().print(table)
 
@@ -419,7 +291,7 @@ def agency_key_list(agency_id: AgencyIdArg, as_json: JsonFlag = False) -> None:
 
       trustid-issuer agency key list ag_3f2a9c0d1e2b4c5d --json
     """
-    with _services() as services:
+    with admin_services() as services:
         keys = services.agencies.keys(agency_id)
     _print_keys(keys, as_json)
 
@@ -440,10 +312,10 @@ def agency_key_create(
 
       trustid-issuer agency key create ag_3f2a9c0d1e2b4c5d --json
     """
-    with _services() as services:
+    with admin_services() as services:
         created = services.agencies.create_key(agency_id, actor=_actor(), reason=reason)
     if as_json:
-        _print_json({**_api_key_json(created.key), "api_key": created.api_key})
+        print_json({**_api_key_json(created.key), "api_key": created.api_key})
         return
     typer.echo(f"New API key {created.key.key_id} for agency {created.key.agency_id}")
     typer.echo(f"API key (shown once, store it now): {created.api_key}")
@@ -464,117 +336,20 @@ def agency_key_revoke(
 
       trustid-issuer agency key revoke key_9b1c2d3e4f5a6b7c --reason "rotated"
     """
-    with _services() as services:
+    with admin_services() as services:
         revoked = services.agencies.revoke_key(key_id, actor=_actor(), reason=reason)
     key = revoked.key
     if as_json:
-        _print_json(
+        print_json(
             {**_api_key_json(key), "changed": revoked.changed, "live_keys": revoked.live_keys_left}
         )
     elif revoked.changed:
         typer.echo(f"Revoked API key {key.key_id} ({key.prefix}...) of agency {key.agency_id}")
     else:
-        typer.echo(f"API key {key.key_id} was already revoked at {_when(key.revoked_at)}")
+        typer.echo(f"API key {key.key_id} was already revoked at {when(key.revoked_at)}")
     if revoked.live_keys_left == 0:
         typer.echo(
             f"warning: agency {key.agency_id} has no live API key left; "
             f"`trustid-issuer agency key create {key.agency_id}` makes one",
             err=True,
         )
-
-
-@types_app.command("list")
-def types_list(as_json: JsonFlag = False) -> None:
-    """List credential types with their JSON Schemas (and example subjects)."""
-    registry = load_types(get_settings().types_dir)
-    if as_json:
-        _print_json([{"type": t.name, "schema": t.schema} for t in registry.values()])
-        return
-    table = _table("type", "valid days", "required claims", "source")
-    for t in registry.values():
-        table.add_row(t.name, str(t.valid_days), ", ".join(t.schema.get("required", [])), t.source)
-    Console().print(table)
-
-
-@app.command("trust-entry")
-def trust_entry(as_json: JsonFlag = False) -> None:
-    """Print this issuer's entry for a verifier trust list."""
-    with _services() as services:
-        entry = services.publication.trust_entry()
-    if as_json:
-        _print_json(entry)
-        return
-    for name, value in entry.items():
-        typer.echo(f"{name}: {', '.join(value) if isinstance(value, list) else value}")
-
-
-def _key_json(info: KeyInfo) -> dict[str, Any]:
-    return {
-        "kid": info.kid,
-        "alg": info.alg,
-        "active": info.active,
-        "created": format_datetime(info.created_at),
-        "retired": _when(info.retired_at),
-    }
-
-
-@keys_app.command("list")
-def keys_list(as_json: JsonFlag = False) -> None:
-    """List signing keys (the active one first; retired keys stay published)."""
-    with _services() as services:
-        keys = services.keys.list_keys()
-    if as_json:
-        _print_json([_key_json(k) for k in keys])
-        return
-    table = _table("kid", "alg", "active", "created", "retired")
-    for k in keys:
-        row = _key_json(k)
-        table.add_row(
-            row["kid"], row["alg"], "yes" if k.active else "", row["created"], row["retired"] or ""
-        )
-    Console().print(table)
-
-
-@keys_app.command("rotate")
-def keys_rotate(as_json: JsonFlag = False) -> None:
-    """Make a new signing key active; the old one stays published for verification."""
-    with _services() as services:
-        info = services.keys.rotate()
-    if as_json:
-        _print_json(_key_json(info))
-        return
-    typer.echo(f"new active key: {info.kid}")
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    first_line = message.strip().splitlines()[0] if message.strip() else "failed"
-    typer.echo(f"trustid-issuer: error: {first_line}", err=True)
-    raise SystemExit(code)
-
-
-def main() -> None:
-    """Console entry point: run the CLI and map errors to one line and an exit code."""
-    try:
-        app()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"TRUSTID_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
-            for e in exc.errors()
-        )
-        _fail(f"invalid configuration: {problems}", 3)
-    except ConfigurationError as exc:
-        _fail(exc.detail, 3)
-    except UnavailableError as exc:
-        _fail(exc.detail, 4)
-    except UnknownTypeError as exc:  # a bad --types value: a usage error
-        _fail(exc.detail, 2)
-    except TrustIDError as exc:
-        _fail(exc.detail, 1)
-    except OSError as exc:
-        _fail(str(exc), 3)
-    except KeyboardInterrupt:
-        sys.exit(130)
-
-
-if __name__ == "__main__":
-    main()
