@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from wallet_cli.errors import VerificationError
+from wallet_cli.errors import InputError, VerificationError
 from wallet_cli.session import session_of
 from wallet_cli.store import read_backup, vault_exists, write_backup
 
@@ -73,8 +73,14 @@ def import_backup(
     )
     creating = not vault_exists(session.home)
     vault = session.vault(new=creating)
-    if not creating and vault.load().holder.did != incoming.holder.did:
-        vault.create_or_merge(incoming, params=session.kdf)  # raises: another holder
+    if not creating:
+        # Refuse another holder's backup before asking any issuer (merge checks it again).
+        mine = vault.load().holder.did
+        if mine != incoming.holder.did:
+            raise InputError(
+                f"this backup belongs to another holder ({incoming.holder.did[:24]}...) "
+                f"than this wallet ({mine[:24]}...); import it into a new --home"
+            )
     # An empty cache: the backup's cached issuer keys are never used.
     with Resolver(session.client, {}, session.now) as resolver:
         restoration = reverify_backup(
