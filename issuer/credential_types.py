@@ -10,7 +10,13 @@ annotations:
   a credential starts now or later, and cannot be issued already expired);
 * ``x-trustid-holderBinding``: ``required`` (default: every subject's ``id`` is the
   holder's DID, did:key / did:jwk / did:web) or ``optional`` (a subject ``id``, if any,
-  is any URL: bearer credentials).
+  is any URL: bearer credentials);
+* ``x-trustid-statusRequired``: ``true`` (default, and set in every shipped type) or
+  ``false``. The issuer always gives credentials a status entry; this flag is what it
+  tells verifiers, through its trust-list entry (``statusRequired``), so a credential
+  of the type *without* a status entry (forged with a leaked key) is refused with
+  ``status_required``. A verifier cannot read the issuer's type files, which is why the
+  requirement travels in the trust list.
 
 Every schema is checked against the metaschema and its own examples when loaded, so a
 broken type stops the service at start rather than at the first issuance.
@@ -75,6 +81,8 @@ class CredentialType:
     _validator: Draft202012Validator = field(repr=False, compare=False)
     backdate_days: int = 0
     holder_required: bool = True
+    status_required: bool = True
+    """``x-trustid-statusRequired``: verifiers must refuse a credential without status."""
 
     @property
     def is_open(self) -> bool:
@@ -165,9 +173,19 @@ def _load_type(path: Path, source: str) -> CredentialType:
     binding = schema.get("x-trustid-holderBinding", "required")
     if binding not in {"required", "optional"}:
         raise ConfigurationError(f"{path}: x-trustid-holderBinding must be required or optional")
+    status_required = schema.get("x-trustid-statusRequired", True)
+    if not isinstance(status_required, bool):
+        raise ConfigurationError(f"{path}: x-trustid-statusRequired must be true or false")
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     ctype = CredentialType(
-        name, schema, valid_days, source, validator, backdate_days, binding == "required"
+        name,
+        schema,
+        valid_days,
+        source,
+        validator,
+        backdate_days,
+        binding == "required",
+        status_required,
     )
     examples = schema.get("examples")
     if not isinstance(examples, list) or not examples:

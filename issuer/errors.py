@@ -27,6 +27,7 @@ are listed too)::
         ├── IdempotencyConflictError           idempotency_conflict    409
         ├── RevocationFinalError               revocation_final        409
         ├── AgencyExistsError                  agency_exists           409
+        ├── KeyStateError                      key_state               409
         ├── ConfigurationError                 config_invalid          (startup/CLI)
         │   └── MasterKeyError                 master_key_invalid      (startup/CLI)
         └── UnavailableError                   unavailable             503
@@ -50,6 +51,7 @@ __all__ = [
     "InvalidRequestError",
     "IssuerError",
     "IssuerMismatchError",
+    "KeyStateError",
     "MasterKeyError",
     "NotFoundError",
     "RequestTooLargeError",
@@ -177,6 +179,13 @@ class AgencyExistsError(IssuerError):
 
     code = "agency_exists"
     title = "Agency already exists"
+
+
+class KeyStateError(IssuerError):
+    """A signing-key change its state forbids (retiring or using a withdrawn key)."""
+
+    code = "key_state"
+    title = "Signing key state forbids this"
 
 
 class ConfigurationError(IssuerError):

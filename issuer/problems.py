@@ -24,6 +24,7 @@ from issuer.errors import (
     ForbiddenError,
     IdempotencyConflictError,
     InvalidRequestError,
+    KeyStateError,
     NotFoundError,
     RevocationFinalError,
     UnauthorizedError,
@@ -74,6 +75,7 @@ _STATUS: dict[type[TrustIDError], int] = {
     IdempotencyConflictError: 409,
     RevocationFinalError: 409,
     AgencyExistsError: 409,
+    KeyStateError: 409,
     UnavailableError: 503,
 }
 

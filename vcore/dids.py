@@ -307,6 +307,8 @@ def key_from_did_document(document: object, kid: str) -> PublicKey:
 
     The document's ``id`` must equal the DID of ``kid`` (a document served for one DID
     cannot speak for another), and the method must be listed under ``assertionMethod``.
+    The key is a ``publicKeyJwk`` (JsonWebKey) or, for a ``Multikey`` method, a
+    ``publicKeyMultibase``.
 
     Raises:
         DIDError: the document is malformed or names another DID.
@@ -335,5 +337,8 @@ def key_from_did_document(document: object, kid: str) -> PublicKey:
             continue
         if kid not in allowed and f"#{parsed.fragment}" not in allowed:
             raise UnknownKeyError(f"{kid} is not an assertion method of its DID")
+        if method.get("type") == "Multikey" and "publicKeyMultibase" in method:
+            # CID 1.0 §2.2.2: what Data Integrity issuers publish (vcore.data_integrity)
+            return decode_multikey(method["publicKeyMultibase"])
         return public_key_from_jwk(method.get("publicKeyJwk"))
     raise UnknownKeyError(f"no verification method {kid} in the DID document")

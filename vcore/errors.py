@@ -54,6 +54,7 @@ Tree::
     ├── SuspendedError                        suspended
     ├── StatusUnavailableError                status_unavailable
     ├── StatusListError                       status_list_invalid
+    ├── StatusRequiredError                   status_required
     ├── SchemaInvalidError                    schema_invalid
     ├── PresentationError                     presentation_invalid
     │   ├── NonceMismatchError                nonce_mismatch
@@ -106,6 +107,7 @@ __all__ = [
     "RevokedError",
     "SchemaInvalidError",
     "StatusListError",
+    "StatusRequiredError",
     "StatusUnavailableError",
     "SuspendedError",
     "TokenTooLargeError",
@@ -448,6 +450,17 @@ class StatusListError(TrustIDError):
 
     code = "status_list_invalid"
     title = "Invalid status list"
+
+
+class StatusRequiredError(TrustIDError):
+    """The credential's type requires a status entry and the credential has none.
+
+    Types are marked in the trust list (``statusRequired``); a credential forged with a
+    leaked key and without a status entry, which could never be revoked, looks like this.
+    """
+
+    code = "status_required"
+    title = "Status entry required"
 
 
 class SchemaInvalidError(TrustIDError):

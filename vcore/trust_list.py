@@ -5,7 +5,8 @@ trust-anchor key::
 
     {"issuers": [{"id": "did:web:registry.example", "name": "Beijing Resident Registry",
                   "types": ["ResidentIdentityCredential"],
-                  "validFrom": "2026-01-01T00:00:00Z", "validUntil": "2031-01-01T00:00:00Z"}]}
+                  "validFrom": "2026-01-01T00:00:00Z", "validUntil": "2031-01-01T00:00:00Z",
+                  "statusRequired": ["ResidentIdentityCredential"]}]}
 
 This plays the role of the EU "trusted list" (ETSI TS 119 612) in a much smaller shape:
 an issuer is trusted for the listed types only, and only inside its validity period.
@@ -18,7 +19,7 @@ list invalid (:class:`~vcore.errors.TrustListError`), never a partially read lis
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -63,6 +64,9 @@ class TrustEntry:
         types: Credential types the issuer is accredited for.
         valid_from: Start of accreditation, or None.
         valid_until: End of accreditation, or None.
+        status_required: Types whose credentials must carry a status entry
+            (``statusRequired``: a list of type names, or ``true`` for every listed type);
+            a credential of such a type without one is refused with ``status_required``.
     """
 
     id: str
@@ -70,6 +74,11 @@ class TrustEntry:
     types: frozenset[str]
     valid_from: datetime | None = None
     valid_until: datetime | None = None
+    status_required: frozenset[str] = frozenset()
+
+    def requires_status(self, types: Iterable[str]) -> bool:
+        """Whether a credential of ``types`` must have a status entry."""
+        return any(name in self.status_required for name in types)
 
     def check_period(self, now: datetime) -> None:
         """Raise :class:`UntrustedIssuerError` outside the accreditation period.
@@ -92,6 +101,8 @@ class TrustEntry:
             entry["validFrom"] = format_datetime(self.valid_from)
         if self.valid_until is not None:
             entry["validUntil"] = format_datetime(self.valid_until)
+        if self.status_required:
+            entry["statusRequired"] = sorted(self.status_required)
         return entry
 
 
@@ -193,7 +204,25 @@ def _parse_entry(raw: object, position: int) -> TrustEntry:
         types=frozenset(types),
         valid_from=valid_from,
         valid_until=valid_until,
+        status_required=_parse_status_required(raw, frozenset(types), where),
     )
+
+
+def _parse_status_required(
+    entry: Mapping[str, Any], types: frozenset[str], where: str
+) -> frozenset[str]:
+    value = entry.get("statusRequired", False)
+    if value is True:
+        return types
+    if value is False:
+        return frozenset()
+    if (
+        not isinstance(value, list)
+        or len(value) > _MAX_TYPES
+        or not all(isinstance(t, str) and t for t in value)
+    ):
+        raise TrustListError(f"{where}: statusRequired must be a boolean or a list of type names")
+    return frozenset(value)
 
 
 def parse_trust_list(document: object, *, signed: bool = False) -> TrustList:

@@ -4,35 +4,63 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Header, Path, Response
 from fastapi.responses import JSONResponse
 
 from issuer.api.deps import ServicesDep
 from issuer.api.routing import StrictJSONRoute
+from issuer.api.status import etag_matches
 from issuer.problems import problem_responses
+from issuer.service.status import opaque_etag
 
 router = APIRouter(route_class=StrictJSONRoute, tags=["discovery"])
 
 _CACHE = {"Cache-Control": "max-age=300, public"}
 
+IfNoneMatch = Annotated[str | None, Header()]
 
-@router.get("/.well-known/did.json", summary="The issuer's did:web document")
-def did_document(services: ServicesDep) -> JSONResponse:
-    """Every published key (active and retired) as a JsonWebKey verification method."""
-    return JSONResponse(services.publication.did_document(), headers=_CACHE)
+
+def _key_document(document: dict[str, Any], if_none_match: str | None) -> Response:
+    """A key document with an opaque ETag (a hash of the served bytes) and 304 support.
+
+    A verifier revalidating after a key withdrawal gets the new document at once: the
+    tag changes with every byte.
+    """
+    response = JSONResponse(document, headers=_CACHE)
+    etag = opaque_etag(bytes(response.body))
+    response.headers["ETag"] = etag
+    if etag_matches(if_none_match, etag):
+        return Response(status_code=304, headers={**_CACHE, "ETag": etag})
+    return response
+
+
+@router.get(
+    "/.well-known/did.json",
+    summary="The issuer's did:web document",
+    responses={304: {"description": "Not modified (If-None-Match)"}},
+)
+def did_document(services: ServicesDep, if_none_match: IfNoneMatch = None) -> Response:
+    """Every published key (active, and retired ones still needed) as a JsonWebKey
+    verification method; withdrawn keys are never listed."""
+    return _key_document(services.publication.did_document(), if_none_match)
 
 
 @router.get("/did.json", include_in_schema=False)
-def did_document_under_path(services: ServicesDep) -> JSONResponse:
+def did_document_under_path(services: ServicesDep, if_none_match: IfNoneMatch = None) -> Response:
     # did:web with a path (TRUSTID_ISSUER_URL=https://host/some/path) resolves to
     # <path>/did.json; behind a prefix-stripping proxy that arrives here.
-    return JSONResponse(services.publication.did_document(), headers=_CACHE)
+    return _key_document(services.publication.did_document(), if_none_match)
 
 
-@router.get("/.well-known/jwks.json", summary="The issuer's keys as a JWK Set")
-def jwks(services: ServicesDep) -> JSONResponse:
-    """RFC 7517 JWK Set; each `kid` equals the JWS header `kid` (`<did>#<thumbprint>`)."""
-    return JSONResponse(services.publication.jwks(), headers=_CACHE)
+@router.get(
+    "/.well-known/jwks.json",
+    summary="The issuer's keys as a JWK Set",
+    responses={304: {"description": "Not modified (If-None-Match)"}},
+)
+def jwks(services: ServicesDep, if_none_match: IfNoneMatch = None) -> Response:
+    """RFC 7517 JWK Set; each `kid` equals the JWS header `kid` (`<did>#<thumbprint>`).
+    Withdrawn keys are never listed."""
+    return _key_document(services.publication.jwks(), if_none_match)
 
 
 @router.get(

@@ -20,21 +20,20 @@ from __future__ import annotations
 import logging
 import sys
 from contextlib import closing
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 
 from issuer.cli.agencies import agency_app
-from issuer.cli.output import JsonFlag, admin_services, new_table, print_json, when
+from issuer.cli.keys import keys_app, revoke
+from issuer.cli.output import JsonFlag, admin_services, new_table, print_json
 from issuer.credential_types import load_types
 from issuer.data_dir import describe_database
 from issuer.errors import ConfigurationError, UnavailableError, UnknownTypeError
 from issuer.service import open_services
-from issuer.service.keys import KeyInfo
 from issuer.settings import get_settings
-from vcore.clock import format_datetime
 from vcore.errors import TrustIDError
 
 __all__ = ["app", "main"]
@@ -48,10 +47,10 @@ app = typer.Typer(
     rich_markup_mode="markdown",
 )
 types_app = typer.Typer(help="Credential types (JSON Schemas).", no_args_is_help=True)
-keys_app = typer.Typer(help="Issuer signing keys.", no_args_is_help=True)
 app.add_typer(agency_app, name="agency")
 app.add_typer(types_app, name="types")
 app.add_typer(keys_app, name="keys")
+app.command("revoke")(revoke)
 
 
 @app.callback()
@@ -132,44 +131,6 @@ def trust_entry(as_json: JsonFlag = False) -> None:
         return
     for name, value in entry.items():
         typer.echo(f"{name}: {', '.join(value) if isinstance(value, list) else value}")
-
-
-def _key_json(info: KeyInfo) -> dict[str, Any]:
-    return {
-        "kid": info.kid,
-        "alg": info.alg,
-        "active": info.active,
-        "created": format_datetime(info.created_at),
-        "retired": when(info.retired_at),
-    }
-
-
-@keys_app.command("list")
-def keys_list(as_json: JsonFlag = False) -> None:
-    """List signing keys (the active one first; retired keys stay published)."""
-    with admin_services() as services:
-        keys = services.keys.list_keys()
-    if as_json:
-        print_json([_key_json(k) for k in keys])
-        return
-    table = new_table("kid", "alg", "active", "created", "retired")
-    for k in keys:
-        row = _key_json(k)
-        table.add_row(
-            row["kid"], row["alg"], "yes" if k.active else "", row["created"], row["retired"] or ""
-        )
-    Console().print(table)
-
-
-@keys_app.command("rotate")
-def keys_rotate(as_json: JsonFlag = False) -> None:
-    """Make a new signing key active; the old one stays published for verification."""
-    with admin_services() as services:
-        info = services.keys.rotate()
-    if as_json:
-        print_json(_key_json(info))
-        return
-    typer.echo(f"new active key: {info.kid}")
 
 
 def _fail(message: str, code: int) -> NoReturn:

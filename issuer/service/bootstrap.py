@@ -23,6 +23,7 @@ from issuer.service.agencies import AgencyService
 from issuer.service.allocation import PURPOSES, open_list
 from issuer.service.context import IssuerContext
 from issuer.service.issuance import IssuanceService
+from issuer.service.key_revocation import KeyRevocationService
 from issuer.service.keys import SigningKeyService
 from issuer.service.publication import PublicationService
 from issuer.service.status import StatusService
@@ -54,6 +55,7 @@ class IssuerServices:
     issuance: IssuanceService
     status: StatusService
     publication: PublicationService
+    key_revocation: KeyRevocationService
 
     def close(self) -> None:
         self.ctx.dispose()
@@ -135,13 +137,15 @@ def open_services(
         rng=rng,
     )
     keys = SigningKeyService(ctx)
+    status = StatusService(ctx, keys)
     services = IssuerServices(
         ctx=ctx,
         keys=keys,
         agencies=AgencyService(ctx),
         issuance=IssuanceService(ctx, keys),
-        status=StatusService(ctx, keys),
+        status=status,
         publication=PublicationService(ctx, keys),
+        key_revocation=KeyRevocationService(ctx, keys, status),
     )
     if settings.status_list_size < MIN_BITSTRING_ENTRIES:
         log.warning(

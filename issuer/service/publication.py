@@ -64,6 +64,9 @@ class PublicationService:
             "name": self._ctx.settings.issuer_name,
             "types": list(self._ctx.types),
             "validFrom": format_datetime(since),
+            # Types whose credentials always carry a status entry (x-trustid-statusRequired):
+            # verifiers refuse an entry-less one (a forgery with a leaked key).
+            "statusRequired": [name for name, t in self._ctx.types.items() if t.status_required],
         }
 
     def credential_issuer_metadata(self) -> dict[str, Any]:

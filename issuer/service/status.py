@@ -8,7 +8,7 @@ appends a ``status_changes`` row (agency, API key, reason, time).
 Publishing builds the W3C Bitstring Status List from the database (so a change shows
 at the next fetch) and signs it as a ``vc+jwt`` BitstringStatusListCredential. The
 signed token is cached per list and reused while the list's ``version`` and the active
-key are unchanged and it is younger than 12 hours; it is valid for 24 hours (DESIGN
+key are unchanged (so a list is never served signed by a retired or withdrawn key) and it is younger than 12 hours; it is valid for 24 hours (DESIGN
 §4: re-signed at least every 12 h, ``ttl`` 300 s).
 
 Signing happens outside any database transaction, so a slow signer (an HSM, a KMS
@@ -50,6 +50,7 @@ __all__ = [
     "PublishedStatusList",
     "StatusChangeResult",
     "StatusService",
+    "opaque_etag",
 ]
 
 log = logging.getLogger("issuer")
@@ -57,6 +58,15 @@ log = logging.getLogger("issuer")
 LIST_TTL = timedelta(seconds=300)
 RESIGN_AFTER = timedelta(hours=12)
 LIST_VALIDITY = timedelta(hours=24)
+
+
+def opaque_etag(body: bytes) -> str:
+    """A strong ETag that is a hash of the served bytes and nothing else.
+
+    It reveals neither how many changes a list has had nor when it was signed; a new
+    signature (a new ``validFrom``) gives a new tag, which is what caches need.
+    """
+    return '"' + b64url_encode(hashlib.sha256(body).digest()[:18]) + '"'
 
 
 @dataclass(frozen=True)
@@ -153,6 +163,20 @@ class StatusService:
         )
         return result
 
+    def republish_all(self) -> int:
+        """Re-sign every list not signed by the active key (after a key change); the count."""
+        with self._ctx.session() as session, session.begin():
+            kid = self._keys.active(session).kid
+            repo = StatusListRepository(session)
+            stale = [
+                sl.id
+                for sl in repo.all()
+                if (token := repo.cached_token(sl.id)) is None or token.kid != kid
+            ]
+        for list_id in stale:
+            self.published(list_id)
+        return len(stale)
+
     def published(self, list_id: int) -> PublishedStatusList:
         """The signed status list ``list_id`` (cached while unchanged).
 
@@ -192,9 +216,7 @@ class StatusService:
             ttl_ms=max_age * 1000,
         )
         token = sign_credential(payload, key.signer)
-        digest = b64url_encode(hashlib.sha256(token.encode("ascii")).digest()[:12])
-        # Strong validator: the version names the content, the digest the signature.
-        etag = f'"{version}-{digest}"'
+        etag = opaque_etag(token.encode("ascii"))
         with self._ctx.session() as session, session.begin():
             StatusListRepository(session).save_token(
                 list_id, version=version, kid=key.kid, token=token, etag=etag, signed_at=now

@@ -8,7 +8,7 @@ What is stored, and what is deliberately not:
 * ``status_entries`` is one row per (credential, purpose) with its slot in a status list;
   the primary key ``(list_id, idx)`` is the constraint that makes every index unique in
   its list, whatever the number of issuer processes.
-* ``status_changes`` and ``agency_events`` are append-only (database triggers refuse
+* ``status_changes``, ``agency_events`` and ``signing_key_events`` are append-only (database triggers refuse
   UPDATE and DELETE): who changed a credential's status, and who changed an agency
   (created, disabled, enabled, key created/revoked, accreditation changed), when and why.
 * ``signing_keys.private_key_sealed`` is the PKCS#8 key sealed under the KEK
@@ -53,6 +53,7 @@ __all__ = [
     "CredentialTypeRow",
     "IdempotencyKey",
     "SigningKey",
+    "SigningKeyEvent",
     "StatusChange",
     "StatusEntry",
     "StatusList",
@@ -148,7 +149,12 @@ class ApiKey(Base):
 
 
 class SigningKey(Base):
-    """An issuer signing key; exactly one is active, retired ones stay published."""
+    """An issuer signing key: ``active`` (exactly one), retired, or withdrawn.
+
+    A retired key (``retired_at`` set) signs nothing new and stays published while a
+    credential it signed is unexpired; a withdrawn key (``withdrawn_at`` set) is never
+    published or used again.
+    """
 
     __tablename__ = "signing_keys"
     __table_args__ = (
@@ -171,6 +177,28 @@ class SigningKey(Base):
     active: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     retired_at: Mapped[datetime | None] = mapped_column(Timestamp, default=None)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(Timestamp, default=None)
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+
+
+class SigningKeyEvent(Base):
+    """Append-only audit record of a signing-key state change.
+
+    ``action`` is one of ``created``, ``retired``, ``withdrawn``, ``bulk_revoked``;
+    ``detail`` is compact JSON; ``actor`` says who ran the command (``cli:<login>``).
+    """
+
+    __tablename__ = "signing_key_events"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    thumbprint: Mapped[str] = mapped_column(ForeignKey("signing_keys.thumbprint"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text, default=None)
+    reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    actor: Mapped[str] = mapped_column(String(200))
+    occurred_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
 class StatusList(Base):
@@ -234,7 +262,7 @@ class CredentialRecord(Base):
     api_key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"))
     holder_did: Mapped[str] = mapped_column(Text)
     format: Mapped[str] = mapped_column(String(16))
-    kid: Mapped[str] = mapped_column(Text)
+    kid: Mapped[str] = mapped_column(Text, index=True)
     valid_from: Mapped[datetime] = mapped_column(Timestamp)
     valid_until: Mapped[datetime | None] = mapped_column(Timestamp)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
@@ -283,6 +311,8 @@ class StatusChange(Base):
     api_key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"))
     reason: Mapped[str | None] = mapped_column(String(500))
     changed_at: Mapped[datetime] = mapped_column(Timestamp)
+    actor: Mapped[str | None] = mapped_column(String(200), default=None)
+    """Set for an operator's change (``cli:<login>``); the agency is then the issuer's."""
 
 
 class AgencyEvent(Base):

@@ -399,3 +399,26 @@ def test_created_without_timezone_is_read_as_utc() -> None:
     assert parse_unverified(
         {"proof": _proof(created="2026-01-01T00:00:00")}
     ).proof.created == datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("curve", list(Curve))
+def test_did_web_multikey_methods_resolve_through_the_dids_module(curve: Curve) -> None:
+    # the verifier resolves issuer keys with vcore.dids.key_from_did_document
+    from tests.core.di_signer import generate
+    from vcore.data_integrity.formats import multikey_of
+    from vcore.dids import key_from_did_document
+
+    _, public, _ = generate(curve)
+    did = "did:web:issuer.example"
+    method = {
+        "id": f"{did}#k1",
+        "type": "Multikey",
+        "controller": did,
+        "publicKeyMultibase": public.multibase,
+    }
+    document = {"id": did, "verificationMethod": [method], "assertionMethod": [f"{did}#k1"]}
+    assert multikey_of(key_from_did_document(document, f"{did}#k1")).multibase == public.multibase
+    assert (
+        _code(key_from_did_document, {**document, "assertionMethod": []}, f"{did}#k1")
+        == "unknown_key"
+    )

@@ -32,6 +32,7 @@ TABLES = {
     "credentials",
     "idempotency_keys",
     "signing_keys",
+    "signing_key_events",
     "status_changes",
     "status_entries",
     "status_list_tokens",

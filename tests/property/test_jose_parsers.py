@@ -54,7 +54,7 @@ def _only_trustid_errors(call: Any, *args: Any, **kwargs: Any) -> Any:
     return None
 
 
-@bounded(150)
+@bounded(100)
 @given(jwks)
 def test_public_jwk_import(jwk: object) -> None:
     key = _only_trustid_errors(public_key_from_jwk, jwk)
@@ -96,7 +96,7 @@ def test_select_key(jwks_value: object, kid: str) -> None:
     _only_trustid_errors(select_key, {"keys": [jwks_value, {"kid": kid}]}, kid)
 
 
-@bounded(150)
+@bounded(100)
 @given(st.one_of(garbled_tokens, json_values))
 def test_decode_and_verify_garbled_tokens(token: object) -> None:
     parsed = _only_trustid_errors(jose.decode_unverified, token)
@@ -117,7 +117,7 @@ def test_random_signatures_never_verify(alg: str, signature: bytes) -> None:
         jose.verify(token, public)
 
 
-@bounded(150)
+@bounded(100)
 @given(
     st.one_of(
         st.text(max_size=120),
@@ -135,7 +135,7 @@ def test_did_parsers(value: object) -> None:
         _only_trustid_errors(dids.did_web_to_url, value)
 
 
-@bounded(150)
+@bounded(100)
 @given(
     st.binary(max_size=200),
     st.sampled_from(
@@ -149,7 +149,7 @@ def test_did_key_multicodec_bytes(body: bytes, prefix: bytes) -> None:
         assert dids.decode_multikey(dids.encode_multikey(key)) == key
 
 
-@bounded(150)
+@bounded(100)
 @given(jwks)
 def test_did_jwk_of_random_jwks(jwk: object) -> None:
     did = "did:jwk:" + b64url(json.dumps(jwk).encode())
@@ -157,7 +157,7 @@ def test_did_jwk_of_random_jwks(jwk: object) -> None:
     _only_trustid_errors(dids.resolve_offline, did + "#0")
 
 
-@bounded(150)
+@bounded(100)
 @given(json_values, st.text(max_size=40))
 def test_did_document_key_lookup(document: object, fragment: str) -> None:
     kid = f"did:web:example.com#{fragment}"

@@ -259,7 +259,7 @@ def test_garbled_credentials(client: AppClient, value: Any, options: Any) -> Non
     )
 
 
-@bounded(120)
+@bounded(80)
 @given(deep_credentials)
 # Found by this test: a non-object status entry was a 500 (TypeError in the status plan);
 # a date that leaves the datetime range once in UTC was a 500 (OverflowError).
@@ -324,7 +324,7 @@ vp_changes = st.dictionaries(
 )
 
 
-@bounded(100)
+@bounded(70)
 @given(st.data())
 def test_presentations(api: Api, client: AppClient, data: st.DataObject) -> None:
     nonce = f"n-{next(_NONCES)}"  # nonces are single-use: a fresh one per example

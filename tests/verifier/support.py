@@ -64,6 +64,10 @@ class StatusListState:
     valid_for: timedelta | None = timedelta(hours=24)
 
 
+_SHARED_HOST = "https://status.example"
+"""Where an issuer without a web origin (did:jwk) publishes its status lists and schemas."""
+
+
 class Issuer:
     """A test issuer: did:web at a base URL, or did:jwk; signs credentials and lists."""
 
@@ -83,7 +87,7 @@ class Issuer:
         return build_did_document(self.did, [self.key.public_key()])
 
     def status_list(self, purpose: str, number: int = 1) -> StatusListState:
-        base = self.base_url or "https://status.example"
+        base = self.base_url or _SHARED_HOST
         url = f"{base}/status-lists/{purpose[:3]}{number}"
         return self.lists.setdefault(url, StatusListState(url=url, purpose=purpose))
 
@@ -133,7 +137,10 @@ class Issuer:
             valid_until=valid_until if valid_until is not None else now + timedelta(days=365),
             status=status,
             schema=(
-                {"id": f"{self.base_url}/schemas/{credential_type}", "type": "JsonSchema"}
+                {
+                    "id": f"{self.base_url or _SHARED_HOST}/schemas/{credential_type}",
+                    "type": "JsonSchema",
+                }
                 if schema
                 else None
             ),

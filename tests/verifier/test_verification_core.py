@@ -368,7 +368,10 @@ def test_not_yet_valid(world: World) -> None:
 
 def test_expired_and_revoked_are_both_reported(world: World) -> None:
     token, index = world.web.issue(
-        world.holder.did, now=world.now, valid_until=world.now - timedelta(days=2)
+        world.holder.did,
+        now=world.now,
+        valid_from=world.now - timedelta(days=10),
+        valid_until=world.now - timedelta(days=2),
     )
     world.web.set_status("revocation", index, True)
     report = world.verify(token)

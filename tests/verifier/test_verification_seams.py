@@ -295,3 +295,53 @@ def test_token_status_list_mechanism(fixed_now: datetime) -> None:
     for bad in ({"idx": -1, "uri": url}, {"idx": True, "uri": url}, {"idx": 1}):
         with pytest.raises(StatusListError):
             mechanism.parse_entry(bad)
+
+
+# ------------------------------------------------------- VCDM 2.0 rules on verify
+
+
+def test_vc_jwt_breaking_a_vcdm_rule_fails_format_and_fetches_nothing(world: World) -> None:
+    token, _ = world.web.issue(
+        world.holder.did,
+        now=world.now,
+        valid_from=world.now - timedelta(days=1),
+        valid_until=world.now - timedelta(days=2),
+    )
+    report = world.verify(token)
+    assert report.codes == ["vcdm_validity"]
+    assert report.checks[0].id is CheckId.FORMAT
+    assert world.key_calls == []
+
+
+def test_vp_jwt_with_a_bare_token_inside_breaks_vcdm(world: World) -> None:
+    credential, _ = world.jwk.issue(world.holder.did, now=world.now)
+    holder = world.holder
+    payload = {
+        "@context": [VC2_CONTEXT],
+        "type": ["VerifiablePresentation"],
+        "holder": holder.did,
+        "verifiableCredential": [credential],  # VCDM 2.0 §4.13: an object, not a string
+        "nonce": "n-1",
+        "aud": "https://verifier.example",
+        "iat": to_timestamp(world.now),
+    }
+    vp = sign(payload, SoftwareSigner(holder.key, holder_kid(holder.did)), typ="vp+jwt")
+    assert _verify_vp(world, vp).codes == ["vcdm_verifiable_credential"]
+    payload["verifiableCredential"] = [envelope_credential(credential)]
+    vp = sign(payload, SoftwareSigner(holder.key, holder_kid(holder.did)), typ="vp+jwt")
+    assert _verify_vp(world, vp).verified
+
+
+def test_vc_jwt_1_1_presentation_in_an_envelope_of_its_media_type(world: World) -> None:
+    # Issue 7: VP envelopes take application/jwt for VC-JWT 1.1 as credential ones do.
+    credential, _ = world.jwk.issue(world.holder.did, now=world.now, fmt="jwt_vc_json")
+    vp = _vp11(world, credential)
+    enveloped = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": "EnvelopedVerifiablePresentation",
+        "id": "data:application/jwt," + vp,
+    }
+    report = _verify_vp(world, enveloped)
+    assert report.verified, report.to_json()
+    as_vc = {**enveloped, "id": "data:application/vp+jwt," + vp}
+    assert not _verify_vp(world, as_vc).verified  # a 1.1 token is not a vp+jwt

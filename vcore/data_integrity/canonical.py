@@ -5,7 +5,7 @@ with canonical N-Quads escaping), under three guards:
 
 * **Contexts**: only the bundled, hash-pinned contexts are loaded
   (:mod:`vcore.data_integrity.contexts`); any other URL is ``context_not_allowed``. pyld's
-  process-wide context cache is not used: each call gets its own resolver.
+  process-wide context cache is not used: we keep a bounded one of our own.
 * **Safe mode**: JSON-LD silently drops a property whose term no context defines, and
   toRdf silently drops a triple with a relative IRI; a signature over the remaining
   triples would then "cover" a document that says more than what was signed. Like
@@ -22,15 +22,15 @@ would hash differently (``jsonld_invalid`` rather than a false "bad signature").
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any, cast
 
 import rfc8785
 from cachetools import LRUCache
-from pyld import jsonld
-from pyld.canon import URDNA2015
-from pyld.context_resolver import ContextResolver
 
 from vcore.data_integrity.contexts import check_contexts, document_loader
 from vcore.errors import (
@@ -62,26 +62,47 @@ class _PoisonedError(Exception):
     pass
 
 
-class _GuardedURDNA2015(URDNA2015):  # type: ignore[misc]
-    """URDNA2015 that gives up on graphs built to make it run for ever."""
+@functools.cache
+def _pyld() -> SimpleNamespace:
+    # pyld, imported on first use: it pulls in lxml, which JWT-only callers (the wallet
+    # CLI, every ``import vcore.formats``) should not pay for at start-up.
+    from pyld import jsonld
+    from pyld.canon import URDNA2015
+    from pyld.context_resolver import ContextResolver
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._calls = 0
+    class GuardedURDNA2015(URDNA2015):  # type: ignore[misc]
+        """URDNA2015 that gives up on graphs built to make it run for ever."""
 
-    def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:
-        self._calls += 1
-        if self._calls > MAX_N_DEGREE_CALLS:
-            raise _PoisonedError
-        return super().hash_n_degree_quads(id_, issuer)
+        def __init__(self) -> None:
+            super().__init__()
+            self._calls = 0
+
+        def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:
+            self._calls += 1
+            if self._calls > MAX_N_DEGREE_CALLS:
+                raise _PoisonedError
+            return super().hash_n_degree_quads(id_, issuer)
+
+    return SimpleNamespace(
+        jsonld=jsonld, ContextResolver=ContextResolver, URDNA2015=GuardedURDNA2015
+    )
+
+
+# A context cache of our own: pyld's default is a process-wide cache that another user of
+# pyld in the process could fill from another loader. Ours only ever holds what our loader
+# gave (the pinned contexts) and inline contexts keyed by their own canonical JSON, so
+# sharing it between calls is safe and saves re-processing the VC context every time; it
+# is bounded (LRU). The resolver itself is made per call: its per-operation cache is an
+# unbounded dict. cachetools is not thread-safe, so pyld calls hold _LOCK (pure Python
+# under the GIL: little is lost).
+_CONTEXT_CACHE: LRUCache[str, Any] = LRUCache(maxsize=64)
+_LOCK = threading.Lock()
 
 
 def _options() -> dict[str, Any]:
-    # A resolver of our own per call: pyld's default is a process-wide cache that another
-    # user of pyld in the process could have filled from another loader.
     return {
         "documentLoader": document_loader,
-        "contextResolver": ContextResolver(LRUCache(maxsize=32), document_loader),
+        "contextResolver": _pyld().ContextResolver(_CONTEXT_CACHE, document_loader),
         # None, not "": pyld resolves relative IRIs against http://example.org/base/ when
         # the base is "" (its DEFAULT_BASE_IRI); with None they stay relative and the
         # safe-mode check refuses them, as jsonld.js does.
@@ -156,8 +177,9 @@ def expand_safe(document: Mapping[str, Any]) -> list[Any]:
     check_contexts(document)
     dropped: list[str | None] = []
     try:
-        processor = jsonld.JsonLdProcessor(on_property_dropped=dropped.append)
-        expanded = processor.expand(dict(document), _options())
+        processor = _pyld().jsonld.JsonLdProcessor(on_property_dropped=dropped.append)
+        with _LOCK:
+            expanded = processor.expand(dict(document), _options())
     except (ContextNotAllowedError, UndefinedTermError):
         raise
     except Exception as exc:  # pyld raises JsonLdError, KeyError, TypeError...
@@ -182,7 +204,8 @@ def canonicalize_rdfc(document: Mapping[str, Any]) -> bytes:
     """
     expanded = expand_safe(document)
     try:
-        dataset = jsonld.JsonLdProcessor().to_rdf(expanded, _options())
+        with _LOCK:
+            dataset = _pyld().jsonld.JsonLdProcessor().to_rdf(expanded, _options())
     except Exception as exc:  # see expand_safe
         raise _translate(exc) from exc
     blank = {
@@ -195,7 +218,7 @@ def canonicalize_rdfc(document: Mapping[str, Any]) -> bytes:
     if len(blank) > MAX_BLANK_NODES:
         raise JSONLDError(f"more than {MAX_BLANK_NODES} blank nodes")
     try:
-        canonical = _GuardedURDNA2015().main(dataset, {"format": "application/n-quads"})
+        canonical = _pyld().URDNA2015().main(dataset, {"format": "application/n-quads"})
     except _PoisonedError:
         raise JSONLDError("RDF canonicalization stopped: the dataset looks poisoned") from None
     except Exception as exc:  # see expand_safe

@@ -75,3 +75,7 @@ __all__ = [
     "unwrap_presentation",
     "verify_presentation",
 ]
+
+# Formats in packages of their own register themselves when imported; last, because they
+# import the registry above.
+import vcore.data_integrity.formats  # noqa: F401  (registers ldp_vc and ldp_vp)

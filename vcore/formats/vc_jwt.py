@@ -37,6 +37,7 @@ from vcore.jose import MAX_TOKEN_SIZE, UnverifiedJWS, decode_unverified, sign, v
 from vcore.jsontext import loads_strict
 from vcore.keys import PublicKey, b64url_decode
 from vcore.signing import Signer
+from vcore.vcdm import check_credential
 
 __all__ = [
     "JWT_VC_JSON",
@@ -154,6 +155,8 @@ def _normalise_vc2(payload: dict[str, Any]) -> dict[str, Any]:
             raise ClaimNotAllowedError(
                 f"a vc+jwt payload is the credential itself: a {claim!r} claim is not allowed"
             )
+    # Every MUST of VCDM 2.0 §4 on the document itself; the code names the rule.
+    check_credential(payload)
     credential = dict(payload)
     credential["issuer"] = _issuer_id(payload.get("issuer"))
     credential["type"] = _as_type_list(payload.get("type"))
@@ -312,6 +315,7 @@ class VcJwtFormat(_JwtFormat):
         Raises:
             MalformedError: not a ``vc+jwt`` credential (with the reason).
             ClaimNotAllowedError: a ``vc`` or ``vp`` claim in the payload.
+            DataModelError: the payload breaks a VCDM 2.0 rule (``vcdm_*``, :mod:`vcore.vcdm`).
             AlgorithmNotAllowedError: ``alg`` not allowed.
         """
         jws = decode_unverified(value, max_size=max_size)

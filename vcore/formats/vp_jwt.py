@@ -44,6 +44,7 @@ from vcore.presentations import (
     check_freshness,
 )
 from vcore.signing import SoftwareSigner
+from vcore.vcdm import check_presentation
 
 __all__ = [
     "JWT_VP_JSON",
@@ -210,6 +211,7 @@ class VpJwtFormat(_JwtPresentationFormat):
         Raises:
             MalformedError: not a presentation (with the reason); bad credentials inside.
             ClaimNotAllowedError: a ``vc`` or ``vp`` claim in the payload.
+            DataModelError: the presentation breaks a VCDM 2.0 rule (``vcdm_*``).
         """
         jws = decode_unverified(value, max_size=MAX_PRESENTATION_SIZE)
         if _typ(jws) != "vp+jwt":
@@ -227,6 +229,8 @@ class VpJwtFormat(_JwtPresentationFormat):
         _check_types(payload)
         holder = _holder_of(payload.get("holder", payload.get("iss")))
         credentials = _credentials_of(payload.get("verifiableCredential"))
+        # The VCDM 2.0 rules for presentations (§4.13); the code names the rule.
+        check_presentation(payload)
         presentation = {k: v for k, v in payload.items() if k not in ("nonce", "aud", "iat")}
         return SecuredPresentation(
             format=self.key,
@@ -245,7 +249,7 @@ class VpJwt11Format(_JwtPresentationFormat):
     """``jwt_vp_json``: a VC-JWT 1.1 presentation (``vp`` claim, VC Data Model 1.1 §6.3.1)."""
 
     key = "jwt_vp_json"
-    media_types: tuple[str, ...] = ()
+    media_types: tuple[str, ...] = ("application/jwt",)
     _typ_expected: tuple[str, ...] = ()
     _nbf_is_issued = True  # VC-JWT 1.1 presentations may date themselves with nbf
 

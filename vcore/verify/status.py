@@ -3,7 +3,9 @@
 Entries are read through the registered :class:`~vcore.status.mechanism.StatusMechanism`
 of their ``type``; an entry of an unregistered type is reported as a warning, never
 silently taken as "not revoked". Each ``revocation``/``suspension`` entry becomes one
-``status.<purpose>`` check; a credential without one gets both checks ``skipped``.
+``status.<purpose>`` check; a credential without one gets both checks ``skipped``,
+unless its trust-list entry says the type requires status (``statusRequired``): then
+``status.revocation`` fails with ``status_required``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from vcore.clock import format_datetime
 from vcore.errors import (
     RevokedError,
     StatusListError,
+    StatusRequiredError,
     StatusUnavailableError,
     SuspendedError,
     TrustIDError,
@@ -108,6 +111,23 @@ def decide_status(
     for purpose, error in plan.status_errors:
         steps.fail(status_check_id(purpose), error)
     if not plan.status_entries:
+        trusted = plan.trust_entry
+        if (
+            not plan.status_errors
+            and trusted is not None
+            and trusted.requires_status(credential.types)
+        ):
+            # A type the trust list says always carries status: an entry-less credential
+            # is what one forged with a leaked key looks like (it could never be revoked).
+            steps.fail(
+                status_check_id(StatusPurpose.REVOCATION),
+                StatusRequiredError(
+                    f"{trusted.name} gives every credential of this type a status entry; "
+                    "this one has none"
+                ),
+            )
+            steps.skip(status_check_id(StatusPurpose.SUSPENSION), "no status entry")
+            return None
         if not plan.status_errors:
             skip_status(steps, "the credential has no status list entry")
             warnings.append("this credential cannot be revoked or suspended (no status entry)")
