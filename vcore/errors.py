@@ -62,6 +62,8 @@ Tree::
     │   ├── HolderBindingError                holder_binding
     │   └── NonceReusedError                  nonce_reused
     ├── TrustListError                        trust_list_invalid
+    │   ├── TrustListExpiredError             trust_list_expired
+    │   └── TrustListReplayError              trust_list_replayed
     ├── OutboundURLError                      url_not_allowed
     ├── ProofPurposeMismatchError             proof_purpose_mismatch
     └── QRError                               qr_invalid
@@ -113,6 +115,8 @@ __all__ = [
     "TokenTooLargeError",
     "TrustIDError",
     "TrustListError",
+    "TrustListExpiredError",
+    "TrustListReplayError",
     "TypeNotAccreditedError",
     "UndefinedTermError",
     "UnknownKeyError",
@@ -510,6 +514,26 @@ class TrustListError(TrustIDError):
 
     code = "trust_list_invalid"
     title = "Invalid trust list"
+
+
+class TrustListExpiredError(TrustListError):
+    """The trust list in force is past its ``validUntil`` / ``exp``.
+
+    Every issuer is untrusted until a valid list replaces it (fail closed).
+    """
+
+    code = "trust_list_expired"
+    title = "Trust list expired"
+
+
+class TrustListReplayError(TrustListError):
+    """A reloaded list is older than the one in force (a replay); the current one stays.
+
+    Older: a lower ``sequence``, none while the list in force has one, or an earlier ``iat``.
+    """
+
+    code = "trust_list_replayed"
+    title = "Older trust list refused"
 
 
 class OutboundURLError(TrustIDError):

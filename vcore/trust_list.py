@@ -15,12 +15,20 @@ disk or a list served by an impostor cannot add issuers.
 
 Unknown members are ignored (forward compatibility); anything malformed makes the whole
 list invalid (:class:`~vcore.errors.TrustListError`), never a partially read list.
+
+List-level members (DESIGN §6): ``validUntil`` (date-time) and, in a signed list, the JWT
+``exp``: the list is in force until the earlier of the two, checked at *every* decision
+(:meth:`TrustList.check_in_force`), not only at load; past it every issuer is untrusted
+(``trust_list_expired``). ``sequence`` (a non-negative integer, monotonic) and ``iat``
+order signed lists: :func:`check_replacement` refuses a list older than the one in force
+(``trust_list_replayed``), so an attacker who can serve or drop a file cannot roll the
+verifier back to a list that still names a withdrawn issuer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +37,8 @@ from vcore.dids import parse_did_url
 from vcore.errors import (
     TrustIDError,
     TrustListError,
+    TrustListExpiredError,
+    TrustListReplayError,
     TypeNotAccreditedError,
     UntrustedIssuerError,
 )
@@ -42,6 +52,7 @@ __all__ = [
     "TRUST_LIST_TYP",
     "TrustEntry",
     "TrustList",
+    "check_replacement",
     "load_trust_list",
     "parse_trust_list",
     "sign_trust_list",
@@ -52,6 +63,7 @@ MAX_TRUST_LIST_SIZE = 4 * 1024 * 1024
 _LEEWAY = timedelta(seconds=60)
 _MAX_NAME = 200
 _MAX_TYPES = 256
+_MAX_SEQUENCE = 2**53 - 1
 
 
 @dataclass(frozen=True)
@@ -113,16 +125,37 @@ class TrustList:
     Attributes:
         entries: Entries by issuer DID.
         signed: True when the list came from a ``trustlist+jwt`` checked with the anchor.
+        valid_until: End of the whole list (earlier of ``validUntil`` and ``exp``), or None.
+        sequence: The list's ``sequence`` number, or None.
+        issued_at: The signed list's ``iat``, or None.
     """
 
     entries: Mapping[str, TrustEntry] = field(default_factory=dict)
     signed: bool = False
+    valid_until: datetime | None = None
+    sequence: int | None = None
+    issued_at: datetime | None = None
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def __iter__(self) -> Iterator[TrustEntry]:
         return iter(self.entries.values())
+
+    def in_force(self, now: datetime) -> bool:
+        """False once the list is past its ``validUntil`` / ``exp`` (60 s leeway)."""
+        return self.valid_until is None or self.valid_until >= now - _LEEWAY
+
+    def check_in_force(self, now: datetime) -> None:
+        """Raise :class:`TrustListExpiredError` once the whole list has expired.
+
+        Called by every trust decision: an expired list trusts nobody (fail closed).
+        """
+        if self.valid_until is not None and not self.in_force(now):
+            raise TrustListExpiredError(
+                f"the trust list expired on {format_datetime(self.valid_until)}: no issuer "
+                "is trusted until a valid list is loaded"
+            )
 
     def is_listed(self, issuer: str) -> bool:
         """True when ``issuer`` has an entry (whatever its period); gates DID resolution."""
@@ -132,8 +165,10 @@ class TrustList:
         """The entry of an issuer trusted at ``now``, whatever the type.
 
         Raises:
+            TrustListExpiredError: the whole list has expired.
             UntrustedIssuerError: not listed, or outside its accreditation period.
         """
+        self.check_in_force(now)
         entry = self.entries.get(issuer)
         if entry is None:
             raise UntrustedIssuerError(f"{_short(issuer)} is not on the trust list")
@@ -144,6 +179,7 @@ class TrustList:
         """The entry of an issuer accredited for ``credential_type`` at ``now``.
 
         Raises:
+            TrustListExpiredError: the whole list has expired.
             UntrustedIssuerError: not listed, or outside its accreditation period.
             TypeNotAccreditedError: listed but not for this type.
         """
@@ -155,8 +191,13 @@ class TrustList:
         return entry
 
     def to_json(self) -> dict[str, Any]:
-        """The list in DESIGN §3 JSON form."""
-        return {"issuers": [entry.to_json() for entry in self.entries.values()]}
+        """The list in DESIGN §3 JSON form (with its list-level members when set)."""
+        document: dict[str, Any] = {"issuers": [entry.to_json() for entry in self.entries.values()]}
+        if self.valid_until is not None:
+            document["validUntil"] = format_datetime(self.valid_until)
+        if self.sequence is not None:
+            document["sequence"] = self.sequence
+        return document
 
 
 def _short(value: str, limit: int = 80) -> str:
@@ -225,13 +266,22 @@ def _parse_status_required(
     return frozenset(value)
 
 
+def _parse_sequence(document: Mapping[str, Any]) -> int | None:
+    if "sequence" not in document:
+        return None
+    value = document["sequence"]
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_SEQUENCE:
+        raise TrustListError(f"sequence must be an integer from 0 to {_MAX_SEQUENCE}")
+    return value
+
+
 def parse_trust_list(document: object, *, signed: bool = False) -> TrustList:
-    """Parse the trust-list JSON object (DESIGN §3).
+    """Parse the trust-list JSON object (DESIGN §3, list-level members §6).
 
     Raises:
-        TrustListError: not an object with an ``issuers`` list of valid entries, or an
+        TrustListError: not an object with an ``issuers`` list of valid entries, an
             issuer listed twice (which entry would win is exactly the ambiguity an
-            attacker looks for).
+            attacker looks for), or a malformed ``validUntil`` / ``sequence``.
     """
     if not isinstance(document, Mapping):
         raise TrustListError("trust list must be a JSON object")
@@ -244,7 +294,12 @@ def parse_trust_list(document: object, *, signed: bool = False) -> TrustList:
         if entry.id in entries:
             raise TrustListError(f"issuer {_short(entry.id)} is listed twice")
         entries[entry.id] = entry
-    return TrustList(entries=entries, signed=signed)
+    return TrustList(
+        entries=entries,
+        signed=signed,
+        valid_until=_parse_date(document, "validUntil", "trust list"),
+        sequence=_parse_sequence(document),
+    )
 
 
 def _looks_like_jws(text: str) -> bool:
@@ -280,7 +335,9 @@ def load_trust_list(data: str | bytes, *, anchor: PublicKey | None, now: datetim
             document = loads_strict(text)
         except TrustIDError as exc:
             raise TrustListError(f"trust list is not valid JSON: {exc.detail}") from exc
-        return parse_trust_list(document)
+        trust = parse_trust_list(document)
+        _refuse_expired(trust, now)
+        return trust
     if anchor is None:
         raise TrustListError(
             "the trust list is signed (trustlist+jwt): set TRUSTID_TRUST_ANCHOR to its key"
@@ -293,13 +350,55 @@ def load_trust_list(data: str | bytes, *, anchor: PublicKey | None, now: datetim
     try:
         if "nbf" in payload and from_timestamp(payload["nbf"]) > now + _LEEWAY:
             raise TrustListError("the signed trust list is not valid yet (nbf)")
-        if "exp" in payload and from_timestamp(payload["exp"]) < now - _LEEWAY:
-            raise TrustListError("the signed trust list has expired (exp); fetch a new one")
+        expires = from_timestamp(payload["exp"]) if "exp" in payload else None
+        issued_at = from_timestamp(payload["iat"]) if "iat" in payload else None
     except TrustListError:
         raise
     except TrustIDError as exc:
-        raise TrustListError(f"trust list nbf/exp malformed: {exc.detail}") from exc
-    return parse_trust_list(payload, signed=True)
+        raise TrustListError(f"trust list nbf/exp/iat malformed: {exc.detail}") from exc
+    trust = parse_trust_list(payload, signed=True)
+    if expires is not None and (trust.valid_until is None or expires < trust.valid_until):
+        trust = replace(trust, valid_until=expires)
+    trust = replace(trust, issued_at=issued_at)
+    _refuse_expired(trust, now)
+    return trust
+
+
+def _refuse_expired(trust: TrustList, now: datetime) -> None:
+    try:
+        trust.check_in_force(now)
+    except TrustListExpiredError as exc:
+        raise TrustListExpiredError(
+            "the trust list has expired (validUntil/exp); fetch a new one"
+        ) from exc
+
+
+def check_replacement(current: TrustList, candidate: TrustList) -> None:
+    """Refuse a candidate list older than the one in force (a replay).
+
+    Older means: a lower ``sequence``, no ``sequence`` while the current list has one,
+    or an earlier ``iat``. An equal sequence with an equal or later ``iat`` is accepted
+    (the same list re-read, or re-signed).
+
+    Raises:
+        TrustListReplayError: the candidate is older.
+    """
+    if current.sequence is not None:
+        if candidate.sequence is None:
+            raise TrustListReplayError(
+                f"the new trust list has no sequence; the one in force has {current.sequence}"
+            )
+        if candidate.sequence < current.sequence:
+            raise TrustListReplayError(
+                f"the new trust list has sequence {candidate.sequence}, lower than "
+                f"{current.sequence} in force: refused as a replay"
+            )
+    if current.issued_at is not None and (
+        candidate.issued_at is None or candidate.issued_at < current.issued_at
+    ):
+        raise TrustListReplayError(
+            "the new trust list was issued before the one in force (iat): refused as a replay"
+        )
 
 
 def sign_trust_list(
@@ -309,6 +408,7 @@ def sign_trust_list(
     kid: str,
     now: datetime,
     valid_for: timedelta | None = None,
+    sequence: int | None = None,
 ) -> str:
     """Sign a trust list as a ``trustlist+jwt`` with the anchor key.
 
@@ -319,14 +419,19 @@ def sign_trust_list(
         key: The anchor's private key.
         kid: Key id for the header (e.g. the anchor key's thumbprint).
         now: Becomes ``iat``.
-        valid_for: When set, ``exp`` = ``now + valid_for``.
+        valid_for: When set, ``exp`` and the list-level ``validUntil`` = ``now + valid_for``.
+        sequence: When set, the list's ``sequence`` (replaces one in the document); each
+            new list must carry a higher one than the list it replaces.
 
     Raises:
-        TrustListError: the document is not a valid trust list.
+        TrustListError: the document (with these members) is not a valid trust list.
     """
-    parse_trust_list(document)
     payload = dict(document)
     payload["iat"] = to_timestamp(now)
     if valid_for is not None:
         payload["exp"] = to_timestamp(now + valid_for)
+        payload["validUntil"] = format_datetime(now + valid_for)
+    if sequence is not None:
+        payload["sequence"] = sequence
+    parse_trust_list(payload)
     return sign(payload, SoftwareSigner(key, kid), typ=TRUST_LIST_TYP)

@@ -22,9 +22,11 @@ defines it). A context URL whose terms are not known here is assumed to define a
 so nothing valid is refused for want of knowledge; the Data Integrity format, which
 canonicalises, processes contexts in full with the bundled, hash-pinned documents.
 
-Digests of related resources (§5.3) are compared for the resources the caller hands in
-(``resources``: URL -> exact bytes, e.g. the bundled contexts); other resources are
-checked for shape only, since this module fetches nothing.
+Digests of related resources (§5.3) are compared with what is known without fetching:
+the digest the specification publishes for the base context (§B.1, which implementations
+"MUST treat ... as already retrieved"), and the digests of any resource whose exact bytes
+the caller hands in (``resources``); other resources are checked for shape only, since
+this module fetches nothing.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ __all__ = [
     "MAX_CONTEXTS",
     "MAX_INLINE_CONTEXT_BYTES",
     "MAX_URL_LENGTH",
+    "PUBLISHED_DIGESTS",
     "VC2_BASE_TERMS",
     "VC2_CONTEXT",
     "check_credential",
@@ -114,6 +117,17 @@ A conservative subset: every name here is defined by the base context, so refusi
 inline redefinition of it is always right; a term missing here is merely not checked.
 """
 
+PUBLISHED_DIGESTS: Mapping[str, Mapping[str, bytes]] = {
+    VC2_CONTEXT: {
+        "sha256": bytes.fromhex("59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734"),
+    },
+}
+"""Digests published by the specifications, by resource URL and hash algorithm.
+
+VCDM 2.0 §B.1 (W3C Recommendation, 15 May 2025): the SHA2-256 of the base context file.
+A ``relatedResource`` naming the base context with another SHA-256 is refused (§5.3).
+"""
+
 _BASE_TERM_DEFINITIONS: Mapping[str, object] = {"id": "@id", "type": "@type"}
 """Redefinitions identical to the base context's are allowed by JSON-LD 1.1 (§4.1.11)."""
 
@@ -132,7 +146,9 @@ _DATE_TIME_STAMP_RE = re.compile(
 _LANGUAGE_TAG_RE = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 _SRI_RE = re.compile(r"(sha256|sha384|sha512)-([A-Za-z0-9+/]+={0,2})")
 _SRI_LENGTHS = {"sha256": 32, "sha384": 48, "sha512": 64}
-_MULTIHASH_SHA256 = b"\x12\x20"
+_MULTIHASH = {0x12: ("sha256", 32), 0x20: ("sha384", 48), 0x13: ("sha512", 64)}
+"""Multihash codes of the SHA-2 digests (multicodec table)."""
+_RAW_DIGEST = {32: "sha256", 48: "sha384", 64: "sha512"}
 _JSONLD_CONTEXT_KEYWORDS = frozenset(
     {
         "@base",
@@ -529,6 +545,25 @@ def _sri_digests(value: object, where: str) -> list[tuple[str, bytes]]:
     return digests
 
 
+def _multibase_algorithm(digest: bytes) -> tuple[str, bytes] | None:
+    """A multibase-decoded digest as (algorithm, bytes): a SHA-2 multihash, or raw."""
+    if len(digest) >= 2 and digest[0] in _MULTIHASH:
+        name, size = _MULTIHASH[digest[0]]
+        if digest[1] == size and len(digest) == size + 2:
+            return name, digest[2:]
+    raw = _RAW_DIGEST.get(len(digest))
+    return None if raw is None else (raw, digest)
+
+
+def _expected_digests(url: str, resources: Mapping[str, bytes]) -> dict[str, bytes]:
+    expected = dict(PUBLISHED_DIGESTS.get(url, {}))
+    content = resources.get(url)
+    if content is not None:
+        for name in ("sha256", "sha384", "sha512"):
+            expected[name] = hashlib.new(name, content).digest()
+    return expected
+
+
 def _multibase_digest(value: object, where: str) -> bytes:
     digest = None
     if isinstance(value, str) and len(value) > 1:
@@ -571,19 +606,17 @@ def _check_related_resources(credential: Mapping[str, Any], resources: Mapping[s
             if "digestMultibase" in entry
             else None
         )
-        content = resources.get(entry["id"])
-        if content is None:
-            continue
-        for algorithm, digest in sri:
-            if hashlib.new(algorithm, content).digest() != digest:
-                raise VcdmRelatedResourceDigestError(
-                    f"{where}.digestSRI does not match the resource {entry['id']} (§5.3)"
-                )
+        expected = _expected_digests(entry["id"], resources)
+        given = list(sri)
         if multibase is not None:
-            sha256 = hashlib.sha256(content).digest()
-            if multibase not in {sha256, _MULTIHASH_SHA256 + sha256}:
+            decoded = _multibase_algorithm(multibase)
+            if decoded is not None:
+                given.append(decoded)
+        for algorithm, digest in given:
+            if algorithm in expected and expected[algorithm] != digest:
                 raise VcdmRelatedResourceDigestError(
-                    f"{where}.digestMultibase does not match the resource {entry['id']} (§5.3)"
+                    f"{where}: the {algorithm} digest does not match the resource "
+                    f"{entry['id']} (§5.3)"
                 )
 
 
@@ -615,7 +648,8 @@ def check_credential(credential: object, *, resources: Mapping[str, bytes] | Non
     * §4.12 proofs: each embedded ``proof`` has a ``type`` (``vcdm_type``).
     * §5.3 related resources: objects with a unique ``id`` URL and a digestSRI or
       digestMultibase of the right shape (``vcdm_related_resource``), matching the
-      resource when its bytes are in ``resources`` (``vcdm_digest_mismatch``).
+      resource where its digest is known (:data:`PUBLISHED_DIGESTS`, or its bytes in
+      ``resources``) (``vcdm_digest_mismatch``).
     * §5.4 refresh services, §5.5 terms of use, §5.6 evidence: objects with a ``type``
       (``vcdm_refresh_service``, ``vcdm_terms_of_use``, ``vcdm_evidence``).
 

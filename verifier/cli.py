@@ -200,8 +200,9 @@ def verify(
     ] = None,
     trust_anchor: Annotated[
         Path | None,
-        typer.Option(help="Public JWK a signed trust list must verify with "
-        "(default TRUSTID_TRUST_ANCHOR)."),
+        typer.Option(
+            help="Public JWK a signed trust list must verify with (default TRUSTID_TRUST_ANCHOR)."
+        ),
     ] = None,
 ) -> None:
     """Verify a credential again from a saved evidence bundle; nothing is fetched.
@@ -231,9 +232,7 @@ def verify(
             now = parse_datetime(at)
         anchor_path = trust_anchor if trust_anchor is not None else _settings().trust_anchor
         anchor = load_anchor(anchor_path)
-        report = anyio.run(
-            lambda: verify_credential_offline(value, bundle, anchor=anchor, now=now)
-        )
+        report = anyio.run(lambda: verify_credential_offline(value, bundle, anchor=anchor, now=now))
     except TrustListError as exc:
         _fail(f"the bundle's trust list: {exc.detail}", EXIT_CONFIG)
     except TrustIDError as exc:
@@ -318,6 +317,9 @@ def trust_check(
         _print_json({**trust.to_json(), "signed": trust.signed})
         return
     typer.echo(f"{len(trust)} trusted issuer(s), {'signed' if trust.signed else 'unsigned'}:")
+    if trust.sequence is not None or trust.valid_until is not None:
+        until = "no end" if trust.valid_until is None else trust.valid_until.isoformat()
+        typer.echo(f"sequence {trust.sequence}, valid until {until}")
     for entry in trust:
         typer.echo(f"- {entry.name}: {', '.join(sorted(entry.types))}\n  {entry.id}")
 
@@ -326,12 +328,26 @@ def trust_check(
 def trust_sign(
     source: Annotated[Path, typer.Argument(help="Trust list JSON file.")],
     key: Annotated[Path, typer.Option(help="The anchor's PRIVATE JWK file.")],
-    valid_days: Annotated[int | None, typer.Option(help="Set exp this many days ahead.")] = None,
+    valid_days: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=3660, help="Set validUntil and exp this many days ahead (recommended)."
+        ),
+    ] = None,
+    sequence: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="The list's sequence number: higher than the list it replaces (verifiers "
+            "refuse a lower one as a replay).",
+        ),
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
 ) -> None:
     """Sign a trust list as trustlist+jwt with the anchor key.
 
-    Example: trustid-verifier trust-list sign trust.json --key anchor.jwk --out trust.jwt
+    Example: trustid-verifier trust-list sign trust.json --key anchor.jwk --sequence 7
+    --valid-days 30 --out trust.jwt
     """
     from vcore.keys import private_key_from_jwk
     from vcore.trust_list import sign_trust_list
@@ -346,6 +362,7 @@ def trust_sign(
             kid=kid,
             now=system_clock(),
             valid_for=None if valid_days is None else timedelta(days=valid_days),
+            sequence=sequence,
         )
     except TrustIDError as exc:
         _fail(exc.detail, EXIT_CONFIG)

@@ -3,7 +3,8 @@
 Environment variables (prefix ``TRUSTID_``, DESIGN §3): ``TRUST_LIST``, ``TRUST_ANCHOR``,
 ``ALLOW_INSECURE_HOSTS``, ``VERIFIER_STATUS_MAX_AGE``, ``DATA_DIR``, ``DATABASE_URL``
 (or ``VERIFIER_DATABASE_URL`` when the issuer's database URL is set in the same
-environment), ``VERIFIER_URL``, ``VERIFIER_RATE_LIMIT``, ``REDIS_URL`` (rate limits shared by all replicas), ``REDIS_KEY_PREFIX``.
+environment), ``VERIFIER_URL``, ``VERIFIER_RATE_LIMIT``, ``REDIS_URL`` (rate limits shared by all replicas), ``REDIS_KEY_PREFIX``,
+``METRICS_TOKEN`` (operator Bearer token for ``/metrics``).
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ class VerifierSettings(BaseSettings):
     redis_url: str | None = Field(
         default=None,
         description="redis:// URL; when set, rate limits are counted across all replicas.",
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        description="Operator Bearer token for /metrics; without it /metrics is open only "
+        "while no API client exists.",
     )
     redis_key_prefix: str = Field(
         default="trustid:ratelimit",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 
 from issuer.api.deps import ServicesDep
@@ -17,19 +17,22 @@ router = APIRouter(route_class=StrictJSONRoute, tags=["discovery"])
 
 _CACHE = {"Cache-Control": "max-age=300, public"}
 
-IfNoneMatch = Annotated[str | None, Header()]
 
-
-def _key_document(document: dict[str, Any], if_none_match: str | None) -> Response:
-    """A key document with an opaque ETag (a hash of the served bytes) and 304 support.
+def _published_document(
+    document: dict[str, Any],
+    request: Request,
+    response_class: type[JSONResponse] = JSONResponse,
+) -> Response:
+    """A published document with an opaque ETag (a hash of the served bytes) and 304.
 
     A verifier revalidating after a key withdrawal gets the new document at once: the
-    tag changes with every byte.
+    tag changes with every byte, and says nothing else.
     """
-    response = JSONResponse(document, headers=_CACHE)
+    response = response_class(document, headers=_CACHE)
     etag = opaque_etag(bytes(response.body))
     response.headers["ETag"] = etag
-    if etag_matches(if_none_match, etag):
+    # Read from the request, not declared as a parameter: nothing here can be a 422.
+    if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers={**_CACHE, "ETag": etag})
     return response
 
@@ -39,17 +42,17 @@ def _key_document(document: dict[str, Any], if_none_match: str | None) -> Respon
     summary="The issuer's did:web document",
     responses={304: {"description": "Not modified (If-None-Match)"}},
 )
-def did_document(services: ServicesDep, if_none_match: IfNoneMatch = None) -> Response:
+def did_document(services: ServicesDep, request: Request) -> Response:
     """Every published key (active, and retired ones still needed) as a JsonWebKey
     verification method; withdrawn keys are never listed."""
-    return _key_document(services.publication.did_document(), if_none_match)
+    return _published_document(services.publication.did_document(), request)
 
 
 @router.get("/did.json", include_in_schema=False)
-def did_document_under_path(services: ServicesDep, if_none_match: IfNoneMatch = None) -> Response:
+def did_document_under_path(services: ServicesDep, request: Request) -> Response:
     # did:web with a path (TRUSTID_ISSUER_URL=https://host/some/path) resolves to
     # <path>/did.json; behind a prefix-stripping proxy that arrives here.
-    return _key_document(services.publication.did_document(), if_none_match)
+    return _published_document(services.publication.did_document(), request)
 
 
 @router.get(
@@ -57,17 +60,18 @@ def did_document_under_path(services: ServicesDep, if_none_match: IfNoneMatch = 
     summary="The issuer's keys as a JWK Set",
     responses={304: {"description": "Not modified (If-None-Match)"}},
 )
-def jwks(services: ServicesDep, if_none_match: IfNoneMatch = None) -> Response:
+def jwks(services: ServicesDep, request: Request) -> Response:
     """RFC 7517 JWK Set; each `kid` equals the JWS header `kid` (`<did>#<thumbprint>`).
     Withdrawn keys are never listed."""
-    return _key_document(services.publication.jwks(), if_none_match)
+    return _published_document(services.publication.jwks(), request)
 
 
 @router.get(
     "/.well-known/openid-credential-issuer",
     summary="OpenID4VCI Credential Issuer Metadata",
+    responses={304: {"description": "Not modified (If-None-Match)"}},
 )
-def credential_issuer_metadata(services: ServicesDep) -> JSONResponse:
+def credential_issuer_metadata(services: ServicesDep, request: Request) -> Response:
     """Who this issuer is (`display`) and the credential types it issues, in the shape of
     OpenID4VCI Credential Issuer Metadata; wallets show `display[0].name` as the issuer's
     self-declared name.
@@ -76,7 +80,7 @@ def credential_issuer_metadata(services: ServicesDep) -> JSONResponse:
     `POST /credentials/issue` (VC-API), not requested by wallets, so an OpenID4VCI wallet
     can read this document but cannot obtain credentials through it.
     """
-    return JSONResponse(services.publication.credential_issuer_metadata(), headers=_CACHE)
+    return _published_document(services.publication.credential_issuer_metadata(), request)
 
 
 class SchemaJSONResponse(JSONResponse):
@@ -93,14 +97,17 @@ class SchemaJSONResponse(JSONResponse):
             404: "No credential type of this name (`not_found`)",
             422: "`type_name` is longer than 64 characters (`invalid_request`)",
         }
-    ),
+    )
+    | {304: {"description": "Not modified (If-None-Match)"}},
     summary="JSON Schema of a credential type",
 )
 def credential_schema(
-    type_name: Annotated[str, Path(max_length=64)], services: ServicesDep
-) -> SchemaJSONResponse:
+    type_name: Annotated[str, Path(max_length=64)],
+    services: ServicesDep,
+    request: Request,
+) -> Response:
     """The schema named by `credentialSchema.id` in issued credentials."""
-    return SchemaJSONResponse(services.publication.schema(type_name), headers=_CACHE)
+    return _published_document(services.publication.schema(type_name), request, SchemaJSONResponse)
 
 
 @router.get("/", summary="Issuer summary")

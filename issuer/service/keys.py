@@ -137,7 +137,9 @@ class SigningKeyService:
         """Generate the first key if there is none (bootstrap, under the schema lock)."""
         repo = SigningKeyRepository(session)
         if repo.active() is None:
-            repo.add(self._new_row(now))
+            row = self._new_row(now)
+            repo.add(row)
+            self._event(session, row.thumbprint, "created", now, actor="bootstrap")
 
     def _active_key(self, row: SigningKey) -> ActiveKey:
         kid = self._ctx.kid_for(row.thumbprint)
@@ -152,6 +154,10 @@ class SigningKeyService:
 
     def by_thumbprint(self, session: Session, thumbprint: str) -> ActiveKey:
         """A signer for a stored key (an idempotent retry re-signs with the record's key).
+
+        A *retired* key still signs here: the record (its ``kid``, its status slots) was
+        committed before the retirement, so this finishes an issuance already begun
+        rather than starting a new one. A *withdrawn* key never signs.
 
         Raises:
             KeyStateError: the key was withdrawn (it never signs again).

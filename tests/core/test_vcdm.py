@@ -566,3 +566,31 @@ def test_arbitrary_members_never_crash_the_checks() -> None:
         presentation = _vp(verifiableCredential=[document], holder=_random_json(rng))
         with contextlib.suppress(DataModelError):
             check_presentation(presentation)
+
+
+# -- §B.1: the base context's published digest -----------------------------------------------
+
+_REC_BASE_SHA256 = "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734"
+# The digest of an earlier (2024, Candidate Recommendation) revision of the same URL, as
+# the W3C test suite's fixture still carries it.
+_CR_BASE_SHA256 = "24a18c90e9856d526111f29376e302d970b2bd10182e33959995b0207d7043b9"
+
+
+def _u(digest_hex: str, multihash: bool = False) -> str:
+    raw = bytes.fromhex(digest_hex)
+    body = (b"\x12\x20" + raw) if multihash else raw
+    return "u" + base64.urlsafe_b64encode(body).decode().rstrip("=")
+
+
+def test_the_base_context_digest_published_in_the_recommendation() -> None:
+    for value in (_u(_REC_BASE_SHA256), _u(_REC_BASE_SHA256, multihash=True)):
+        check_credential(_vc(relatedResource={"id": VC2_CONTEXT, "digestMultibase": value}))
+    for value in (_u(_CR_BASE_SHA256), _u("00" * 32, multihash=True)):
+        document = _vc(relatedResource={"id": VC2_CONTEXT, "digestMultibase": value})
+        assert _code(document) == "vcdm_digest_mismatch"
+    sha256_sri = "sha256-" + base64.b64encode(bytes.fromhex(_CR_BASE_SHA256)).decode()
+    assert _code(_vc(relatedResource={"id": VC2_CONTEXT, "digestSRI": sha256_sri})) == (
+        "vcdm_digest_mismatch"
+    )
+    # No SHA-384 is published: a sha384 SRI of the base context is checked for shape only.
+    check_credential(_vc(relatedResource={"id": VC2_CONTEXT, "digestSRI": _sri(b"any")}))

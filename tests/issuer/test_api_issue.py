@@ -193,7 +193,11 @@ def test_discovery_endpoints(issuer: Harness) -> None:
     assert (
         issuer.client.get("/did.json").json() == issuer.client.get("/.well-known/did.json").json()
     )
-    assert issuer.client.get("/healthz").json() == {"status": "ok"}
+    assert issuer.client.get("/healthz").json() == {
+        "status": "ok",
+        "failing": [],
+        "components": {"database": {"status": "ok"}},
+    }
     openapi = issuer.client.get("/openapi.json").json()
     assert {"/credentials/issue", "/credentials/status", "/status-lists/{list_id}"} <= set(
         openapi["paths"]

@@ -312,3 +312,36 @@ def test_serve_creates_the_data_dir_where_it_runs(
     assert f"data directory {elsewhere.resolve() / 'var'}" in err
     code, _, err = cli("agency", "list")
     assert code == 0, err
+
+
+def test_keys_retire_withdraw_events_and_revoke_signed_by(cli: CLI) -> None:
+    cli.json("agency", "create", "Registry", "--types", "ResidentIdentityCredential")
+    [first] = cli.json("keys", "list")
+    assert (first["state"], first["liveCredentials"], first["published"]) == ("active", 0, True)
+    code, out, _ = cli("keys", "list")
+    assert code == 0
+    assert "active" in out
+    retired = cli.json("keys", "retire", first["kid"])
+    assert retired["changed"] is True
+    assert retired["key"]["state"] == "retired"
+    second = retired["newActiveKey"]["kid"]
+    code, out, err = cli("revoke", "--signed-by", first["kid"], "--reason", "test", "--dry-run")
+    assert code == 0, err
+    assert "would revoke 0 credential(s)" in out
+    withdrawn = cli.json("keys", "withdraw", second, "--reason", "leaked")
+    assert withdrawn["key"]["state"] == "withdrawn"
+    assert withdrawn["newActiveKey"]["kid"] not in (first["kid"], second)
+    code, _, err = cli("keys", "retire", second)
+    assert code == 1
+    assert "withdrawn" in err
+    code, _, err = cli("keys", "withdraw", "did:web:elsewhere.example#x", "--reason", "r")
+    assert code == 1
+    assert "not a key of this issuer" in err
+    code, _, err = cli("keys", "withdraw", second)
+    assert code == 2  # --reason is required
+    states = {k["kid"]: k["state"] for k in cli.json("keys", "list")}
+    assert states[first["kid"]] == "retired"
+    assert states[second] == "withdrawn"
+    actions = [(e["kid"], e["action"]) for e in cli.json("keys", "events")]
+    assert (second, "withdrawn") in actions
+    assert (first["kid"], "retired") in actions

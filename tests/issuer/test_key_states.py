@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -14,7 +15,7 @@ from issuer.storage import tables
 from tests.issuer.support import RESIDENT, Harness, issue_body, token_of
 from tests.issuer.test_api_status import fetch_list, issue_one, list_payload
 from vcore.formats import parse_credential_unverified
-from vcore.keys import b64url_decode
+from vcore.keys import b64url_decode, b64url_encode
 
 
 def _kid_of(token: str) -> str:
@@ -207,10 +208,18 @@ def test_status_list_etag_is_a_hash_of_the_served_bytes(any_issuer: Harness) -> 
 
 
 def test_key_documents_have_opaque_etags_and_304(any_issuer: Harness) -> None:
-    for path in ("/.well-known/did.json", "/.well-known/jwks.json"):
+    for path in (
+        "/.well-known/did.json",
+        "/did.json",
+        "/.well-known/jwks.json",
+        "/.well-known/openid-credential-issuer",
+        f"/schemas/{RESIDENT}",
+    ):
         first = any_issuer.client.get(path)
         etag = first.headers["etag"]
+        assert etag == '"' + b64url_encode(hashlib.sha256(first.content).digest()[:18]) + '"'
         assert any_issuer.client.get(path, headers={"If-None-Match": etag}).status_code == 304
+        assert any_issuer.client.get(path, headers={"If-None-Match": '"x"'}).status_code == 200
     old_etag = any_issuer.client.get("/.well-known/jwks.json").headers["etag"]
     kid = any_issuer.services.keys.list_keys()[0].kid
     any_issuer.services.keys.withdraw(kid, "leaked")

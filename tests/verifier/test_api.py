@@ -466,7 +466,11 @@ def test_keys_required_once_a_client_exists(env: Env, client: AppClient) -> None
     for path in ("/credentials/verify/batch", "/presentations/verify", "/verify/qr", "/challenges"):
         _problem(client.post(path, json={}), 401, "unauthorized")
     assert client.get("/healthz").status_code == 200
-    assert client.get("/metrics").status_code == 200
+    # Metrics are for operators once clients exist: no API key opens them.
+    _problem(client.get("/metrics"), 401, "unauthorized")
+    _problem(
+        client.get("/metrics", headers={"Authorization": f"Bearer {key}"}), 401, "unauthorized"
+    )
 
 
 def test_a_refused_body_names_line_and_column(client: AppClient) -> None:
@@ -532,10 +536,75 @@ def test_metrics_count_results_codes_and_cache(env: Env, client: AppClient) -> N
 
 
 def test_healthz_reports_the_trust_list(client: AppClient) -> None:
-    body = client.get("/healthz").json()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
     assert body["status"] == "ok"
-    assert body["trustList"]["issuers"] == 2
-    assert body["trustList"]["signed"] is False
+    assert body["failing"] == []
+    trust = body["components"]["trustList"]
+    assert trust["status"] == "ok"
+    assert trust["issuers"] == 2
+    assert trust["signed"] is False
+    assert trust["reloadError"] is None
+
+
+def test_healthz_reports_a_failed_reload_by_code_without_the_path(
+    env: Env, client: AppClient
+) -> None:
+    env.trust_path.write_text("{broken", encoding="utf-8")
+    env.clock.advance(seconds=2)
+    client.post("/credentials/verify", json={"verifiableCredential": "x"})
+    response = client.get("/healthz")
+    assert response.status_code == 200  # the last good list is still in force
+    assert response.json()["components"]["trustList"]["reloadError"] == "trust_list_invalid"
+    assert str(env.trust_path.parent) not in response.text
+    assert "trust.json" not in response.text
+
+
+def test_healthz_is_degraded_when_a_configured_list_is_missing(
+    tmp_path: Path, fixed_now: datetime
+) -> None:
+    clock = Clock(fixed_now)
+    path = write_json(tmp_path / "trust.json", trust_document())
+    app = create_app(VerifierSettings(trust_list=str(path), data_dir=tmp_path / "v"), clock=clock)
+    with app_client(app) as c:
+        app.state.service.trust_source.loaded_at = None  # as if the load never succeeded
+        response = c.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert (body["status"], body["failing"]) == ("degraded", ["trustList"])
+    assert body["components"]["trustList"]["status"] == "not_loaded"
+    assert str(tmp_path) not in response.text
+
+
+def test_metrics_need_the_operator_token_when_it_is_set(
+    tmp_path: Path, fixed_now: datetime
+) -> None:
+    settings = VerifierSettings(data_dir=tmp_path, metrics_token="s3cret-operator-token")
+    with app_client(create_app(settings, clock=Clock(fixed_now))) as c:
+        _problem(c.get("/metrics"), 401, "unauthorized")
+        assert c.get("/metrics").headers["www-authenticate"].startswith("Bearer")
+        _problem(c.get("/metrics", headers={"Authorization": "Bearer wrong"}), 401, "unauthorized")
+        _problem(
+            c.get("/metrics", headers={"Authorization": "Basic s3cret-operator-token"}),
+            401,
+            "unauthorized",
+        )
+        ok = c.get("/metrics", headers={"Authorization": "Bearer s3cret-operator-token"})
+        assert ok.status_code == 200
+        assert "trustid_verifier" in ok.text
+        assert c.get("/healthz").status_code == 200  # health stays open
+
+
+def test_metrics_open_to_the_operator_token_once_clients_exist(
+    tmp_path: Path, fixed_now: datetime
+) -> None:
+    settings = VerifierSettings(data_dir=tmp_path, metrics_token="op-token")
+    app = create_app(settings, clock=Clock(fixed_now))
+    with app_client(app) as c:
+        _info, key = app.state.clients.create("Counter")
+        _problem(c.get("/metrics", headers={"Authorization": f"Bearer {key}"}), 401, "unauthorized")
+        assert c.get("/metrics", headers={"Authorization": "Bearer op-token"}).status_code == 200
 
 
 def test_counter_page_is_served_with_a_strict_csp(client: AppClient) -> None:

@@ -100,6 +100,8 @@ def test_sign_and_check_a_trust_list(env: Path, monkeypatch: pytest.MonkeyPatch)
             str(private),
             "--valid-days",
             "30",
+            "--sequence",
+            "7",
             "--out",
             str(signed),
         ],
@@ -109,7 +111,15 @@ def test_sign_and_check_a_trust_list(env: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("TRUSTID_TRUST_ANCHOR", str(public))
     checked = runner.invoke(app, ["trust-list", "check", "--json"])
     assert checked.exit_code == 0, checked.output
-    assert json.loads(checked.stdout)["signed"] is True
+    shown = json.loads(checked.stdout)
+    assert shown["signed"] is True
+    assert shown["sequence"] == 7
+    assert "validUntil" in shown
+    assert "sequence 7, valid until" in runner.invoke(app, ["trust-list", "check"]).stdout
+    negative = runner.invoke(
+        app, ["trust-list", "sign", str(source), "--key", str(private), "--sequence", "-1"]
+    )
+    assert negative.exit_code != 0
     # The unsigned file is refused once an anchor is configured.
     monkeypatch.setenv("TRUSTID_TRUST_LIST", str(source))
     refused = runner.invoke(app, ["trust-list", "check"])

@@ -59,6 +59,7 @@ from vcore.jsontext import dumps_compact
 from vcore.keys import PublicKey
 from vcore.presentations import MAX_PRESENTATION_SIZE, check_freshness
 from vcore.signing import Signer
+from vcore.vcdm import check_credential, check_presentation
 
 __all__ = [
     "LDP_VC",
@@ -169,6 +170,8 @@ class DataIntegrityCredentialFormat:
         token = _token(value, _MAX_CREDENTIAL)
         _check_context(value)
         secured = parse_unverified(value)
+        # The VCDM 2.0 rules on the document (vcore.vcdm); the code names the rule.
+        check_credential(value)
         credential = dict(secured.unsecured)
         credential["issuer"] = _id_of(credential.get("issuer"), "issuer")
         types = credential.get("type")
@@ -268,6 +271,8 @@ class DataIntegrityPresentationFormat:
         token = _token(value, MAX_PRESENTATION_SIZE)
         _check_context(value)
         secured = parse_unverified(value)
+        # The VCDM 2.0 rules for presentations (vcore.vcdm, §4.13); the code names the rule.
+        check_presentation(value)
         proof = secured.proof
         holder_value = secured.unsecured.get("holder")
         if holder_value is None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from vcore.clock import Clock, system_clock
 from vcore.errors import OutboundURLError, TrustIDError, TrustListError
 from vcore.keys import PublicKey
-from vcore.trust_list import TrustList, load_trust_list
+from vcore.trust_list import TrustList, check_replacement, load_trust_list
 from verifier.resolution.evidence import TrustListEvidence
 from verifier.resolution.fetcher import Fetcher
 
@@ -27,7 +27,12 @@ class TrustListSource:
     A path is re-read when its mtime/size/inode change (checked at most once a second);
     a URL is revalidated with ``If-None-Match`` at most once a minute. A reload that
     fails keeps the last good list and logs the reason: a broken update must neither
-    open the verifier up nor take it down.
+    open the verifier up nor take it down. A reloaded list older than the one in force
+    (lower ``sequence``, earlier ``iat``) is refused the same way (``trust_list_replayed``).
+
+    The list kept is still checked against its ``validUntil`` / ``exp`` at every decision
+    (:meth:`TrustList.entry_for`), so a list that expires while no valid replacement
+    arrives trusts nobody, and :meth:`health` reports ``expired``.
     """
 
     def __init__(
@@ -51,6 +56,7 @@ class TrustListSource:
         self._next_check: datetime | None = None
         self._interval = url_interval if self.is_url else path_interval
         self.last_error: str | None = None
+        self.last_error_code: str | None = None
         self.loaded_at: datetime | None = None
 
     @property
@@ -87,23 +93,58 @@ class TrustListSource:
             if reason != self.last_error:
                 log.error("trust list reload failed, keeping the last good list: %s", reason)
             self.last_error = reason
+            self.last_error_code = exc.code if isinstance(exc, TrustIDError) else "unreadable"
+
+    def health(self, now: datetime) -> dict[str, object]:
+        """The trust list's state for ``/healthz``: no path, URL or message, only codes.
+
+        ``status`` is ``ok``, ``expired`` (the list in force is past its end: every issuer
+        is untrusted) or ``not_loaded`` (configured but never loaded); ``reloadError`` is
+        the code of the last failed reload while the list in force is kept.
+        """
+        trust = self._current
+        if self.location and self.loaded_at is None:
+            status = "not_loaded"
+        elif not trust.in_force(now):
+            status = "expired"
+        else:
+            status = "ok"
+        return {
+            "status": status,
+            "configured": bool(self.location),
+            "issuers": len(trust),
+            "signed": trust.signed,
+            "sequence": trust.sequence,
+            "validUntil": None if trust.valid_until is None else trust.valid_until.isoformat(),
+            "loadedAt": None if self.loaded_at is None else self.loaded_at.isoformat(),
+            "reloadError": self.last_error_code,
+        }
 
     async def _reload(self, *, force: bool) -> None:
         self._next_check = self._clock() + self._interval
         if not self.location:
             return
+        etag: str | None = None
         if self.is_url:
-            data = await self._read_url(force=force)
+            fetched = await self._read_url(force=force)
+            if fetched is None:
+                return
+            data, etag = fetched
         else:
-            data = self._read_path(force=force)
-        if data is None:
-            return
+            read = self._read_path(force=force)
+            if read is None:
+                return
+            data = read
         now = self._clock()
-        self._current = load_trust_list(data, anchor=self._anchor, now=now)
+        candidate = load_trust_list(data, anchor=self._anchor, now=now)
+        check_replacement(self._current, candidate)
+        self._etag = etag
+        self._current = candidate
         # load_trust_list accepted it, so it is UTF-8.
         self._evidence = TrustListEvidence(self.location, data.decode("utf-8"), now)
         self.loaded_at = now
         self.last_error = None
+        self.last_error_code = None
         log.info("trust list loaded from %s: %d issuer(s)", self.location, len(self._current))
 
     def _read_path(self, *, force: bool) -> bytes | None:
@@ -118,7 +159,7 @@ class TrustListSource:
         self._stamp = stamp
         return data
 
-    async def _read_url(self, *, force: bool) -> bytes | None:
+    async def _read_url(self, *, force: bool) -> tuple[bytes, str | None] | None:
         if self._fetcher is None:
             raise OutboundURLError("no HTTP client to fetch the trust list")
         fetched = await self._fetcher.get(
@@ -130,5 +171,5 @@ class TrustListSource:
         )
         if fetched.status == 304:
             return None
-        self._etag = fetched.etag
-        return fetched.body
+        # The ETag is kept only once the body is accepted, so a refused one is retried.
+        return fetched.body, fetched.etag
