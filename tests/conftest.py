@@ -100,7 +100,7 @@ class Server:
 
 
 def start_server(
-    args: list[str], port: int, env: Mapping[str, str], log: Path, *, timeout: float = 30.0
+    args: list[str], port: int, env: Mapping[str, str], log: Path, *, timeout: float = 90.0
 ) -> Server:
     """Start ``python -m <args>`` (e.g. ``["issuer.cli", "serve", "--port", ...]``) and wait
     for ``/healthz``."""
@@ -122,6 +122,7 @@ def start_server(
             pass
         time.sleep(0.2)
     proc.kill()
+    proc.wait()  # reap it here: an unreaped child warns (ResourceWarning) inside a later test
     raise RuntimeError(f"server did not become healthy:\n{log.read_text(errors='replace')}")
 
 

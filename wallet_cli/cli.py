@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 from wallet_cli.commands import backup, browse, check, holder, passphrase, present, receive
 from wallet_cli.errors import EXIT_CODES_HELP, describe
 from wallet_cli.session import Session
+from wallet_cli.terminal import echo
 
 __all__ = ["app", "main"]
 
@@ -30,7 +31,7 @@ class _WalletGroup(TyperGroup):
             raise  # usage errors and --help: typer prints them and exits 2/0 itself
         except Exception as exc:  # noqa: BLE001 - the single place errors become exit codes
             code, message = describe(exc)
-            typer.echo(f"error: {message}", err=True)
+            echo(f"error: {message}", err=True)
             raise typer.Exit(code) from None
 
 

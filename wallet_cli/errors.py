@@ -26,6 +26,7 @@ are translated here too, so commands never pick exit codes themselves.
 from __future__ import annotations
 
 from vcore.errors import OutboundURLError, QRError, QRTooLargeError, TrustIDError
+from wallet_cli.terminal import clean
 
 __all__ = [
     "EXIT_CODES_HELP",
@@ -101,7 +102,9 @@ EXIT_CODES_HELP = (
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    # Messages quote remote data (a verifier's detail, an issuer's URL, a claim): one
+    # line with no control or bidi character (wallet_cli.terminal).
+    return clean(" ".join(text.split()))
 
 
 def describe(exc: BaseException) -> tuple[int, str]:

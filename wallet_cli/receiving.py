@@ -136,7 +136,8 @@ def accept_credential(
         token=view.token,
         received_at=format_datetime(now),
         issuer_name=declared or issuer_name_of(view),
-        issuer_name_source=NAME_SELF_DECLARED if declared else None,
+        # Whatever the issuer calls itself; only `verify` (a trust list) makes it trusted.
+        issuer_name_source=NAME_SELF_DECLARED,
         notes=list(warnings),
         status=status_from_report(report, now),
     )

@@ -20,6 +20,7 @@ from vcore.errors import TrustIDError
 from vcore.formats import SecuredCredential, parse_credential_unverified
 from vcore.keys import PrivateKey, private_key_from_jwk
 from wallet_cli.errors import InputError, NotFoundError
+from wallet_cli.terminal import clean
 
 __all__ = [
     "CONTENTS_VERSION",
@@ -125,18 +126,21 @@ class StatusRecord:
 
 
 NAME_SELF_DECLARED = "self-declared"
-"""``issuer_name_source``: the issuer's own metadata (``display[0].name``), unvouched."""
+"""``issuer_name_source``: the issuer's own word (its OpenID4VCI ``display[0].name``, the
+credential's ``issuer.name``, or only its host/DID), vouched for by no trust list."""
 NAME_FROM_VERIFIER = "verifier"
-"""``issuer_name_source``: a verifier's trust list, which overrides a self-declared name."""
+"""``issuer_name_source``: a verifier's trust list named this issuer (the only trusted
+source); set by ``verify`` when the verifier reported the issuer as trusted."""
 
 
 @dataclass
 class CredentialRecord:
     """A credential whose signature and issuer were checked when it was received.
 
-    ``issuer_name`` is cosmetic; ``issuer_name_source`` says where it came from:
-    :data:`NAME_SELF_DECLARED`, :data:`NAME_FROM_VERIFIER`, or None (the credential
-    itself or the issuer's host name).
+    ``issuer_name`` is cosmetic; ``issuer_name_source`` says where it came from. Only
+    :data:`NAME_FROM_VERIFIER` counts as named by a trust list (:attr:`issuer_trusted`);
+    anything else (:data:`NAME_SELF_DECLARED`, None from older wallets, an unknown value)
+    is displayed as self-declared.
     """
 
     id: str
@@ -155,6 +159,18 @@ class CredentialRecord:
         token has not changed since; this only re-reads it.
         """
         return parse_credential_unverified(self.token)
+
+    @property
+    def issuer_trusted(self) -> bool:
+        """A verifier's trust list named the issuer (and it did not issue to itself)."""
+        return self.issuer_name_source == NAME_FROM_VERIFIER and not self.self_issued
+
+    @property
+    def self_issued(self) -> bool:
+        """The issuer is the credential's own holder (a credential someone wrote about
+        themselves)."""
+        view = self.view
+        return view.holder is not None and _did_of(view.holder) == _did_of(view.issuer)
 
     @property
     def short_id(self) -> str:
@@ -288,6 +304,13 @@ class WalletContents:
         self.credentials = [c for c in self.credentials if c.id != credential_id]
 
 
+def _did_of(value: str) -> str:
+    try:
+        return parse_did_url(value).did
+    except TrustIDError:
+        return value
+
+
 def local_id_for(credential: SecuredCredential) -> str:
     """The credential's own id, or a stable local one derived from the token."""
     if credential.id:
@@ -349,9 +372,9 @@ def metadata_display_name(metadata: Mapping[str, Any]) -> str | None:
     name = display[0].get("name")
     if not isinstance(name, str):
         return None
-    # A hostile issuer must not be able to move the cursor or rewrite the terminal.
-    cleaned = " ".join("".join(c if c.isprintable() else " " for c in name).split())
-    return cleaned[:_MAX_NAME] or None
+    # A hostile issuer must not be able to move the cursor or rewrite the terminal (the
+    # renderer cleans again at display: this keeps the stored name one short line).
+    return clean(name, _MAX_NAME).strip() or None
 
 
 def holder_name_of(credential: SecuredCredential) -> str | None:

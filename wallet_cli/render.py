@@ -1,6 +1,14 @@
 """What the citizen sees: tables, details, verification checks, and QR codes.
 
 JSON shapes (``--json``) are built here too, so the table and the JSON always agree.
+Every value that came from a credential, an issuer or a verifier passes through
+:func:`wallet_cli.terminal.clean` here (one line, no control or bidi character), and the
+console these functions draw on is a :class:`wallet_cli.terminal.SafeConsole`, which
+strips such characters again from everything it renders.
+
+An issuer is shown by the name a verifier's trust list gave it; any other name (its
+OpenID4VCI metadata, the credential's ``issuer.name``, its host) carries the marker
+``(self-declared)`` (:func:`issuer_label`).
 QR codes are planned with :mod:`vcore.qr` (so the wallet can say which version a code
 needs before drawing it) and drawn with ``qrcode``: on the terminal with half-block
 characters (two modules per character cell, explicitly black on white so dark terminal
@@ -24,13 +32,21 @@ from rich.text import Text
 from vcore.credentials import DEFAULT_LEEWAY
 from vcore.errors import QRTooLargeError
 from vcore.qr import QRPlan, best_plan, encode_qr_text
-from wallet_cli.records import NAME_SELF_DECLARED, CredentialRecord, holder_name_of
+from wallet_cli.records import (
+    NAME_FROM_VERIFIER,
+    NAME_SELF_DECLARED,
+    CredentialRecord,
+    holder_name_of,
+    issuer_name_of,
+)
+from wallet_cli.terminal import clean
 
 __all__ = [
     "Encoding",
     "QRCodeText",
     "credential_json",
     "display_type",
+    "issuer_label",
     "overall_status",
     "plan_qr_text",
     "print_checks",
@@ -66,6 +82,25 @@ def _short(text: str, limit: int = 28) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+SELF_DECLARED_MARK = "(self-declared)"
+SELF_ISSUED_MARK = "(self-issued, self-declared)"
+
+
+def issuer_label(record: CredentialRecord, limit: int | None = None) -> str:
+    """The issuer as the citizen reads it: the name a trust list gave it, else whatever
+    it calls itself (metadata, ``issuer.name``, host or DID) followed by the marker.
+
+    ``limit`` shortens the name, never the marker. A credential whose issuer is its own
+    holder is always marked, whatever name it was stored under.
+    """
+    name = clean(record.issuer_name or issuer_name_of(record.view)) or clean(record.view.issuer)
+    if limit is not None:
+        name = _short(name, limit)
+    if record.issuer_trusted:
+        return name
+    return f"{name} {SELF_ISSUED_MARK if record.self_issued else SELF_DECLARED_MARK}"
+
+
 def overall_status(record: CredentialRecord, now: datetime) -> str:
     """One word for a credential: revoked, suspended, expired, not_yet_valid, unknown, valid.
 
@@ -94,7 +129,7 @@ def status_label(record: CredentialRecord, now: datetime) -> str:
         if not record.view.status_entries:
             label += " (no status list)"
         elif checked:
-            label += f" (as of {checked[:16].replace('T', ' ')} UTC)"
+            label += f" (as of {clean(checked[:16]).replace('T', ' ')} UTC)"
     return label
 
 
@@ -108,7 +143,9 @@ def credential_json(record: CredentialRecord, now: datetime) -> dict[str, Any]:
         "types": view.types,
         "issuer": view.issuer,
         "issuerName": record.issuer_name,
-        "issuerNameSource": record.issuer_name_source,
+        "issuerNameSource": NAME_FROM_VERIFIER if record.issuer_trusted else NAME_SELF_DECLARED,
+        "issuerTrusted": record.issuer_trusted,
+        "selfIssued": record.self_issued,
         "holder": view.holder,
         "holderName": holder_name_of(view),
         "validFrom": view.credential.get("validFrom"),
@@ -146,10 +183,10 @@ def print_credentials(console: Console, records: Sequence[CredentialRecord], now
         view = record.view
         state = overall_status(record, now)
         table.add_row(
-            record.short_id,
-            display_type(view.credential_type),
-            _short(record.issuer_name or view.issuer),
-            holder_name_of(view) or "-",
+            clean(record.short_id),
+            clean(display_type(view.credential_type)),
+            issuer_label(record, 28),
+            clean(holder_name_of(view)) or "-",
             _date(view.valid_until) if view.valid_until else "no expiry",
             Text(status_label(record, now), style=_STATUS_STYLE.get(state, "")),
         )
@@ -164,7 +201,7 @@ def _flatten(value: object, prefix: str = "") -> Iterable[tuple[str, str]]:
         for index, item in enumerate(value):
             yield from _flatten(item, f"{prefix}[{index}]")
     else:
-        yield prefix, "" if value is None else str(value)
+        yield clean(prefix), clean(value)
 
 
 def print_credential(
@@ -176,29 +213,24 @@ def print_credential(
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
     head.add_column(overflow="fold")
-    holder = view.holder or "(none: bearer credential)"
+    holder = clean(view.holder) if view.holder else "(none: bearer credential)"
     if view.holder and view.holder.split("#")[0] == holder_did:
         holder += "\n(this wallet)"
-    issuer = view.issuer
-    name = record.issuer_name
-    if name and name != issuer and not name.endswith("..."):  # a name, not a shortened DID
-        if record.issuer_name_source == NAME_SELF_DECLARED:
-            name += " (self-declared)"
-        issuer = f"{name}\n{issuer}"
+    issuer = f"{issuer_label(record)}\n{clean(view.issuer)}"
     rows: list[tuple[str, str | Text]] = [
-        ("Type", view.credential_type),
-        ("ID", record.id),
+        ("Type", clean(view.credential_type)),
+        ("ID", clean(record.id)),
         ("Issuer", issuer),
         ("Holder", holder),
-        ("Valid from", view.credential.get("validFrom") or "-"),
-        ("Valid until", view.credential.get("validUntil") or "no expiry"),
+        ("Valid from", clean(view.credential.get("validFrom")) or "-"),
+        ("Valid until", clean(view.credential.get("validUntil")) or "no expiry"),
         ("Status", Text(status_label(record, now), style=_STATUS_STYLE.get(state, ""))),
-        ("Format", view.format),
-        ("Received", record.received_at),
+        ("Format", clean(view.format)),
+        ("Received", clean(record.received_at)),
     ]
     if record.status.error:
-        rows.append(("Last status error", record.status.error))
-    rows.extend(("Note", note) for note in record.notes)
+        rows.append(("Last status error", clean(record.status.error)))
+    rows.extend(("Note", clean(note)) for note in record.notes)
     for name, value in rows:
         head.add_row(name, value)
     console.print(head)
@@ -228,16 +260,16 @@ def print_checks(console: Console, report: Mapping[str, Any]) -> None:
     for check in checks if isinstance(checks, list) else []:
         if not isinstance(check, Mapping):
             continue
-        status = str(check.get("status", ""))
+        status = clean(check.get("status", ""))
         table.add_row(
-            str(check.get("id", "")),
+            clean(check.get("id", "")),
             Text(status, style=_CHECK_STYLE.get(status, "")),
-            str(check.get("detail", "")),
+            clean(check.get("detail", "")),
         )
     console.print(table)
     warnings = report.get("warnings")
     for warning in warnings if isinstance(warnings, list) else []:
-        console.print(Text.assemble(("warning: ", "yellow"), str(warning)), soft_wrap=True)
+        console.print(Text.assemble(("warning: ", "yellow"), clean(warning)), soft_wrap=True)
 
 
 # -- QR codes -----------------------------------------------------------------------------

@@ -13,12 +13,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
 from rich.text import Text
 
 from vcore.clock import system_clock
 from wallet_cli.errors import InputError
 from wallet_cli.store import DEFAULT_KDF, TEST_KDF, KdfParams, Vault, check_new_passphrase
+from wallet_cli.terminal import SafeConsole, clean, dumps_json, echo
 
 if TYPE_CHECKING:
     from wallet_cli.client import WalletClient
@@ -66,23 +66,32 @@ class Session:
             self._now = system_clock()
         return self._now
 
-    # No markup, emoji or highlighting: claims and issuer names come from outside and
-    # must print as they are ("did:key:" is not an emoji, "[red]" is not a style).
+    # Claims and issuer names come from outside: the consoles strip control and bidi
+    # characters from everything they render and use no markup, emoji or highlighting
+    # ("did:key:" is not an emoji, "[red]" is not a style). See wallet_cli.terminal.
     @cached_property
-    def out(self) -> Console:
-        return Console(markup=False, emoji=False, highlight=False)
+    def out(self) -> SafeConsole:
+        return SafeConsole()
 
     @cached_property
-    def err(self) -> Console:
-        return Console(stderr=True, markup=False, emoji=False, highlight=False)
+    def err(self) -> SafeConsole:
+        return SafeConsole(stderr=True)
+
+    def echo(self, text: str) -> None:
+        """A plain line on stdout (a token, a DID), made safe."""
+        echo(text)
+
+    def json(self, value: object, *, indent: int | None = 2) -> None:
+        """``--json`` output on stdout: terminal-safe JSON of exactly ``value``."""
+        echo(dumps_json(value, indent=indent))
 
     def say(self, message: str) -> None:
-        """One line of plain text on stdout (not wrapped: scripts may grep it)."""
-        self.out.print(message, soft_wrap=True)
+        """One line of plain text on stdout (not wrapped: scripts may grep it), made safe."""
+        self.out.print(clean(message), soft_wrap=True)
 
     def warn(self, message: str) -> None:
-        """One ``warning:`` line on stderr."""
-        self.err.print(Text.assemble(("warning: ", "yellow"), message), soft_wrap=True)
+        """One ``warning:`` line on stderr, made safe."""
+        self.err.print(Text.assemble(("warning: ", "yellow"), clean(message)), soft_wrap=True)
 
     def output_path(self, path: Path) -> Path:
         """A file the user asked us to write, refused inside the wallet directory (where it

@@ -635,6 +635,6 @@ class Vault:
                     f"({contents.holder.did[:24]}...); import it into a new --home"
                 )
             added = sum(contents.add(record) for record in incoming.credentials)
-            for kid, key in incoming.issuer_keys.items():
-                contents.issuer_keys.setdefault(kid, key)
+            # Keys resolved afresh by `import` replace older cached copies.
+            contents.issuer_keys.update(incoming.issuer_keys)
         return added, len(incoming.credentials) - added

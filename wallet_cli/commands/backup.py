@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from wallet_cli.errors import InputError, VerificationError
 from wallet_cli.session import session_of
 from wallet_cli.store import read_backup, vault_exists, write_backup
 
@@ -32,8 +33,26 @@ def export(ctx: typer.Context, path: FileArgument) -> None:
     session.say(f"Wrote an encrypted backup of {len(contents.credentials)} credential(s) to {path}")
 
 
-def import_backup(ctx: typer.Context, path: FileArgument) -> None:
+def import_backup(
+    ctx: typer.Context,
+    path: FileArgument,
+    accept_unbound: Annotated[
+        bool,
+        typer.Option(
+            "--accept-unbound",
+            help="Also import credentials issued to another holder (or to none), as "
+            "`receive --accept-unbound` would.",
+        ),
+    ] = False,
+) -> None:
     """Restore a backup: into a new wallet, or merged into this one without duplicates.
+
+    Every credential is verified again, as `receive` does: signature against the
+    issuers' current keys (never keys cached in the backup), bound to the backup's
+    holder, status fetched now. One that fails is not imported and is named on stderr
+    with the reason (exit code 5 after the others are imported); the backup file is not
+    changed, so run `import` again later for one refused because an issuer was
+    unreachable. Issuer names and statuses are never taken from the backup.
 
     A backup of another holder key is refused for an existing wallet (use a new --home).
 
@@ -43,6 +62,9 @@ def import_backup(ctx: typer.Context, path: FileArgument) -> None:
 
       trustid-wallet --home ~/new-wallet import /media/usb/wallet-backup.tid
     """
+    from wallet_cli.resolution import Resolver
+    from wallet_cli.restoring import reverify_backup
+
     session = session_of(ctx)
     incoming = read_backup(
         path,
@@ -51,11 +73,33 @@ def import_backup(ctx: typer.Context, path: FileArgument) -> None:
     )
     creating = not vault_exists(session.home)
     vault = session.vault(new=creating)
-    added, present = vault.create_or_merge(incoming, params=session.kdf)
+    if not creating:
+        # Refuse another holder's backup before asking any issuer (merge checks it again).
+        mine = vault.load().holder.did
+        if mine != incoming.holder.did:
+            raise InputError(
+                f"this backup belongs to another holder ({incoming.holder.did[:24]}...) "
+                f"than this wallet ({mine[:24]}...); import it into a new --home"
+            )
+    # An empty cache: the backup's cached issuer keys are never used.
+    with Resolver(session.client, {}, session.now) as resolver:
+        restoration = reverify_backup(
+            incoming, resolver=resolver, now=session.now, accept_unbound=accept_unbound
+        )
+    added, present = vault.create_or_merge(restoration.contents, params=session.kdf)
+    for warning in restoration.warnings:
+        session.warn(warning)
+    for refusal in restoration.refused:
+        session.warn(refusal.describe())
     if creating:
         session.say(f"Restored a wallet with {added} credential(s) at {vault.home}")
     else:
         session.say(f"Imported {added} credential(s); {present} were already here")
+    if restoration.refused:
+        raise VerificationError(
+            f"{len(restoration.refused)} credential(s) of the backup did not verify and "
+            "were not imported (named above); the backup file is unchanged"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +12,7 @@ from wallet_cli.errors import InputError
 from wallet_cli.render import Encoding, credential_json, print_credential, print_credentials
 from wallet_cli.session import session_of
 from wallet_cli.store import write_output_file
+from wallet_cli.terminal import confirm
 
 __all__ = ["EncodingOption", "IdArgument", "register"]
 
@@ -48,7 +48,7 @@ def list_credentials(
     contents = session.vault().load()
     if as_json:
         items = [credential_json(r, session.now) for r in contents.credentials]
-        typer.echo(json.dumps(items, indent=2, ensure_ascii=False))
+        session.json(items)
         return
     print_credentials(session.out, contents.credentials, session.now)
 
@@ -91,7 +91,7 @@ def show(
             "token": record.token,
             "notes": record.notes,
         }
-        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        session.json(payload)
         return
     if qr or png is not None:
         from wallet_cli.render import plan_qr_text, print_qr, qr_png
@@ -125,7 +125,7 @@ def remove(
     if not yes:
         if not sys.stdin.isatty():
             raise InputError("pass --yes to remove without a question")
-        if not typer.confirm(f"Remove {label}?", default=False):
+        if not confirm(f"Remove {label}?"):
             raise InputError("nothing removed")
     with vault.edit() as contents:
         contents.remove(record.id)

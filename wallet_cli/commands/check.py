@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
@@ -10,19 +9,37 @@ import typer
 from vcore.formats import envelope_credential
 from wallet_cli.commands.browse import IdArgument
 from wallet_cli.errors import VerificationError
-from wallet_cli.records import NAME_FROM_VERIFIER
+from wallet_cli.records import NAME_FROM_VERIFIER, NAME_SELF_DECLARED
 from wallet_cli.render import credential_json, print_checks, print_credentials
 from wallet_cli.session import session_of
+from wallet_cli.terminal import clean
 
 __all__ = ["register"]
 
 
 def _accredited_name(report: dict[str, Any], issuer: str) -> str | None:
+    """The name the verifier's trust list gives this issuer, if it reported it trusted."""
     entry = report.get("issuer")
-    if not isinstance(entry, dict) or entry.get("id") != issuer:
+    if not isinstance(entry, dict) or entry.get("id") != issuer or not _trust_passed(report):
         return None
     name = entry.get("name")
-    return name[:120] if isinstance(name, str) and name.strip() else None
+    return (clean(name, 120).strip() or None) if isinstance(name, str) else None
+
+
+def _trust_passed(report: dict[str, Any]) -> bool:
+    checks = report.get("checks")
+    return isinstance(checks, list) and any(
+        isinstance(c, dict) and c.get("id") == "trust" and c.get("status") == "passed"
+        for c in checks
+    )
+
+
+def _trust_failed(report: dict[str, Any]) -> bool:
+    checks = report.get("checks")
+    return isinstance(checks, list) and any(
+        isinstance(c, dict) and c.get("id") == "trust" and c.get("status") == "failed"
+        for c in checks
+    )
 
 
 def verify(
@@ -66,8 +83,15 @@ def verify(
             if stored is not None:
                 stored.issuer_name = name
                 stored.issuer_name_source = NAME_FROM_VERIFIER
+    elif record.issuer_name_source == NAME_FROM_VERIFIER and _trust_failed(report):
+        # The trust list no longer names it (removed, or the list expired): the name it
+        # was shown under is no longer vouched for.
+        with vault.edit() as contents:
+            stored = contents.get(record.id)
+            if stored is not None:
+                stored.issuer_name_source = NAME_SELF_DECLARED
     if as_json:
-        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        session.json(report)
     else:
         print_checks(session.out, report)
     if not report.get("verified"):
@@ -117,7 +141,7 @@ def status(
             session.warn(f"{record.short_id}: {record.status.error}")
     if as_json:
         items = [credential_json(r, session.now) for r in shown]
-        typer.echo(json.dumps(items, indent=2, ensure_ascii=False))
+        session.json(items)
         return
     print_credentials(session.out, shown, session.now)
 

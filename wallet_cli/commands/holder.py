@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from typing import Annotated
 
@@ -65,11 +64,11 @@ def init(
     vault = session.vault(new=True)
     vault.create(WalletContents(holder=holder), params=session.kdf)
     if as_json:
-        typer.echo(json.dumps({"did": holder.did, "alg": holder.alg, "home": str(vault.home)}))
+        session.json({"did": holder.did, "alg": holder.alg, "home": str(vault.home)}, indent=None)
         return
     session.say(f"Created a wallet at {vault.home}")
     session.say("Your holder DID (give it to the issuing agency):")
-    typer.echo(holder.did)
+    session.echo(holder.did)
 
 
 def did(ctx: typer.Context, as_json: JsonOption = False) -> None:
@@ -83,9 +82,9 @@ def did(ctx: typer.Context, as_json: JsonOption = False) -> None:
     holder = session.vault().load().holder
     if as_json:
         payload = {"did": holder.did, "kid": holder.kid, "alg": holder.alg}
-        typer.echo(json.dumps(payload))
+        session.json(payload, indent=None)
         return
-    typer.echo(holder.did)
+    session.echo(holder.did)
 
 
 def register(app: typer.Typer) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -96,7 +95,7 @@ def present(
         session.say(f"Wrote the presentation ({len(token):,} characters) to {out}")
         return
     if not (qr or png is not None or as_json):
-        typer.echo(token)
+        session.echo(token)
         return
     from wallet_cli.render import plan_qr_text, print_qr, qr_png
 
@@ -104,7 +103,7 @@ def present(
         chosen = plan_qr_text(token, encoding)
     except QRTooLargeError as exc:
         if as_json:
-            typer.echo(json.dumps({"presentation": token, "qr": None, "qrError": exc.detail}))
+            session.json({"presentation": token, "qr": None, "qrError": exc.detail}, indent=None)
             return
         raise DoesNotFitError(
             f"the presentation does not fit in a QR code: {exc.detail}. {_ADVICE}"
@@ -112,7 +111,7 @@ def present(
     if as_json:
         plan = chosen.plan
         qr_info = {"version": plan.version, "ecc": plan.ecc, "compact": chosen.compact}
-        typer.echo(json.dumps({"presentation": token, "qr": qr_info}))
+        session.json({"presentation": token, "qr": qr_info}, indent=None)
         return
     session.err.print(f"QR code: {chosen.describe()}", soft_wrap=True)
     if png is not None:

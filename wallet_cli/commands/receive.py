@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -61,7 +60,7 @@ def receive(
     """
     # Imported here: the verification pipeline is only needed by this command.
     from wallet_cli.receiving import accept_credential
-    from wallet_cli.render import credential_json
+    from wallet_cli.render import credential_json, issuer_label
     from wallet_cli.resolution import Resolver
     from wallet_cli.sources import read_credential_source
 
@@ -87,13 +86,14 @@ def receive(
         session.warn(warning)
     if as_json:
         stored = record if added else contents.get(record.id) or record
-        typer.echo(json.dumps({"stored": added, **credential_json(stored, session.now)}))
+        session.json({"stored": added, **credential_json(stored, session.now)}, indent=None)
         return
     view = record.view
     if not added:
         session.say(f"Already in your wallet: {view.credential_type} {record.short_id}")
         return
-    session.say(f"Stored {view.credential_type} from {record.issuer_name} as {record.short_id}")
+    issuer = issuer_label(contents.get(record.id) or record)
+    session.say(f"Stored {view.credential_type} from {issuer} as {record.short_id}")
 
 
 def register(app: typer.Typer) -> None:
