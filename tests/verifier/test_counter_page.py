@@ -22,6 +22,7 @@ import qrcode.constants
 from PIL import Image
 
 from tests.conftest import Server, free_port, start_server
+from tests.verifier.support import Holder, holder_proof
 from vcore.credentials import build_credential
 from vcore.dids import did_jwk_for, did_key_for
 from vcore.formats import build_presentation, sign_credential
@@ -337,6 +338,29 @@ def test_presentation_with_the_counter_challenge(counter: Counter, tokens: Token
     counter.verdict("valid")
     assert counter.fact("holder") == "Mei Zhang"
     assert "Presentation" in counter.page.locator(".verdict-sub").inner_text()
+
+
+def test_a_holder_proof_is_never_shown_as_valid(counter: Counter, tokens: Tokens) -> None:
+    _open(counter)
+    counter.page.click("#options summary")
+    counter.page.click("#challenge-new")
+    counter.page.wait_for_function("document.querySelector('#challenge').value.length > 0")
+    challenge = counter.page.input_value("#challenge")
+    # A presentation of no credential: it proves who answered the challenge, nothing more.
+    proof = holder_proof(
+        Holder(tokens.holder_key),
+        audience=counter.page.input_value("#domain"),
+        nonce=challenge,
+        now=datetime.now(UTC),
+    )
+    counter.scan(proof)
+    verdict = counter.verdict("holder-proof")
+    assert counter.page.locator(".verdict-valid").count() == 0
+    assert "VALID" not in verdict.inner_text()
+    assert counter.page.locator(".verdict-word").inner_text() == "Holder proof only"
+    assert "no credential" in counter.page.locator(".verdict-sub").inner_text()
+    assert counter.fact("signed-by") == tokens.holder
+    assert counter.page.locator('.facts dd[data-fact="holder"]').count() == 0
 
 
 def test_presentation_without_challenge_asks_for_it(counter: Counter, tokens: Tokens) -> None:
