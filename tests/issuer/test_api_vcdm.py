@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from issuer.errors import UnknownTypeError
-from vcore.trust_list import parse_trust_list
 from tests.issuer.support import (
     LICENCE,
     RESIDENT,
@@ -31,6 +30,7 @@ from tests.issuer.support import (
     running_issuer,
     token_of,
 )
+from vcore.trust_list import parse_trust_list
 
 VC2 = "https://www.w3.org/ns/credentials/v2"
 EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
