@@ -176,7 +176,9 @@ def test_padding_and_whitespace_inside_a_token_are_refused(world: World, client:
 
 def test_duplicate_alg_members_in_the_header_are_refused(world: World, client: AppClient) -> None:
     token = world.credential()
-    head = b64url_encode(f'{{"alg":"ES256","typ":"vc+jwt","kid":"{world.issuer.kid}","alg":"none"}}'.encode())
+    head = b64url_encode(
+        f'{{"alg":"ES256","typ":"vc+jwt","kid":"{world.issuer.kid}","alg":"none"}}'.encode()
+    )
     _, payload, signature = token.split(".")
     assert verify(client, f"{head}.{payload}.{signature}") == (400, ["malformed"])
 

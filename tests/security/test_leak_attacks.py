@@ -71,7 +71,7 @@ def _messages(response: Any) -> str:
     ``credential`` member is that document, not a message about it)."""
     assert response.status_code < 500, response.text
     body = response.json()
-    results = body["results"] if "results" in body else [body]
+    results = body.get("results", [body])
     return json.dumps([_without_documents(r) for r in results])
 
 
@@ -191,20 +191,36 @@ def test_verifier_presentation_failures_carry_no_claim_value(
     texts = []
     for vp in (
         build_presentation(
-            [stolen], thief.key, thief.did, audience="https://verifier.example",
-            nonce=challenge, now=world.now,
+            [stolen],
+            thief.key,
+            thief.did,
+            audience="https://verifier.example",
+            nonce=challenge,
+            now=world.now,
         ),
         build_presentation(
-            [stolen], world.citizen.key, world.citizen.did, audience="https://other.example",
-            nonce=challenge, now=world.now,
+            [stolen],
+            world.citizen.key,
+            world.citizen.did,
+            audience="https://other.example",
+            nonce=challenge,
+            now=world.now,
         ),
         build_presentation(
-            [stolen], world.citizen.key, world.citizen.did, audience="https://verifier.example",
-            nonce="another-nonce", now=world.now,
+            [stolen],
+            world.citizen.key,
+            world.citizen.did,
+            audience="https://verifier.example",
+            nonce="another-nonce",
+            now=world.now,
         ),
         build_presentation(
-            [stolen], world.citizen.key, world.citizen.did, audience="https://verifier.example",
-            nonce=challenge, now=world.now - timedelta(hours=1),
+            [stolen],
+            world.citizen.key,
+            world.citizen.did,
+            audience="https://verifier.example",
+            nonce=challenge,
+            now=world.now - timedelta(hours=1),
         ),
     ):
         response = client.post(
@@ -223,8 +239,9 @@ def test_verifier_qr_failures_carry_no_claim_value(
     world: World, client: AppClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     canary = _canary()
-    forged = tamper(world.credential(subject={"givenName": canary, "familyName": canary}),
-                    givenName="x")
+    forged = tamper(
+        world.credential(subject={"givenName": canary, "familyName": canary}), givenName="x"
+    )
     texts = []
     for text in (forged, f"data:text/plain,{forged}", forged + canary, f'{{"id": "{canary}"}}'):
         response = client.post("/verify/qr", data={"text": text})
@@ -302,5 +319,8 @@ def test_issuer_success_logs_carry_no_claim_value(
     )
     assert response.status_code == 201
     credential_id = response.json()["credentialId"]
-    assert issuer.change(issuer.agencies["Registry"], credential_id, "revocation", True).status_code == 200
+    assert (
+        issuer.change(issuer.agencies["Registry"], credential_id, "revocation", True).status_code
+        == 200
+    )
     _assert_absent(canary, [], caplog)

@@ -247,9 +247,7 @@ def test_unsigned_presentation_is_refused(world: World, client: AppClient) -> No
     _still_open(world, client, challenge)
 
 
-def test_credential_submitted_as_a_presentation_is_refused(
-    world: World, client: AppClient
-) -> None:
+def test_credential_submitted_as_a_presentation_is_refused(world: World, client: AppClient) -> None:
     challenge = _challenge(client)
     status, codes = _present(client, world.credential(with_status=False), challenge)
     assert status == 400

@@ -182,7 +182,8 @@ def test_two_files_in_one_upload_are_refused(client: AppClient) -> None:
     Image.new("L", (32, 32), 255).save(buffer, format="PNG")
     png = buffer.getvalue()
     response = client.post(
-        "/verify/qr", files=[("file", ("a.png", png, "image/png")), ("file", ("b.png", png, "image/png"))]
+        "/verify/qr",
+        files=[("file", ("a.png", png, "image/png")), ("file", ("b.png", png, "image/png"))],
     )
     _problem(response)
 

@@ -109,8 +109,10 @@ def test_list_claiming_the_issuer_but_signed_by_another_key_is_refused(
     world: World, client: AppClient
 ) -> None:
     token, url = _credential(world)
-    forged = tamper(world.signed(_list_payload(world, url), issuer=world.rogue),
-                    header={"kid": world.issuer.kid})
+    forged = tamper(
+        world.signed(_list_payload(world, url), issuer=world.rogue),
+        header={"kid": world.issuer.kid},
+    )
     _serve_token(world, url, forged)
     status, codes = verify(client, token)
     assert status == 400
@@ -149,9 +151,7 @@ def test_list_whose_jwt_nbf_is_ahead_is_refused(world: World, client: AppClient)
 
 
 @pytest.mark.parametrize("value", ["1790000000", True, 10**30, -(10**30), 1e308, None])
-def test_list_with_a_malformed_exp_is_refused(
-    world: World, client: AppClient, value: Any
-) -> None:
+def test_list_with_a_malformed_exp_is_refused(world: World, client: AppClient, value: Any) -> None:
     """Found by this campaign: a malformed ``exp`` in a list was silently ignored."""
     token, url = _credential(world)
     _serve_token(world, url, world.signed(_list_payload(world, url, exp=value)))
@@ -218,18 +218,14 @@ def test_list_of_the_other_purpose_is_refused(world: World, client: AppClient) -
     assert verify(client, token)[1][0] == "status_list_invalid"
 
 
-def test_a_credential_that_is_not_a_status_list_is_refused(
-    world: World, client: AppClient
-) -> None:
+def test_a_credential_that_is_not_a_status_list_is_refused(world: World, client: AppClient) -> None:
     token, url = _credential(world)
     _serve_token(world, url, world.signed(world.document(id=url)))
     assert verify(client, token)[1][0] in ("status_list_invalid", "status_unavailable")
 
 
 @pytest.mark.parametrize("answer", [500, 503, 404, 403])
-def test_list_server_error_fails_closed(
-    world: World, client: AppClient, answer: int
-) -> None:
+def test_list_server_error_fails_closed(world: World, client: AppClient, answer: int) -> None:
     token, url = _credential(world)
     _serve(world, url, lambda _r: httpx.Response(answer, text="down"))
     assert verify(client, token) == (400, ["status_unavailable"])
@@ -271,7 +267,9 @@ def test_html_error_page_instead_of_a_list_fails_closed(world: World, client: Ap
     _serve(
         world,
         url,
-        lambda _r: httpx.Response(200, text="<html>ok</html>", headers={"Content-Type": "text/html"}),
+        lambda _r: httpx.Response(
+            200, text="<html>ok</html>", headers={"Content-Type": "text/html"}
+        ),
     )
     status, codes = verify(client, token)
     assert status == 400
@@ -286,7 +284,9 @@ def test_revocation_hidden_by_a_list_of_the_wrong_issuer_still_fails(
     world.issuer.set_status("revocation", 7, True)
     clean = _list_payload(world, url, issuer=world.rogue.did)
     clean["credentialSubject"]["encodedList"] = _encoded(gzip.compress(bytes(16384), mtime=0))
-    _serve_token(world, url, jose.sign(clean, SoftwareSigner(world.rogue.key, world.rogue.kid), typ="vc+jwt"))
+    _serve_token(
+        world, url, jose.sign(clean, SoftwareSigner(world.rogue.key, world.rogue.kid), typ="vc+jwt")
+    )
     status, codes = verify(client, token)
     assert status == 400
     assert codes[0] != "revoked" or codes == ["revoked"]

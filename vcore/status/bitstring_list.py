@@ -139,9 +139,10 @@ class BitstringStatusListMechanism:
         )
 
     def check_list_times(self, snapshot: StatusListSnapshot, now: datetime) -> None:
-        """``validUntil`` or ``exp`` passed: unavailable (fail closed); ``validFrom`` or
-        ``nbf`` ahead: invalid. The JWT claims are honoured as for a ``vc+jwt``
-        credential (the stricter of them and the document wins).
+        """``validUntil`` or ``exp`` passed: unavailable; ``validFrom`` or ``nbf`` ahead: invalid.
+
+        The JWT claims are honoured as for a ``vc+jwt`` credential (the stricter of them
+        and the document wins); a malformed one makes the list invalid.
 
         Raises:
             StatusUnavailableError: the list expired (60 s leeway).
