@@ -22,6 +22,7 @@ UNREACHABLE = "pip-audit: advisory source unreachable, skipped"
 
 
 def main() -> int:
+    """Run the audit; the exit status CI should see (see the module docstring)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--timeout", type=float, default=120.0)
     args = parser.parse_args()
