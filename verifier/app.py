@@ -166,6 +166,7 @@ def create_app(
         finally:
             await client.aclose()
             rate_limiter.close()
+            clients.close()
             engine.dispose()
 
     app = FastAPI(
