@@ -15,18 +15,21 @@ import json
 import logging
 import secrets
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.asgi_client import AppClient
 from tests.issuer.support import RESIDENT, Harness, MutableClock, issue_body, make_settings
 from tests.issuer.support import running_issuer as _running_issuer
+from tests.issuer.test_server import run_cli
 from tests.security.support import World, tamper, world_client
-from tests.verifier.support import RESIDENT_SCHEMA
+from tests.verifier.support import RESIDENT_SCHEMA, Holder, Issuer, trust_document, write_json
 from vcore.formats import build_presentation
+from vcore.keys import b64url_encode
 
 
 def _canary() -> str:
@@ -161,8 +164,6 @@ def _failing_value(world: World, failure: str, canary: str) -> object:
 
 
 def _refuse(request: Any) -> Any:
-    import httpx
-
     return httpx.Response(503, text="down")
 
 
@@ -180,8 +181,6 @@ def test_verifier_failure_paths_carry_no_claim_value(
 def test_verifier_presentation_failures_carry_no_claim_value(
     world: World, client: AppClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from tests.verifier.support import Holder
-
     canary = _canary()
     challenge = client.post("/challenges").json()["challenge"]
     stolen, _ = world.issuer.issue(
@@ -324,3 +323,75 @@ def test_issuer_success_logs_carry_no_claim_value(
         == 200
     )
     _assert_absent(canary, [], caplog)
+
+
+# -- real servers: what their logs keep ------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_server_logs_carry_no_claim_value(
+    tmp_path: Path, port_factory: Any, server_factory: Any
+) -> None:
+    """The same through real processes at log level debug: their whole output is read."""
+    canary = _canary()
+    issuer_env = {
+        "TRUSTID_DATA_DIR": str(tmp_path / "issuer"),
+        "TRUSTID_MASTER_KEY": b64url_encode(secrets.token_bytes(32)),
+        "TRUSTID_ISSUER_URL": "http://issuer.test:8100",
+        "TRUSTID_TYPES_DIR": "",
+    }
+    port = port_factory()
+    issuer = server_factory(
+        ["issuer.cli", "serve", "--port", str(port), "--log-level", "debug"],
+        port,
+        issuer_env,
+        "issuer",
+    )
+    key = run_cli(issuer_env, "agency", "create", "Registry", "--types", RESIDENT)["api_key"]
+    headers = {"Authorization": f"Bearer {key}"}
+    signer = Issuer(None)
+    trust = write_json(tmp_path / "trust.json", trust_document((signer, [RESIDENT])))
+    port = port_factory()
+    verifier = server_factory(
+        ["verifier.cli", "serve", "--port", str(port), "--log-level", "debug"],
+        port,
+        {"TRUSTID_DATA_DIR": str(tmp_path / "verifier"), "TRUSTID_TRUST_LIST": str(trust)},
+        "verifier",
+    )
+    with httpx.Client(timeout=30) as client:
+        for _label, body in _issuer_failures(canary):
+            response = client.post(f"{issuer.url}/credentials/issue", json=body, headers=headers)
+            assert 400 <= response.status_code < 500, response.text
+        good = client.post(
+            f"{issuer.url}/credentials/issue",
+            json=issue_body(RESIDENT, givenName=canary, familyName=canary),
+            headers=headers,
+        )
+        assert good.status_code == 201, good.text
+        now = datetime.now(UTC).replace(microsecond=0)
+        holder = Holder()
+        subject = {"givenName": canary, "familyName": canary}
+        expired, _ = signer.issue(
+            holder.did,
+            now=now,
+            subject=subject,
+            with_status=False,
+            valid_from=now - timedelta(days=9),
+            valid_until=now - timedelta(days=1),
+        )
+        fresh, _ = signer.issue(holder.did, now=now, subject=subject, with_status=False)
+        for value in (
+            expired,
+            tamper(fresh, familyName=canary),
+            good.json()["verifiableCredential"],
+        ):
+            response = client.post(
+                f"{verifier.url}/credentials/verify", json={"verifiableCredential": value}
+            )
+            assert response.status_code == 400, response.text
+    issuer.stop()
+    verifier.stop()
+    for server in (issuer, verifier):
+        text = server.log.read_text(errors="replace")
+        assert "DEBUG" in text or "INFO" in text  # the log was written at all
+        assert canary not in text, text[-2000:]
