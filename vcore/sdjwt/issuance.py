@@ -29,7 +29,15 @@ from vcore.sdjwt.errors import SdJwtError
 from vcore.sdjwt.serialization import join_sd_jwt
 from vcore.signing import Signer
 
-__all__ = ["DEFAULT_DECOYS", "NO_DECOYS", "DecoyPolicy", "IssuedSdJwt", "Selective", "build_sd_payload", "issue_sd_jwt"]
+__all__ = [
+    "DEFAULT_DECOYS",
+    "NO_DECOYS",
+    "DecoyPolicy",
+    "IssuedSdJwt",
+    "Selective",
+    "build_sd_payload",
+    "issue_sd_jwt",
+]
 
 Rng = Callable[[int], bytes]
 

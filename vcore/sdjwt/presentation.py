@@ -61,12 +61,18 @@ class ClaimChoice:
     unknown: tuple[str, ...]
 
 
-def select_disclosures(processed: ProcessedClaims, names: Iterable[str]) -> ClaimChoice:
-    """Pick the Disclosures for ``names`` from the holder's fully processed SD-JWT."""
+def select_disclosures(
+    processed: ProcessedClaims, names: Iterable[str], *, base: ClaimPath = ()
+) -> ClaimChoice:
+    """Pick the Disclosures for ``names`` from the holder's fully processed SD-JWT.
+
+    ``base`` is where the subject claims sit (``("credentialSubject",)`` in a VCDM
+    payload), so names stay the subject's own (``givenName``).
+    """
     wanted: dict[str, Disclosure] = {}
     unknown: list[str] = []
     for name in names:
-        path = parse_claim_path(name)
+        path = (*base, *parse_claim_path(name))
         if not _resolves(processed.claims, path):
             unknown.append(name)
             continue
@@ -87,8 +93,11 @@ def present_sd_jwt(
     nonce: str | None = None,
     audience: str | None = None,
     now: datetime | None = None,
+    base: ClaimPath = (),
 ) -> str:
     """The presentation of ``issued`` disclosing ``names``, with a KB-JWT when ``signer``.
+
+    ``base``: see :func:`select_disclosures`.
 
     Raises:
         SdJwtError: a name that is not a claim of the credential, or key binding
@@ -98,7 +107,7 @@ def present_sd_jwt(
     compact = CompactSdJwt.parse(issued)
     payload = decode_unverified(compact.jwt).payload
     processed = process_disclosures(payload, compact.disclosures)
-    choice = select_disclosures(processed, names)
+    choice = select_disclosures(processed, names, base=base)
     if choice.unknown:
         raise SdJwtError(f"not claims of this credential: {', '.join(choice.unknown)}")
     without_kb = join_sd_jwt(compact.jwt, choice.disclosures)
