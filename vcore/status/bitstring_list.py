@@ -117,6 +117,10 @@ class BitstringStatusListMechanism:
         """``BitstringStatusListEntry``."""
         return ENTRY_TYPE
 
+    def recognises_list(self, typ: str) -> bool:
+        """A ``vc+jwt`` (or untyped) list token is a status list credential."""
+        return typ in ("vc+jwt", "")
+
     def parse_entry(self, raw: Mapping[str, Any]) -> StatusEntry:
         """See :func:`vcore.status.bitstring.parse_status_entry`."""
         return parse_status_entry(raw)
