@@ -80,7 +80,8 @@ def test_dc_sd_jwt_issued_with_vct_cnf_status_and_derived_claims(issuer: Harness
     names = {d.name: d.value for d in compact.disclosures}
     assert names["age_over_18"] is True
     assert "age_over_65" in names
-    assert "givenName" in names and "givenName" not in payload
+    assert "givenName" in names
+    assert "givenName" not in payload
     # Type Metadata at the vct, with the integrity the credential names.
     metadata = issuer.client.get(vct.removeprefix(BASE))
     assert metadata.status_code == 200
@@ -158,3 +159,35 @@ def test_the_issuer_stores_no_claim_value(issuer: Harness) -> None:
     for path in data_dir.rglob("*"):
         if path.is_file():
             assert marker.encode() not in path.read_bytes(), path
+
+
+def test_npm_verifies_issued_sd_jwt_with_jwks_and_reads_the_status_flips(issuer: Harness) -> None:
+    """npm @sd-jwt/sd-jwt-vc verifies with /.well-known/jwks.json only; npm
+    @sd-jwt/jwt-status-list reads 1 after a revoke and 2 after a suspend."""
+    from tests.sd_jwt_node import require_sd_jwt_node, sd_jwt_node
+
+    require_sd_jwt_node()
+    agency = issuer.agencies["Resident Registry"]
+    jwks = issuer.client.get("/.well-known/jwks.json").json()
+    token, credential_id = _issue(issuer)
+    token2, other_id = _issue(issuer)
+    entry = parse_credential_unverified(token).status_entries[0]
+    idx, idx2 = entry["idx"], parse_credential_unverified(token2).status_entries[0]["idx"]
+
+    def listed() -> str:
+        return str(issuer.client.get(entry["uri"].removeprefix(BASE)).text)
+
+    answer = sd_jwt_node({"op": "verify", "sdjwt": token, "jwks": jwks, "statusList": listed()})
+    assert "error" not in answer, answer
+    assert answer["payload"]["vct"] == f"{BASE}/types/{RESIDENT}"
+    assert answer["payload"]["age_over_18"] is True
+    assert sd_jwt_node({"op": "status", "token": listed(), "indexes": [idx, idx2]})["values"] == [
+        0,
+        0,
+    ]
+    assert issuer.change(agency, credential_id, "revocation", True).status_code == 200
+    assert issuer.change(agency, other_id, "suspension", True).status_code == 200
+    decoded = sd_jwt_node({"op": "status", "token": listed(), "indexes": [idx, idx2]})
+    assert decoded == {"bits": 2, "values": [1, 2]}
+    refused = sd_jwt_node({"op": "verify", "sdjwt": token, "jwks": jwks, "statusList": listed()})
+    assert "error" in refused
