@@ -36,13 +36,13 @@ __all__ = [
     "MIN_TOKEN_LIST_ENTRIES",
     "PURPOSES",
     "ROLLOVER_NUMERATOR",
-    "TOKEN_PURPOSE",
+    "STATUS_LIST_PURPOSE",
     "allocate_slot",
     "open_list",
 ]
 
 PURPOSES = ("revocation", "suspension")
-TOKEN_PURPOSE = "token"  # noqa: S105 - a status purpose, not a secret
+STATUS_LIST_PURPOSE = "status_list"
 """The ``purpose`` of IETF Token Status List lists and slots: one 2-bit slot per
 credential (0 valid, 1 revoked, 2 suspended), allocated like the Bitstring ones."""
 MIN_TOKEN_LIST_ENTRIES = 131_072

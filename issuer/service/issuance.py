@@ -37,7 +37,7 @@ from issuer.errors import CredentialTooLargeError, IdempotencyConflictError, Inv
 from issuer.service.allocation import (
     MIN_TOKEN_LIST_ENTRIES,
     PURPOSES,
-    TOKEN_PURPOSE,
+    STATUS_LIST_PURPOSE,
     allocate_slot,
 )
 from issuer.service.context import IssuerContext, Principal
@@ -67,7 +67,7 @@ __all__ = [
 log = logging.getLogger("issuer")
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
-_STATUS_ORDER = (*PURPOSES, TOKEN_PURPOSE)
+_STATUS_ORDER = (*PURPOSES, STATUS_LIST_PURPOSE)
 
 
 def _selective(fmt: str) -> SelectiveDisclosureFormat | None:
@@ -81,7 +81,7 @@ def _purposes(fmt: str) -> tuple[str, ...]:
     format carries ``status.status_list``, else the Bitstring revocation and suspension."""
     securing = _selective(fmt)
     if securing is not None and securing.status_entry_type == TOKEN_STATUS_LIST.entry_type:
-        return (TOKEN_PURPOSE,)
+        return (STATUS_LIST_PURPOSE,)
     return PURPOSES
 
 
@@ -172,7 +172,7 @@ class IssuanceService:
                 "idx": entry.idx,
                 "uri": self._ctx.token_list_url(entry.list_id),
             }
-            if entry.purpose == TOKEN_PURPOSE
+            if entry.purpose == STATUS_LIST_PURPOSE
             else build_status_entry(
                 list_url=self._ctx.list_url(entry.list_id), index=entry.idx, purpose=entry.purpose
             )
@@ -296,7 +296,7 @@ class IssuanceService:
                 purpose=purpose,
                 credential_id=record.id,
                 new_list_size=max(size, MIN_TOKEN_LIST_ENTRIES)
-                if purpose == TOKEN_PURPOSE
+                if purpose == STATUS_LIST_PURPOSE
                 else size,
                 now=now,
                 rng=self._ctx.rng,

@@ -7,7 +7,7 @@ appends a ``status_changes`` row (agency, API key, reason, time).
 
 Publishing builds the W3C Bitstring Status List from the database (so a change shows
 at the next fetch) and signs it as a ``vc+jwt`` BitstringStatusListCredential; a list of
-the ``token`` purpose (SD-JWT VC credentials) is an IETF Token Status List of 2-bit
+the ``status_list`` purpose (SD-JWT VC credentials) is an IETF Token Status List of 2-bit
 values (0 valid, 1 revoked, 2 suspended) signed as ``statuslist+jwt``. An SD-JWT VC has
 one such slot: revoking sets it to 1 (final), suspending to 2, un-suspending to 0. The
 signed token is cached per list and reused while the list's ``version`` and the active
@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from issuer.errors import ForbiddenError, NotFoundError, RevocationFinalError
-from issuer.service.allocation import PURPOSES, TOKEN_PURPOSE
+from issuer.service.allocation import PURPOSES, STATUS_LIST_PURPOSE
 from issuer.service.context import IssuerContext, Principal
 from issuer.service.keys import SigningKeyService
 from issuer.storage.credential_records import CredentialRecordRepository
@@ -152,7 +152,7 @@ class StatusService:
                 raise ForbiddenError("this credential was issued by another agency")
             repo = StatusListRepository(session)
             entries = repo.entries_of(credential_id, for_update=True)
-            token_entry = entries.get(TOKEN_PURPOSE)
+            token_entry = entries.get(STATUS_LIST_PURPOSE)
             if token_entry is not None:
                 entry = token_entry
                 new = _token_change(entry, purpose, status)
@@ -231,7 +231,7 @@ class StatusService:
         with self._ctx.session() as session, session.begin():
             repo = StatusListRepository(session)
             status_list = repo.get(list_id)
-            if status_list is None or (status_list.purpose == TOKEN_PURPOSE) != token_list:
+            if status_list is None or (status_list.purpose == STATUS_LIST_PURPOSE) != token_list:
                 raise NotFoundError(f"no status list {list_id}")
             # Read the version before the bits (see the module docstring).
             version, purpose, size = status_list.version, status_list.purpose, status_list.size
