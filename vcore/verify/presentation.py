@@ -192,11 +192,12 @@ def plan_presentation(
             holder_key_needed=exc.kid if isinstance(exc, _HolderKeyNeededError) else None,
         )
     count = len(parsed.credentials)
-    freshness = (
-        "made within the last 5 minutes"
-        if require_issued_at or _dated(parsed)
-        else "undated: fresh by the caller's own challenge"
-    )
+    if _dated(parsed):
+        freshness = "made within the last 5 minutes"
+    elif require_issued_at:
+        freshness = "undated: fresh by this verifier's 5-minute, single-use challenge"
+    else:
+        freshness = "undated: fresh by the caller's own challenge"
     checks = [
         Check(CheckId.FORMAT, CheckStatus.PASSED, f"a presentation of {count} credential(s)"),
         Check(CheckId.SIGNATURE, CheckStatus.PASSED, "signed by the holder's own key"),
