@@ -222,6 +222,8 @@ def test_language_values(value: Any) -> None:
         {"@value": "Example", "@language": "en", "url": "did:example:credential"},
         {"@language": "en"},
         {"@value": "x", "@direction": "up"},
+        {"@value": "x", "@direction": ["ltr"]},  # unhashable: found by Hypothesis (TypeError)
+        {"@value": "x", "@direction": {"ltr": 1}},
         {"@value": "x", "@language": "not a tag"},
         [],
         42,

@@ -43,5 +43,5 @@ def check_language_values(node: Mapping[str, Any], path: str) -> None:
                 isinstance(language, str) and _LANGUAGE_TAG_RE.fullmatch(language)
             ):
                 raise VcdmLanguageValueError(f"{where}.@language must be a BCP 47 tag (§11.1)")
-            if value.get("@direction", "ltr") not in {"ltr", "rtl"}:
+            if value.get("@direction", "ltr") not in ("ltr", "rtl"):  # may be any JSON
                 raise VcdmLanguageValueError(f"{where}.@direction must be ltr or rtl (§11.1)")
