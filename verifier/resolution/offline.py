@@ -47,9 +47,7 @@ class BundleKeys:
         self._bundle = bundle
         self._trust = trust
 
-    async def key_and_document(
-        self, kid: str
-    ) -> tuple[PublicKey | None, DocumentEvidence | None]:
+    async def key_and_document(self, kid: str) -> tuple[PublicKey | None, DocumentEvidence | None]:
         """As :meth:`verifier.resolution.keys.KeyResolver.key_and_document`, from the bundle.
 
         Raises:
