@@ -23,6 +23,10 @@ MAX_DEPTH = 32
 
 # Paired surrogates are joined by the parser; any surrogate left in a string is lone.
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Where a surrogate could come from in a text: a raw one, or a \uD800-\uDFFF escape.
+# (May match what is not one, e.g. an escaped backslash before "ud800": then the full
+# walk decides.)
+_MAY_HOLD_SURROGATE = re.compile("[\ud800-\udfff]|\\\\u[dD][89a-fA-F]")
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -70,14 +74,25 @@ def loads_strict(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
     Raises:
         MalformedError: the text is not acceptable JSON.
     """
+    text: str | bytes = data
+    if isinstance(data, bytes) and not data.startswith(b"\xef\xbb\xbf"):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data  # another encoding, or not text: json.loads and the walks judge
     try:
-        value = json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except MalformedError:
         raise
     except (ValueError, RecursionError) as exc:
         raise MalformedError("not valid JSON") from exc
-    check_depth(value, max_depth)
-    _check_unicode(value)
+    # Fast paths (nearly every token and body): fewer containers than the depth limit
+    # cannot nest deeper than it, and a text with no surrogate and no surrogate escape
+    # cannot hold one; otherwise the values are walked.
+    if not isinstance(text, str) or text.count("{") + text.count("[") > max_depth:
+        check_depth(value, max_depth)
+    if not isinstance(text, str) or _MAY_HOLD_SURROGATE.search(text):
+        _check_unicode(value)
     return value
 
 

@@ -159,6 +159,7 @@ def create_app(
         finally:
             await client.aclose()
             rate_limiter.close()
+            clients.close()
             engine.dispose()
 
     app = FastAPI(

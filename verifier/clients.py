@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from vcore.clock import Clock, system_clock
 from verifier import storage
 from verifier.errors import RateLimitedError, UnauthorizedError
+from verifier.key_cache import KEY_CACHE_TTL, KeyCache, signal_for
 
 __all__ = [
     "API_KEY_PREFIX",
@@ -79,9 +80,14 @@ def _info(row: storage.ClientRow) -> ClientInfo:
 class ClientRegistry:
     """Create, list, remove and authenticate clients."""
 
-    def __init__(self, engine: Engine, *, clock: Clock = system_clock) -> None:
+    def __init__(
+        self, engine: Engine, *, clock: Clock = system_clock, cache_ttl: float = KEY_CACHE_TTL
+    ) -> None:
         self._engine = engine
         self._clock = clock
+        # Authenticated keys from memory; dropped at once on any change (verifier.key_cache).
+        self._cache: KeyCache[ClientInfo] = KeyCache(signal_for(engine), ttl=cache_ttl)
+        self._any: KeyCache[bool] = KeyCache(self._cache.signal, ttl=cache_ttl)
 
     def create(self, name: str, *, rate_limit: int | None = None) -> tuple[ClientInfo, str]:
         """Create a client; returns it and its API key (shown once, never stored).
@@ -98,6 +104,7 @@ class ClientRegistry:
         key = new_api_key()
         try:
             with Session(self._engine) as session, session.begin():
+                self._cache.signal.announce(session)
                 row = storage.add_client(
                     session,
                     name=name,
@@ -108,6 +115,7 @@ class ClientRegistry:
                 info = _info(row)
         except IntegrityError as exc:
             raise ClientExistsError(f"a client named {name!r} already exists") from exc
+        self._changed()
         return info, key
 
     def list(self) -> list[ClientInfo]:
@@ -118,12 +126,34 @@ class ClientRegistry:
     def remove(self, name: str) -> bool:
         """Remove a client (its key stops working at once)."""
         with Session(self._engine) as session, session.begin():
-            return storage.remove_client(session, name)
+            self._cache.signal.announce(session)
+            removed = storage.remove_client(session, name)
+        self._changed()
+        return removed
+
+    def _changed(self) -> None:
+        self._cache.clear()
+        self._any.clear()
+        self._cache.signal.after_commit()
+
+    def close(self) -> None:
+        """Stop listening for client changes."""
+        self._cache.signal.close()
 
     def any(self) -> bool:
-        """True once any client exists."""
+        """True once any client exists (a yes is kept like an authenticated key)."""
+        cached, generation = self._any.get("any")
+        if cached:
+            return True
         with Session(self._engine) as session:
-            return storage.any_clients(session)
+            found = storage.any_clients(session)
+        if found:
+            self._any.put("any", True, generation)
+        return found
+
+    def any_cached(self) -> bool:
+        """True when a recent :meth:`any` said yes and nothing changed since (no I/O)."""
+        return bool(self._any.get("any")[0])
 
     def authenticate(self, authorization: str | None) -> ClientInfo | None:
         """The client for an ``Authorization`` header; None when the verifier is open.
@@ -148,15 +178,35 @@ class ClientRegistry:
             raise UnauthorizedError(
                 f"the Authorization header must be 'Bearer <API key>'; {_GET_KEY}"
             )
+        key_hash = hash_api_key(key)
+        cached, generation = self._cache.get(key_hash)
+        if cached is not None:
+            return cached
         with Session(self._engine) as session:
-            row = storage.client_by_key_hash(session, hash_api_key(key))
+            row = storage.client_by_key_hash(session, key_hash)
             if row is None:
                 raise UnauthorizedError(f"the API key is unknown to this verifier; {_GET_KEY}")
-            return _info(row)
+            info = _info(row)
+        self._cache.put(key_hash, info, generation)
+        return info
+
+    def authenticate_cached(self, authorization: str | None) -> ClientInfo | None:
+        """The client for a header whose key is in the cache, else None (no I/O at all:
+        callable on the event loop; on None, call :meth:`authenticate` in a thread)."""
+        if authorization is None or len(authorization) > 140:
+            return None
+        scheme, _, key = authorization.partition(" ")
+        key = key.strip()
+        if scheme.lower() != "bearer" or not key.startswith(API_KEY_PREFIX):
+            return None
+        return self._cache.get(hash_api_key(key))[0]
 
 
 class RateLimiter:
     """Token bucket per client: ``limit`` requests per minute, bursts up to ``limit``."""
+
+    blocking = False
+    """In memory: cheap enough for the event loop."""
 
     def __init__(self, default_limit: int, *, monotonic: Callable[[], float] = time.monotonic):
         self._default = default_limit

@@ -67,7 +67,12 @@ return {0, math.max(1, math.ceil(wait))}
 
 
 class Limiter(Protocol):
-    """What the request dependency needs: take one request for a client, or refuse."""
+    """What the request dependency needs: take one request for a client, or refuse.
+
+    ``blocking``: ``check`` waits on the network (called from a worker thread then).
+    """
+
+    blocking: bool
 
     def check(self, client: ClientInfo) -> None: ...
 
@@ -85,6 +90,8 @@ class RedisRateLimiter:
     and a verification service that stops answering because a counter store is down
     would turn a Redis outage into an outage of every service counter.
     """
+
+    blocking = True
 
     def __init__(
         self,

@@ -15,6 +15,7 @@ module is the only place that tells the two apart.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,9 +94,16 @@ def peek_jwt_unverified(value: object, *, max_size: int = 64 * 1024) -> PeekedJW
 
     Deliberately lenient (no ``alg`` or header checks): recognising routes the token to
     the format whose parser then refuses what is wrong with it, with the right code.
+    Every JWT format asks this about the same token in turn, so the last few answers
+    are memoised (a pure function of the text).
     """
     if not isinstance(value, str) or len(value) > max_size:
         return None
+    return _peek_memo(value)
+
+
+@functools.lru_cache(maxsize=64)
+def _peek_memo(value: str) -> PeekedJWT | None:
     parts = value.strip().split(".")
     if len(parts) != 3:
         return None

@@ -15,7 +15,7 @@ from ``vcore/status/__init__.py``.
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
@@ -91,6 +91,8 @@ class StatusListSnapshot:
         fetched_at: When this copy was obtained from the issuer.
         stale: True when served from cache because the issuer could not be reached.
         entry_type: The registry key of the mechanism that verified it.
+        decoded: The mechanism's decoded lists of this snapshot, filled on first use, so
+            a cached snapshot is inflated once and not on every verification.
     """
 
     list_url: str
@@ -99,6 +101,9 @@ class StatusListSnapshot:
     fetched_at: datetime
     stale: bool = False
     entry_type: str = "BitstringStatusListEntry"
+    decoded: dict[tuple[str, str, int], PackedStatuses] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def ttl(self) -> timedelta | None:
@@ -117,7 +122,13 @@ class StatusListSnapshot:
     def with_stale(self, stale: bool) -> StatusListSnapshot:
         """The same snapshot marked (not) stale."""
         return StatusListSnapshot(
-            self.list_url, self.issuer, self.payload, self.fetched_at, stale, self.entry_type
+            self.list_url,
+            self.issuer,
+            self.payload,
+            self.fetched_at,
+            stale,
+            self.entry_type,
+            self.decoded,
         )
 
 

@@ -4,10 +4,18 @@ TrustID issuers publish the JSON Schema of ``credentialSubject`` (without the ho
 id); a schema that describes the whole credential (VC 2.0 §4.11) has
 ``credentialSubject`` among its properties, and then the whole credential is validated.
 No remote ``$ref`` is ever fetched (no retriever is configured).
+
+A schema is checked against its metaschema and compiled into a validator once, then
+reused (:func:`compiled_validator`): building a validator and re-checking the schema
+cost far more than validating the claims. The memo is keyed by the identity of the
+schema object the verifier's cache hands out (held, so the identity cannot be reused),
+and bounded; it is a memo of a pure function, not a source of truth.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,7 +29,11 @@ from vcore.verify.evidence import Material
 from vcore.verify.plan import CredentialPlan
 from vcore.verify.report import CheckId, Steps
 
-__all__ = ["check_schema", "decide_schema", "schema_urls"]
+__all__ = ["check_schema", "compiled_validator", "decide_schema", "schema_urls"]
+
+_MEMO_SIZE = 256
+_memo: OrderedDict[int, tuple[Mapping[str, Any], Any]] = OrderedDict()
+_memo_lock = threading.Lock()
 
 
 def schema_urls(credential: SecuredCredential) -> tuple[tuple[str, ...], list[str]]:
@@ -40,6 +52,37 @@ def schema_urls(credential: SecuredCredential) -> tuple[tuple[str, ...], list[st
     return tuple(dict.fromkeys(urls)), warnings
 
 
+def _compile(schema: Mapping[str, Any]) -> Any:
+    plain = dict(schema)
+    cls = validator_for(plain, default=jsonschema.Draft202012Validator)
+    try:
+        cls.check_schema(plain)
+    except jsonschema.SchemaError as exc:
+        raise SchemaInvalidError(f"the published schema itself is invalid: {exc.message}") from exc
+    return cls(plain, format_checker=cls.FORMAT_CHECKER)
+
+
+def compiled_validator(schema: Mapping[str, Any]) -> Any:
+    """The validator of ``schema``, checked against its metaschema once and then reused.
+
+    Raises:
+        SchemaInvalidError: the schema itself is invalid (not memoised: raised each time).
+    """
+    key = id(schema)
+    with _memo_lock:
+        hit = _memo.get(key)
+        if hit is not None and hit[0] is schema:
+            _memo.move_to_end(key)
+            return hit[1]
+    validator = _compile(schema)
+    with _memo_lock:
+        _memo[key] = (schema, validator)
+        _memo.move_to_end(key)
+        while len(_memo) > _MEMO_SIZE:
+            _memo.popitem(last=False)
+    return validator
+
+
 def check_schema(credential: SecuredCredential, schema: Mapping[str, Any]) -> None:
     """Validate the credential (or its subject claims) against ``schema``.
 
@@ -53,13 +96,7 @@ def check_schema(credential: SecuredCredential, schema: Mapping[str, Any]) -> No
         if whole
         else {k: v for k, v in credential.subject.items() if k != "id"}
     )
-    schema = dict(schema)
-    cls = validator_for(schema, default=jsonschema.Draft202012Validator)
-    try:
-        cls.check_schema(schema)
-    except jsonschema.SchemaError as exc:
-        raise SchemaInvalidError(f"the published schema itself is invalid: {exc.message}") from exc
-    validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+    validator = compiled_validator(schema)
     try:
         # No retriever is configured, so a remote $ref is never fetched (no I/O here).
         error = jsonschema.exceptions.best_match(validator.iter_errors(instance))

@@ -88,7 +88,7 @@ def _decide_one(
     mechanism = lookup(entry.entry_type)
     if mechanism is None:  # pragma: no cover - plan_status only keeps registered types
         raise StatusUnavailableError(f"no status mechanism {entry.entry_type!r}")
-    value = mechanism.value_at(snapshot, entry, material.decoded_lists)
+    value = mechanism.value_at(snapshot, entry, snapshot.decoded)
     mechanism.check_list_times(snapshot, now)
     asserted = mechanism.asserted(entry, value)
     as_of = format_datetime(snapshot.fetched_at)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
+import anyio.to_thread
 from fastapi import Depends, Request
 from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
 from fastapi.security.base import SecurityBase
@@ -23,8 +24,8 @@ __all__ = ["Caller", "Service", "caller_binding", "parse_json_body"]
 M = TypeVar("M", bound=BaseModel)
 
 
-def get_service(request: Request) -> VerifierService:
-    """The app's service."""
+async def get_service(request: Request) -> VerifierService:
+    """The app's service (async: a sync dependency would cost a worker-thread hop)."""
     service: VerifierService = request.app.state.service
     return service
 
@@ -52,16 +53,26 @@ _bearer = BearerHeader(
 )
 
 
-def get_caller(
+async def get_caller(
     request: Request, authorization: Annotated[str | None, Depends(_bearer)]
 ) -> ClientInfo | None:
-    """Authenticate and rate-limit (sync: runs in the thread pool, it hits the DB)."""
+    """Authenticate and rate-limit.
+
+    A key authenticated moments ago is answered from memory on the event loop
+    (:mod:`verifier.key_cache`); anything else (a new key, no key, a shared Redis
+    limiter) goes to a worker thread, since it waits on the database or Redis.
+    """
     clients: ClientRegistry = request.app.state.clients
     limiter: Limiter = request.app.state.rate_limiter
     try:
-        client = clients.authenticate(authorization)
+        client = clients.authenticate_cached(authorization)
+        if client is None:
+            client = await anyio.to_thread.run_sync(clients.authenticate, authorization)
         if client is not None:
-            limiter.check(client)
+            if limiter.blocking:
+                await anyio.to_thread.run_sync(limiter.check, client)
+            else:
+                limiter.check(client)
     except UnauthorizedError as exc:
         raise RequestProblem(401, exc.code, exc.detail, headers=_CHALLENGE) from exc
     except RateLimitedError as exc:

@@ -60,7 +60,8 @@ async def healthz(request: Request) -> JSONResponse:
     source: TrustListSource = request.app.state.service.trust_source
     now = request.app.state.service.clock()
     trust = source.health(now)
-    open_mode = not await anyio.to_thread.run_sync(request.app.state.clients.any)
+    clients = request.app.state.clients
+    open_mode = not (clients.any_cached() or await anyio.to_thread.run_sync(clients.any))
     failing = [] if trust["status"] == "ok" else ["trustList"]
     body: dict[str, Any] = {
         "status": "degraded" if failing else "ok",

@@ -7,11 +7,14 @@ good document is kept for up to 24 h. Only trust-listed DIDs are resolved.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
+
+from cachetools import LRUCache
 
 from vcore.clock import Clock, system_clock
 from vcore.dids import is_offline_did, key_from_did_document, parse_did_url, resolve_offline
@@ -76,12 +79,33 @@ def did_method(did: str) -> DidMethod | None:
         return None
 
 
+_KEY_MEMO_SIZE = 1024
+_key_memo: LRUCache[tuple[int, str], tuple[DocumentEvidence, PublicKey]] = LRUCache(_KEY_MEMO_SIZE)
+_key_memo_lock = threading.Lock()
+
+
 def key_in_document(evidence: DocumentEvidence, kid: str) -> PublicKey:
     """The key ``kid`` from a recorded DID document or JWKS.
+
+    The key read from one cached document is memoised (by the document object's
+    identity, held so it cannot be reused): parsing the document and the JWK again on
+    every verification cost more than the signature check.
 
     Raises:
         UnknownKeyError, DIDError: the recorded error, or no such usable key.
     """
+    memo_key = (id(evidence), kid)
+    with _key_memo_lock:
+        hit = _key_memo.get(memo_key)
+    if hit is not None and hit[0] is evidence:
+        return hit[1]
+    key = _read_key(evidence, kid)
+    with _key_memo_lock:
+        _key_memo[memo_key] = (evidence, key)
+    return key
+
+
+def _read_key(evidence: DocumentEvidence, kid: str) -> PublicKey:
     if evidence.error is not None:
         raise evidence.error
     if evidence.document is None:

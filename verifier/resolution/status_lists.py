@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cachetools import LRUCache
+
 from vcore.clock import Clock, parse_datetime, system_clock
 from vcore.errors import (
     OutboundURLError,
@@ -127,6 +129,7 @@ class StatusListResolver:
         self._cache: dict[str, _CachedList] = {}
         self._failures: dict[str, tuple[datetime, StatusUnavailableError]] = {}
         self._flight: SingleFlight[StatusListSnapshot] = SingleFlight()
+        self._origins: LRUCache[tuple[str, str], tuple[bool, str]] = LRUCache(4096)
 
     @property
     def shared_fetches(self) -> int:
@@ -143,6 +146,21 @@ class StatusListResolver:
         Raises:
             OutboundURLError: refused.
         """
+        # A pure function of (url, issuer) for this process's allow-list: memoised.
+        memo_key = (url, issuer)
+        known = self._origins.get(memo_key)
+        if known is None:
+            try:
+                known = (True, self._check_origin(url, issuer))
+            except OutboundURLError as exc:
+                known = (False, exc.detail)
+            self._origins[memo_key] = known
+        passed, text = known
+        if not passed:
+            raise OutboundURLError(text)
+        return text
+
+    def _check_origin(self, url: str, issuer: str) -> str:
         url = check_url(url, allow_insecure_hosts=self._fetcher.allow)
         if did_method(issuer) is DidMethod.WEB:
             issuer_host = url_host_port(did_web_url(issuer, self._fetcher.allow))
@@ -235,8 +253,14 @@ class StatusListResolver:
         now = self._clock()
         if fetched.status == 304 and cached is not None:
             self._events("status_list", "revalidated")
+            old = cached.snapshot
             snapshot = StatusListSnapshot(
-                cached.snapshot.list_url, cached.snapshot.issuer, cached.snapshot.payload, now
+                old.list_url,
+                old.issuer,
+                old.payload,
+                now,
+                entry_type=old.entry_type,
+                decoded=old.decoded,  # the same payload: decoded already
             )
             fresh = clamp_status_ttl(snapshot.ttl, self._max_age)
             etag = fetched.etag or cached.etag
