@@ -101,6 +101,7 @@ class VerifierService:
         audience: str,
         clock: Clock = system_clock,
         challenges: ChallengeStore | None = None,
+        require_key_binding: bool = False,
     ) -> None:
         self.trust_source = trust_source
         self.keys = keys
@@ -111,11 +112,18 @@ class VerifierService:
         self.audience = audience
         self.clock = clock
         self.challenges = challenges or ChallengeStore(engine, clock=clock)
+        # Configuration, never the token: with it, bare credentials are refused.
+        self.require_key_binding = require_key_binding
 
     # ------------------------------------------------------------------ credentials
 
     async def verify_credential(
-        self, value: object, *, kind: str = "credential", evidence: EvidenceBundle | None = None
+        self,
+        value: object,
+        *,
+        kind: str = "credential",
+        evidence: EvidenceBundle | None = None,
+        require_key_binding: bool = False,
     ) -> VerificationReport:
         """Verify one credential (compact token, data URL or enveloped object).
 
@@ -123,12 +131,19 @@ class VerifierService:
             value: The credential.
             kind: The metrics label.
             evidence: When given, everything the decision used is recorded into it.
+            require_key_binding: The request's ``options.requireKeyBinding`` (the
+                configuration may require it anyway).
         """
         started = time.perf_counter()
         await self.trust_source.maybe_reload()
         now = self.clock()
         self._start_evidence(evidence, now)
-        plan = plan_credential(value, trust=self.trust_source.current(), now=now)
+        plan = plan_credential(
+            value,
+            trust=self.trust_source.current(),
+            now=now,
+            require_key_binding=require_key_binding or self.require_key_binding,
+        )
         material = await self.gather([plan], evidence=evidence)
         report = decide_credential(plan, material, now=now)
         self.metrics.record(kind, report.verified, report.codes, time.perf_counter() - started)

@@ -37,6 +37,12 @@ class VerifierSettings(BaseSettings):
     verifier_status_max_age: int | None = Field(
         default=None, ge=0, description="Cap on status-list caching in seconds (0 = refetch)."
     )
+    verifier_require_key_binding: bool = Field(
+        default=False,
+        description="Refuse bare credentials on /credentials/verify and /verify/qr "
+        "(kb_jwt_required): only presentations with a challenge, where an SD-JWT VC "
+        "carries a KB-JWT, are accepted.",
+    )
     data_dir: Path = Path("./var")
     database_url: str | None = None
     verifier_database_url: str | None = None
