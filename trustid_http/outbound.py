@@ -25,7 +25,7 @@ import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypedDict
 
 import anyio
 import certifi
@@ -101,6 +101,15 @@ class _Refused(httpcore.ConnectError):
         self.error = error
 
 
+@contextmanager
+def _resolving(host: str) -> Iterator[None]:
+    """A failed name lookup is a connect error (as httpcore's own backends report it)."""
+    try:
+        yield
+    except OSError as exc:
+        raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+
+
 def _checked_addresses(host: str, port: int, addresses: list[str], allow: frozenset[str]) -> None:
     if not addresses:
         raise httpcore.ConnectError(f"{host} has no address")
@@ -127,10 +136,8 @@ class _AsyncGuardedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        try:
+        with _resolving(host):
             addresses = await self._resolve(host, port)
-        except OSError as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
         _checked_addresses(host, port, addresses, self._allow)
         error: httpcore.ConnectError | None = None
         for address in addresses:
@@ -169,10 +176,8 @@ class _GuardedBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        try:
+        with _resolving(host):
             addresses = self._resolve(host, port)
-        except OSError as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
         _checked_addresses(host, port, addresses, self._allow)
         error: httpcore.ConnectError | None = None
         for address in addresses:
@@ -271,6 +276,36 @@ class _SyncStream(httpx.SyncByteStream):
             self._inner.close()
 
 
+class _PoolSettings(TypedDict):
+    ssl_context: ssl.SSLContext
+    max_connections: int
+    max_keepalive_connections: int
+    keepalive_expiry: float
+    retries: int
+
+
+def _pool_settings(ssl_context: ssl.SSLContext | None) -> _PoolSettings:
+    """What both pools share: TLS, bounds, keep-alive, no retries (the backend differs)."""
+    return _PoolSettings(
+        ssl_context=ssl_context or default_ssl_context(),
+        max_connections=_MAX_CONNECTIONS,
+        max_keepalive_connections=_MAX_KEEPALIVE,
+        keepalive_expiry=_KEEPALIVE_EXPIRY,
+        retries=0,
+    )
+
+
+def _httpx_response(
+    response: httpcore.Response, stream: httpx.AsyncByteStream | httpx.SyncByteStream
+) -> httpx.Response:
+    return httpx.Response(
+        status_code=response.status,
+        headers=response.headers,
+        stream=stream,
+        extensions=response.extensions,
+    )
+
+
 class AsyncGuardedTransport(httpx.AsyncBaseTransport):
     """An async transport that connects only to addresses the outbound policy allows.
 
@@ -288,24 +323,14 @@ class AsyncGuardedTransport(httpx.AsyncBaseTransport):
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context or default_ssl_context(),
-            max_connections=_MAX_CONNECTIONS,
-            max_keepalive_connections=_MAX_KEEPALIVE,
-            keepalive_expiry=_KEEPALIVE_EXPIRY,
-            retries=0,
-            network_backend=_AsyncGuardedBackend(allow, resolver),
+            **_pool_settings(ssl_context), network_backend=_AsyncGuardedBackend(allow, resolver)
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` through the guarded pool (httpx errors, as httpx's own)."""
         with _mapped_errors(request):
             response = await self._pool.handle_async_request(_core_request(request))
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.headers,
-            stream=_AsyncStream(response.stream),
-            extensions=response.extensions,
-        )
+        return _httpx_response(response, _AsyncStream(response.stream))
 
     async def aclose(self) -> None:
         """Close the pooled connections."""
@@ -334,28 +359,35 @@ class GuardedTransport(httpx.BaseTransport):
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self._pool = httpcore.ConnectionPool(
-            ssl_context=ssl_context or default_ssl_context(),
-            max_connections=_MAX_CONNECTIONS,
-            max_keepalive_connections=_MAX_KEEPALIVE,
-            keepalive_expiry=_KEEPALIVE_EXPIRY,
-            retries=0,
-            network_backend=_GuardedBackend(allow, resolver),
+            **_pool_settings(ssl_context), network_backend=_GuardedBackend(allow, resolver)
         )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` through the guarded pool (httpx errors, as httpx's own)."""
         with _mapped_errors(request):
             response = self._pool.handle_request(_core_request(request))
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.headers,
-            stream=_SyncStream(response.stream),
-            extensions=response.extensions,
-        )
+        return _httpx_response(response, _SyncStream(response.stream))
 
     def close(self) -> None:
         """Close the pooled connections."""
         self._pool.close()
+
+
+class _ClientSettings(TypedDict):
+    timeout: httpx.Timeout
+    follow_redirects: bool
+    trust_env: bool
+    headers: dict[str, str]
+
+
+def _client_settings(user_agent: str, timeout: httpx.Timeout) -> _ClientSettings:
+    """What both clients share: timeouts, no redirects, nothing from the environment."""
+    return _ClientSettings(
+        timeout=timeout,
+        follow_redirects=False,
+        trust_env=False,
+        headers={"User-Agent": user_agent},
+    )
 
 
 def async_client(
@@ -375,10 +407,7 @@ def async_client(
     """
     return httpx.AsyncClient(
         transport=transport or AsyncGuardedTransport(allow),
-        timeout=timeout,
-        follow_redirects=False,
-        trust_env=False,
-        headers={"User-Agent": user_agent},
+        **_client_settings(user_agent, timeout),
     )
 
 
@@ -392,8 +421,5 @@ def sync_client(
     """The blocking twin of :func:`async_client`."""
     return httpx.Client(
         transport=transport or GuardedTransport(allow),
-        timeout=timeout,
-        follow_redirects=False,
-        trust_env=False,
-        headers={"User-Agent": user_agent},
+        **_client_settings(user_agent, timeout),
     )

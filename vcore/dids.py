@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from vcore.base58 import b58decode, b58encode
 from vcore.errors import DIDError, InvalidKeyError
 from vcore.jsontext import dumps_compact, loads_strict
 from vcore.jwa import Alg
@@ -46,7 +47,6 @@ __all__ = [
 
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
 _MAX_DID = 2048
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 # Multicodec headers (unsigned varints) of the public keys did:key / Multikey carry.
 _MULTICODEC: dict[Alg, bytes] = {
     Alg.ES256: b"\x80\x24",  # p256-pub 0x1200
@@ -95,28 +95,6 @@ def parse_did_url(value: object) -> DIDURL:
     if sep and not _FRAGMENT_SYNTAX.fullmatch(fragment):
         raise DIDError("DID URL fragment holds characters a URI fragment cannot")
     return DIDURL(did, fragment if sep else None)
-
-
-def _b58encode(data: bytes) -> str:
-    number = int.from_bytes(data, "big")
-    out = ""
-    while number:
-        number, rem = divmod(number, 58)
-        out = _B58[rem] + out
-    pad = len(data) - len(data.lstrip(b"\0"))
-    return "1" * pad + out
-
-
-def _b58decode(text: str) -> bytes:
-    number = 0
-    for char in text:
-        index = _B58.find(char)
-        if index < 0:
-            raise DIDError("invalid base58btc character")
-        number = number * 58 + index
-    pad = len(text) - len(text.lstrip("1"))
-    body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
-    return b"\0" * pad + body
 
 
 # -- did:web -------------------------------------------------------------------------
@@ -184,8 +162,8 @@ def encode_multikey(key: PublicKey) -> str:
     """The multibase (base58btc, ``z``) multicodec form of a public key (did:key, Multikey)."""
     prefix = _MULTICODEC.get(key.alg)
     if prefix is None:
-        return "z" + _b58encode(_JWK_JCS_PREFIX + _jcs(_did_jwk_members(key)))
-    return "z" + _b58encode(prefix + key.raw_bytes())
+        return "z" + b58encode(_JWK_JCS_PREFIX + _jcs(_did_jwk_members(key)))
+    return "z" + b58encode(prefix + key.raw_bytes())
 
 
 def decode_multikey(value: object) -> PublicKey:
@@ -199,7 +177,10 @@ def decode_multikey(value: object) -> PublicKey:
         raise DIDError("a multikey must be multibase base58btc ('z')")
     if len(value) > _MAX_MULTIKEY * 138 // 100 + 2:
         raise DIDError("multikey too long")
-    raw = _b58decode(value[1:])
+    try:
+        raw = b58decode(value[1:])
+    except ValueError as exc:
+        raise DIDError("invalid base58btc character") from exc
     if raw.startswith(_JWK_JCS_PREFIX):
         body = raw[len(_JWK_JCS_PREFIX) :]
         jwk = loads_strict(body)

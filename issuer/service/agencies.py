@@ -24,7 +24,6 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -37,6 +36,18 @@ from issuer.errors import (
     NotFoundError,
     UnauthorizedError,
     UnknownTypeError,
+)
+from issuer.service.agency_views import (
+    AccreditationChange,
+    AgencyChange,
+    AgencyEventInfo,
+    AgencyInfo,
+    ApiKeyInfo,
+    KeyRevocation,
+    NewAgency,
+    NewApiKey,
+    agency_info,
+    key_info,
 )
 from issuer.service.context import IssuerContext, Principal
 from issuer.storage.agencies import AgencyRepository
@@ -76,119 +87,6 @@ _ID_ECHO_MAX = 64
 def hash_api_key(api_key: str) -> str:
     """SHA-256 (hex) of an API key, as stored."""
     return hashlib.sha256(api_key.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class ApiKeyInfo:
-    """An API key as listed: never the secret, only its first characters."""
-
-    key_id: str
-    agency_id: str
-    prefix: str
-    created_at: datetime
-    revoked_at: datetime | None
-
-    @property
-    def live(self) -> bool:
-        return self.revoked_at is None
-
-
-@dataclass(frozen=True)
-class NewAgency:
-    """A freshly created agency and its API key (the only time the key is visible)."""
-
-    agency_id: str
-    name: str
-    types: tuple[str, ...]
-    api_key: str
-
-
-@dataclass(frozen=True)
-class NewApiKey:
-    """An additional API key (the only time the secret is visible)."""
-
-    key: ApiKeyInfo
-    api_key: str
-
-
-@dataclass(frozen=True)
-class AgencyInfo:
-    """An agency as listed by ``agency list``."""
-
-    agency_id: str
-    name: str
-    types: tuple[str, ...]
-    created_at: datetime
-    disabled_at: datetime | None
-    keys: tuple[ApiKeyInfo, ...]
-
-    @property
-    def enabled(self) -> bool:
-        return self.disabled_at is None
-
-    @property
-    def key_prefixes(self) -> tuple[str, ...]:
-        """Prefixes of the live (unrevoked) keys, e.g. ``tid_AbCdEfGh...``."""
-        return tuple(k.prefix + "..." for k in self.keys if k.live)
-
-
-@dataclass(frozen=True)
-class AgencyChange:
-    """The agency after ``disable``/``enable``; ``changed`` is False if it already was."""
-
-    agency: AgencyInfo
-    changed: bool
-
-
-@dataclass(frozen=True)
-class KeyRevocation:
-    """The key after ``revoke_key``, and how many live keys its agency has left."""
-
-    key: ApiKeyInfo
-    changed: bool
-    live_keys_left: int
-
-
-@dataclass(frozen=True)
-class AccreditationChange:
-    """The agency's accredited types after ``accredit``, and the difference."""
-
-    agency_id: str
-    types: tuple[str, ...]
-    added: tuple[str, ...]
-    removed: tuple[str, ...]
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.removed)
-
-
-@dataclass(frozen=True)
-class AgencyEventInfo:
-    """One audit record of an administrative change."""
-
-    agency_id: str
-    action: str
-    api_key_id: str | None
-    detail: dict[str, Any] | None
-    reason: str | None
-    actor: str
-    occurred_at: datetime
-
-
-def _key_info(key: ApiKey) -> ApiKeyInfo:
-    return ApiKeyInfo(key.id, key.agency_id, key.prefix, key.created_at, key.revoked_at)
-
-
-def _agency_info(repo: AgencyRepository, agency: Agency) -> AgencyInfo:
-    return AgencyInfo(
-        agency_id=agency.id,
-        name=agency.name,
-        types=tuple(sorted(repo.types_of(agency.id))),
-        created_at=agency.created_at,
-        disabled_at=agency.disabled_at,
-        keys=tuple(_key_info(k) for k in repo.keys_of(agency.id)),
-    )
 
 
 def _echo(value: str) -> str:
@@ -322,7 +220,7 @@ class AgencyService:
     def list(self) -> Sequence[AgencyInfo]:
         with self._ctx.session() as session, session.begin():
             repo = AgencyRepository(session)
-            return [_agency_info(repo, agency) for agency in repo.all()]
+            return [agency_info(repo, agency) for agency in repo.all()]
 
     def get(self, agency_id: str) -> AgencyInfo:
         """One agency with its types and keys.
@@ -332,7 +230,7 @@ class AgencyService:
         """
         with self._ctx.session() as session, session.begin():
             repo = AgencyRepository(session)
-            return _agency_info(repo, self._agency(repo, agency_id))
+            return agency_info(repo, self._agency(repo, agency_id))
 
     def _set_disabled(
         self, agency_id: str, disabled: bool, actor: str, reason: str | None
@@ -348,7 +246,7 @@ class AgencyService:
                 action = "disabled" if disabled else "enabled"
                 self._event(repo, agency.id, action, now, actor=actor, reason=reason)
                 session.flush()
-            return AgencyChange(_agency_info(repo, agency), changed)
+            return AgencyChange(agency_info(repo, agency), changed)
 
     def disable(
         self, agency_id: str, *, actor: str = "unspecified", reason: str | None = None
@@ -408,7 +306,7 @@ class AgencyService:
                 api_key_id=key.id,
                 detail={"prefix": key.prefix},
             )
-        return NewApiKey(_key_info(key), api_key)
+        return NewApiKey(key_info(key), api_key)
 
     def revoke_key(
         self, key_id: str, *, actor: str = "unspecified", reason: str | None = None
@@ -448,7 +346,7 @@ class AgencyService:
                 )
                 session.flush()
             left = sum(1 for k in repo.keys_of(key.agency_id) if k.revoked_at is None)
-            return KeyRevocation(_key_info(key), changed, left)
+            return KeyRevocation(key_info(key), changed, left)
 
     def accredit(
         self,

@@ -196,7 +196,9 @@ def test_did_document_speaks_only_for_its_own_did() -> None:
 
 def test_vc_jwt_round_trip(issuer_key: PrivateKey, holder_key: PrivateKey) -> None:
     holder = dids.did_key_for(holder_key.public_key())
-    token = formats.sign_credential(_credential(holder), SoftwareSigner(issuer_key, _kid(issuer_key)))
+    token = formats.sign_credential(
+        _credential(holder), SoftwareSigner(issuer_key, _kid(issuer_key))
+    )
     parsed = formats.parse_credential_unverified(token)
     assert parsed.format == "vc+jwt"
     assert parsed.header == {
@@ -248,7 +250,9 @@ def test_realistic_credential_is_about_1500_characters(holder_key: PrivateKey) -
         }
         for n, p in ((1, "revocation"), (2, "suspension"))
     ]
-    token = formats.sign_credential(_credential(holder, status=status), SoftwareSigner(key, _kid(key)))
+    token = formats.sign_credential(
+        _credential(holder, status=status), SoftwareSigner(key, _kid(key))
+    )
     assert 1000 < len(token) < 1800
 
 
@@ -435,12 +439,12 @@ def test_someone_elses_credential_fails_holder_binding(presented: tuple[str, str
     _, _, token = presented
     thief = generate_key()
     thief_did = dids.did_key_for(thief.public_key())
-    vp = formats.build_presentation(
-        [token], thief, thief_did, audience="a", nonce="n", now=NOW
-    )
+    vp = formats.build_presentation([token], thief, thief_did, audience="a", nonce="n", now=NOW)
     result = formats.verify_presentation(vp, nonce="n", audience="a", now=NOW)
     with pytest.raises(HolderBindingError):
-        presentations.check_holder_binding(result.holder, formats.parse_credential_unverified(token))
+        presentations.check_holder_binding(
+            result.holder, formats.parse_credential_unverified(token)
+        )
 
 
 def test_presentation_signed_by_another_key_is_refused(presented: tuple[str, str, str]) -> None:

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from vcore import dids, jose
+from vcore.base58 import b58decode, b58encode
 from vcore.errors import (
     AlgorithmNotAllowedError,
     BadSignatureError,
@@ -344,7 +345,7 @@ def test_did_key_spec_vectors_nist(did: str) -> None:
 def test_did_key_spec_vectors_secp256k1(did: str) -> None:
     key = dids.resolve_offline(did)
     assert key.alg == "ES256K"
-    point = dids._b58decode(_vectors()["secp256k1"][did])  # publicKeyBase58: compressed
+    point = b58decode(_vectors()["secp256k1"][did])  # publicKeyBase58: compressed
     assert key == PublicKey.from_raw_bytes("ES256K", point)
     assert dids.did_key_for(key) == did
 
@@ -371,17 +372,17 @@ def test_did_key_refuses_other_spellings() -> None:
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
     )
     with pytest.raises(InvalidKeyError):
-        dids.decode_multikey("z" + dids._b58encode(b"\x80\x24" + uncompressed))
+        dids.decode_multikey("z" + b58encode(b"\x80\x24" + uncompressed))
     # A P-384 codec with a P-256 point, an unknown codec, a non-canonical JWK.
     with pytest.raises(InvalidKeyError):
-        dids.decode_multikey("z" + dids._b58encode(b"\x81\x24" + public.raw_bytes()))
+        dids.decode_multikey("z" + b58encode(b"\x81\x24" + public.raw_bytes()))
     with pytest.raises(InvalidKeyError):
-        dids.decode_multikey("z" + dids._b58encode(b"\x85\x24" + public.raw_bytes()))
+        dids.decode_multikey("z" + b58encode(b"\x85\x24" + public.raw_bytes()))
     spaced = json.dumps({k: v for k, v in public.to_jwk().items() if k != "alg"}).encode()
     with pytest.raises(InvalidKeyError):
-        dids.decode_multikey("z" + dids._b58encode(b"\xd1\xd6\x03" + spaced))
+        dids.decode_multikey("z" + b58encode(b"\xd1\xd6\x03" + spaced))
     with pytest.raises(DIDError):
         dids.decode_multikey("u" + b64url_encode(public.raw_bytes()))
     private_jwk = dumps_compact(dict(sorted(_key("ES256").to_jwk().items()))).encode()
     with pytest.raises(InvalidKeyError):
-        dids.decode_multikey("z" + dids._b58encode(b"\xd1\xd6\x03" + private_jwk))
+        dids.decode_multikey("z" + b58encode(b"\xd1\xd6\x03" + private_jwk))

@@ -61,7 +61,9 @@ class Env:
             self.trust_path.write_text(
                 sign_trust_list(document, self.anchor, kid="anchor", now=now)
             )
-            self.anchor_path = write_json(tmp_path / "anchor.pub.jwk", self.anchor.public_key().to_jwk())
+            self.anchor_path = write_json(
+                tmp_path / "anchor.pub.jwk", self.anchor.public_key().to_jwk()
+            )
         else:
             self.trust_path = write_json(tmp_path / "trust.json", document)
         settings = VerifierSettings(
@@ -71,7 +73,10 @@ class Env:
             verifier_url="https://verifier.example",
         )
         self.app = create_app(
-            settings, transport=self.web.transport(), host_resolver=public_resolver, clock=self.clock
+            settings,
+            transport=self.web.transport(),
+            host_resolver=public_resolver,
+            clock=self.clock,
         )
 
 
@@ -329,7 +334,9 @@ def test_cli_verifies_offline_from_a_saved_result(
     assert without_anchor.exit_code == 3
     assert "TRUSTID_TRUST_ANCHOR" in without_anchor.stderr
     broken = write_json(tmp_path / "broken.json", {"type": "nothing"})
-    result = runner.invoke(cli_app, ["verify", str(tmp_path / "good.jwt"), "--offline", str(broken)])
+    result = runner.invoke(
+        cli_app, ["verify", str(tmp_path / "good.jwt"), "--offline", str(broken)]
+    )
     assert result.exit_code == 2
     assert "evidence_invalid" in result.stderr
 

@@ -22,12 +22,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from vcore.base58 import b58decode, b58encode
 from vcore.errors import InvalidKeyError, MalformedError
+from vcore.jwa import ALGORITHMS, Alg
 
 __all__ = [
     "Curve",
@@ -38,8 +38,6 @@ __all__ = [
     "public_key_from_multibase",
 ]
 
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-_B58_INDEX = {char: i for i, char in enumerate(_B58)}
 _MAX_MULTIBASE = 512  # a P-384 key is 68 characters, a P-384 signature about 132
 
 
@@ -58,26 +56,13 @@ _PREFIX = {
 }
 _KEY_LENGTH = {Curve.ED25519: 32, Curve.P256: 33, Curve.P384: 49}
 _EC_CURVE: dict[Curve, ec.EllipticCurve] = {Curve.P256: ec.SECP256R1(), Curve.P384: ec.SECP384R1()}
-_EC_HASH: dict[Curve, hashes.HashAlgorithm] = {
-    Curve.P256: hashes.SHA256(),
-    Curve.P384: hashes.SHA384(),
-}
-_SIGNATURE_LENGTH = {Curve.ED25519: 64, Curve.P256: 64, Curve.P384: 96}
-
-
-def _b58encode(data: bytes) -> str:
-    number = int.from_bytes(data, "big")
-    out = []
-    while number:
-        number, rem = divmod(number, 58)
-        out.append(_B58[rem])
-    pad = len(data) - len(data.lstrip(b"\0"))
-    return "1" * pad + "".join(reversed(out))
+_JWS_ALG = {Curve.ED25519: Alg.EdDSA, Curve.P256: Alg.ES256, Curve.P384: Alg.ES384}
+"""The JWS algorithm of each curve: same hash and raw signature form (vcore.jwa)."""
 
 
 def multibase_encode(data: bytes) -> str:
     """Multibase base58btc: ``z`` + base58btc (Bitcoin alphabet)."""
-    return "z" + _b58encode(data)
+    return "z" + b58encode(data)
 
 
 def multibase_decode(value: object, *, what: str = "value") -> bytes:
@@ -91,15 +76,10 @@ def multibase_decode(value: object, *, what: str = "value") -> bytes:
         raise MalformedError(f"{what} must be multibase base58btc (a string starting with 'z')")
     if len(value) > _MAX_MULTIBASE:
         raise MalformedError(f"{what} is too long")
-    number = 0
-    for char in value[1:]:
-        index = _B58_INDEX.get(char)
-        if index is None:
-            raise MalformedError(f"{what} has a character outside the base58btc alphabet")
-        number = number * 58 + index
-    pad = len(value) - 1 - len(value[1:].lstrip("1"))
-    body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
-    return b"\0" * pad + body
+    try:
+        return b58decode(value[1:])
+    except ValueError as exc:
+        raise MalformedError(f"{what} has a character outside the base58btc alphabet") from exc
 
 
 @dataclass(frozen=True)
@@ -131,20 +111,7 @@ class MultikeyPublicKey:
         ECDSA hashes ``data`` with SHA-256 (P-256) or SHA-384 (P-384), as vc-di-ecdsa
         §3.2.x asks. A signature of the wrong length is simply invalid.
         """
-        if len(signature) != _SIGNATURE_LENGTH[self.curve]:
-            return False
-        try:
-            if isinstance(self.key, ed25519.Ed25519PublicKey):
-                self.key.verify(signature, data)
-            else:
-                half = len(signature) // 2
-                der = encode_dss_signature(
-                    int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big")
-                )
-                self.key.verify(der, data, ec.ECDSA(_EC_HASH[self.curve]))
-        except (InvalidSignature, ValueError):
-            return False
-        return True
+        return ALGORITHMS[_JWS_ALG[self.curve]].verify(self.key, data, signature)
 
 
 def _from_raw(curve: Curve, raw: bytes) -> MultikeyPublicKey:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from vcore.base58 import b58decode
 from vcore.errors import VcdmRelatedResourceDigestError, VcdmRelatedResourceError
 from vcore.vcdm.contexts import VC2_CONTEXT
 from vcore.vcdm.identifiers import as_list, is_url
@@ -50,18 +52,6 @@ def _b64decode(text: str, *, urlsafe: bool) -> bytes | None:
         return base64.b64decode(padded, validate=True)
     except (binascii.Error, ValueError):
         return None
-
-
-def _base58_decode(text: str) -> bytes | None:
-    alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-    number = 0
-    for char in text:
-        index = alphabet.find(char)
-        if index < 0:
-            return None
-        number = number * 58 + index
-    body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
-    return b"\x00" * (len(text) - len(text.lstrip("1"))) + body
 
 
 def _sri_digests(value: object, where: str) -> list[tuple[str, bytes]]:
@@ -104,7 +94,8 @@ def _multibase_digest(value: object, where: str) -> bytes:
         if value[0] == "u":
             digest = _b64decode(value[1:], urlsafe=True)
         elif value[0] == "z":
-            digest = _base58_decode(value[1:])
+            with contextlib.suppress(ValueError):
+                digest = b58decode(value[1:])
     if digest is None or len(digest) < 16:
         raise VcdmRelatedResourceError(
             f"{where} must be a multibase (u or z) encoded digest (§5.3)"
