@@ -20,8 +20,8 @@ from bench.serve import command
 from bench.world import SimulatedIssuer, prepare
 from bench.wrk import have_wrk, post_script, run_wrk, wait_port
 
-STACK = "uvicorn-fast"
-"""The server stack the services run on (picked by the ``stacks`` row)."""
+STACK = "service"
+"""How the services run (uvicorn + httptools + uvloop + trustid_http.server guards)."""
 _ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -190,12 +190,12 @@ def row_healthz(ctx: Context) -> Result:
 
 
 def row_stacks(ctx: Context) -> Result:
-    title = "server stacks: verify req/s (hello req/s), ratio fast/h11"
+    title = "server stacks: verify req/s (hello req/s), ratio service/h11"
     if (skip := _need_wrk("stacks", title, "-")) is not None:
         return skip
     parts = []
     figures: dict[str, float] = {}
-    for stack in ("uvicorn-h11", "uvicorn-fast", "granian"):
+    for stack in ("uvicorn-h11", "uvicorn-fast", "service", "granian"):
         try:
             figures[stack] = ctx.verify_rps(stack=stack)
             with ctx.server("hello", stack) as url:
@@ -454,3 +454,262 @@ ROWS: list[Row] = [
     Row("wallet_help", "trustid-wallet --help", row_wallet_help),
     Row("stacks", "server stacks compared", row_stacks),
 ]
+
+
+# --------------------------------------------------------------------------- issuer rows
+
+_RESIDENT = "ResidentIdentityCredential"
+
+
+def _issue_bodies(n: int) -> list[dict[str, Any]]:
+    from issuer.credential_types import load_types
+    from vcore.dids import did_key_for
+    from vcore.keys import generate_key
+
+    example = load_types()[_RESIDENT].examples[0]
+    return [
+        {
+            "credential": {
+                "type": ["VerifiableCredential", _RESIDENT],
+                "credentialSubject": {"id": did_key_for(generate_key().public_key()), **example},
+            }
+        }
+        for _ in range(n)
+    ]
+
+
+@contextmanager
+def issuer_server(ctx: Context, port: int = 8471) -> Iterator[tuple[str, str]]:
+    """A real issuer (``python -m issuer.cli serve``) on SQLite; yields (url, agency key)."""
+    data = ctx.dir / f"issuer-{port}"
+    env = {
+        **os.environ,
+        "TRUSTID_DATA_DIR": str(data),
+        "TRUSTID_ISSUER_URL": f"http://127.0.0.1:{port}",
+        "TRUSTID_DATABASE_URL": os.environ.get("BENCH_ISSUER_DATABASE_URL", ""),
+        "TRUSTID_MASTER_KEY": "",
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "issuer.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    proc = subprocess.Popen(cmd, env=env, cwd=_ROOT, stderr=subprocess.DEVNULL)
+    try:
+        wait_port(port, 60)
+        made = subprocess.run(
+            [sys.executable, "-m", "issuer.cli", "agency", "create", "Bench Office", "--types", _RESIDENT, "--json"],
+            env=env, cwd=_ROOT, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        yield f"http://127.0.0.1:{port}", json.loads(made.stdout)["api_key"]
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def raw_es256_sign_rate(n: int = 2000) -> float:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    message = b"x" * 900
+    algorithm = ec.ECDSA(hashes.SHA256())
+    started = time.process_time()
+    for _ in range(n):
+        key.sign(message, algorithm)
+    return n / (time.process_time() - started)
+
+
+def row_issue(ctx: Context) -> Result:
+    title = "POST /credentials/issue (SQLite) against own /healthz; p99 at 16 vs p50 at 1"
+    if (skip := _need_wrk("issue", title, ">= 0.5")) is not None:
+        return skip
+    bodies = _issue_bodies(6000)
+    with issuer_server(ctx) as (url, key):
+        run_wrk(url + "/healthz", seconds=1, connections=16)
+        health = run_wrk(url + "/healthz", seconds=ctx.seconds, connections=16).rps
+        one = post_script(ctx.dir, "/credentials/issue", bodies[:3000], auth=key)
+        single = run_wrk(url, seconds=ctx.seconds / 2, connections=1, script=one)
+        many = post_script(ctx.dir, "/credentials/issue", bodies[3000:], auth=key)
+        loaded = run_wrk(url, seconds=ctx.seconds, connections=16, script=many)
+    ratio = loaded.rps / health
+    tail = loaded.p99_ms / single.p50_ms
+    ctx.memo("issue_tail", lambda: (tail, loaded.p99_ms, single.p50_ms))
+    return Result(
+        "issue",
+        title,
+        f"{loaded.rps:,.0f} req/s; p99 at 16: {loaded.p99_ms:.0f} ms = {tail:.1f}x p50 at 1 ({single.p50_ms:.1f} ms)",
+        f"/healthz {health:,.0f}/s",
+        ratio,
+        ">= 0.5, p99 <= 5x",
+        ratio >= 0.5 and tail <= 5,
+        f"{loaded.non_2xx} non-2xx" if loaded.non_2xx else "",
+    )
+
+
+def _post_batches(url: str, key: str, bodies: list[dict[str, Any]], size: int) -> float:
+    headers = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(timeout=300) as http:
+        started = time.perf_counter()
+        for start in range(0, len(bodies), size):
+            chunk = bodies[start : start + size]
+            answer = http.post(
+                url + "/credentials/issue/batch", json={"items": chunk}, headers=headers
+            )
+            answer.raise_for_status()
+            statuses = {r["status"] for r in answer.json()["results"]}
+            assert statuses == {201}, statuses
+        return len(bodies) / (time.perf_counter() - started)
+
+
+def row_bulk_issue(ctx: Context) -> Result:
+    sign_rate = raw_es256_sign_rate()
+    curve = []
+    with issuer_server(ctx, 8472) as (url, key):
+        for size in (1, 10, 100, 1000):
+            curve.append(
+                (float(size), _post_batches(url, key, _issue_bodies(min(2000, size * 20)), size))
+            )
+    ctx.series["issuance rate against batch size (HTTP, SQLite)"] = curve
+    rate = curve[-1][1]
+    ratio = rate / sign_rate
+    return Result(
+        "bulk_issue",
+        "bulk issuance, 1,000 per call (SQLite)",
+        f"{rate:,.0f} credentials/s",
+        f"raw ES256 signatures {sign_rate:,.0f}/s",
+        ratio,
+        ">= 0.1",
+        ratio >= 0.1,
+        "PostgreSQL: set BENCH_ISSUER_DATABASE_URL",
+    )
+
+
+def row_bulk_revoke(ctx: Context) -> Result:
+    count = int(os.environ.get("BENCH_REVOKE_COUNT", "10000"))
+    with issuer_server(ctx, 8473) as (url, key):
+        _post_batches(url, key, _issue_bodies(count), 1000)
+        headers = {"Authorization": f"Bearer {key}"}
+        with httpx.Client(timeout=600) as http:
+            started = time.perf_counter()
+            answer = http.post(
+                url + "/credentials/status/batch",
+                json={"type": _RESIDENT, "statusPurpose": "revocation", "reason": "bench"},
+                headers=headers,
+            )
+            elapsed = time.perf_counter() - started
+            answer.raise_for_status()
+            changed = answer.json()["changed"]
+    per_100k = elapsed * 100_000 / max(changed, 1)
+    return Result(
+        "bulk_revoke",
+        f"bulk revocation ({changed:,} credentials; scaled to 100,000)",
+        f"{elapsed:.2f} s ({per_100k:.1f} s per 100,000)",
+        "-",
+        None,
+        "<= 10 s",
+        per_100k <= 10,
+        "" if count >= 100_000 else "linear scaling; BENCH_REVOKE_COUNT=100000 for the full run",
+    )
+
+
+ROWS += [
+    Row("issue", "POST /credentials/issue", row_issue),
+    Row("bulk_issue", "bulk issuance", row_bulk_issue),
+    Row("bulk_revoke", "bulk revocation", row_bulk_revoke),
+]
+
+
+# ----------------------------------------------------------------------------- attack row
+
+
+def _hostile_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    noise = os.urandom(4000 * 4000 // 8)
+    image = Image.frombytes("1", (4000, 4000), noise)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def row_attack(ctx: Context) -> Result:
+    import socket
+    import threading
+
+    title = "honest verify under a QR-image flood and a slowloris, vs without"
+    if (skip := _need_wrk("attack", title, ">= 0.5, p99 <= 1 s")) is not None:
+        return skip
+    bodies = ctx.bodies(8000)
+    image = _hostile_png()
+    with ctx.server("verifier", port=8481) as url:
+        script = post_script(ctx.dir, "/credentials/verify", bodies, auth=ctx.api_key)
+        run_wrk(url, seconds=1, connections=8, script=script)
+        calm = run_wrk(url, seconds=ctx.seconds, connections=8, script=script)
+        stop = threading.Event()
+        qr_answers: dict[int, int] = {}
+
+        def flood() -> None:
+            with httpx.Client(timeout=30) as http:
+                while not stop.is_set():
+                    try:
+                        answer = http.post(
+                            url + "/verify/qr",
+                            files={"file": ("x.png", image, "image/png")},
+                            headers={"Authorization": f"Bearer {ctx.api_key}"},
+                        )
+                        qr_answers[answer.status_code] = qr_answers.get(answer.status_code, 0) + 1
+                    except httpx.HTTPError:
+                        pass
+
+        def slowloris() -> None:
+            port = int(url.rsplit(":", 1)[1])
+            held: list[socket.socket] = []
+            while not stop.is_set():
+                while len(held) < 300:
+                    try:
+                        conn = socket.create_connection(("127.0.0.1", port), timeout=1)
+                        conn.sendall(b"POST /credentials/verify HTTP/1.1\r\nHost: x\r\n")
+                        held.append(conn)
+                    except OSError:
+                        break
+                for conn in list(held):
+                    try:
+                        conn.sendall(b"X-a: b\r\n")
+                    except OSError:
+                        held.remove(conn)
+                        conn.close()
+                stop.wait(1.0)
+            for conn in held:
+                conn.close()
+
+        attackers = [threading.Thread(target=flood, daemon=True) for _ in range(6)]
+        attackers.append(threading.Thread(target=slowloris, daemon=True))
+        for thread in attackers:
+            thread.start()
+        time.sleep(2)
+        attacked = run_wrk(url, seconds=ctx.seconds, connections=8, script=script)
+        stop.set()
+        for thread in attackers:
+            thread.join(30)
+    ratio = attacked.rps / calm.rps
+    ok = ratio >= 0.5 and attacked.p99_ms <= 1000
+    return Result(
+        "attack",
+        title,
+        f"{attacked.rps:,.0f} req/s, p99 {attacked.p99_ms:.0f} ms (QR answers {dict(sorted(qr_answers.items()))})",
+        f"without: {calm.rps:,.0f} req/s, p99 {calm.p99_ms:.0f} ms",
+        ratio,
+        ">= 0.5, p99 <= 1 s",
+        ok,
+    )
+
+
+ROWS.append(Row("attack", "honest verify under attack", row_attack))

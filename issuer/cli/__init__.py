@@ -30,6 +30,7 @@ from issuer.cli.agencies import agency_app
 from issuer.cli.bulk import issue_batch, revoke, suspend
 from issuer.cli.keys import keys_app
 from issuer.cli.output import JsonFlag, admin_services, new_table, print_json
+from issuer.cli.publish import publish
 from issuer.credential_types import load_types
 from issuer.data_dir import describe_database
 from issuer.errors import ConfigurationError, UnavailableError, UnknownTypeError
@@ -54,6 +55,7 @@ app.add_typer(keys_app, name="keys")
 app.command("revoke")(revoke)
 app.command("suspend")(suspend)
 app.command("issue-batch")(issue_batch)
+app.command("publish")(publish)
 
 
 @app.callback()
