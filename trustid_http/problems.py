@@ -251,7 +251,7 @@ def install_problem_handlers(
         return answer(request, exc)
 
     async def on_error(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, TrustIDError)  # noqa: S101
+        assert isinstance(exc, TrustIDError)  # noqa: S101 - registered for this class only
         problem = map_error(exc)
         if problem is None:
             logger.error("unmapped %s on %s: %s", type(exc).__name__, request.url.path, exc.detail)
@@ -261,7 +261,7 @@ def install_problem_handlers(
         return answer(request, problem)
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, RequestValidationError)  # noqa: S101
+        assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for this class only
         errors = exc.errors()
         broken = [e for e in errors if e.get("type") == "json_invalid"]
         if broken:
@@ -277,7 +277,7 @@ def install_problem_handlers(
         return answer(request, problem)
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, StarletteHTTPException)  # noqa: S101
+        assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for this class only
         code, title = _http_code(exc.status_code)
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail else title
         if exc.status_code >= 500:

@@ -46,6 +46,7 @@ from verifier.resolution import (
 from verifier.service import VerifierService
 from verifier.settings import VerifierSettings, get_settings
 from verifier.storage import make_engine
+from verifier.trust_marks import TrustListMarks
 
 __all__ = ["COUNTER_CSP", "OPEN_MODE_WARNING", "WEB_DIR", "create_app", "load_anchor"]
 
@@ -121,7 +122,13 @@ def create_app(
     fetcher = Fetcher(
         client, allow=allow, resolver=host_resolver or resolve_host, events=metrics.event
     )
-    trust_source = TrustListSource(settings.trust_list, anchor=anchor, fetcher=fetcher, clock=clock)
+    trust_source = TrustListSource(
+        settings.trust_list,
+        anchor=anchor,
+        fetcher=fetcher,
+        clock=clock,
+        marks=None if anchor is None else TrustListMarks(engine, anchor),
+    )
     keys = KeyResolver(fetcher, trust_source.current, clock=clock, events=metrics.event)
     service = VerifierService(
         trust_source=trust_source,

@@ -1,6 +1,7 @@
-"""Verifier storage: API clients and issued presentation challenges (SQLAlchemy 2.0).
+"""Verifier storage: API clients, issued presentation challenges and the trust list's
+replay floor (SQLAlchemy 2.0).
 
-Two small tables, created with ``create_all`` on start (no migrations needed yet; the
+Three small tables, created with ``create_all`` on start (no migrations needed yet; the
 tables are prefixed ``verifier_`` so they can share a PostgreSQL database with the
 issuer's). Functions take a ``Session`` and never commit: callers frame the transaction.
 """
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     Engine,
@@ -28,6 +30,7 @@ __all__ = [
     "Base",
     "ChallengeRow",
     "ClientRow",
+    "TrustListMarkRow",
     "add_challenge",
     "add_client",
     "any_clients",
@@ -37,7 +40,9 @@ __all__ = [
     "consume_challenge",
     "list_clients",
     "make_engine",
+    "raise_trust_list_mark",
     "remove_client",
+    "trust_list_mark",
 ]
 
 
@@ -69,6 +74,20 @@ class ChallengeRow(Base):
     caller: Mapped[str] = mapped_column(String(80))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TrustListMarkRow(Base):
+    """The newest signed trust list a verifier accepted, per trust anchor (issue 9 §1).
+
+    ``sequence`` and ``iat`` only ever rise. Kept in the database so that neither a
+    restart nor another replica can be rolled back to an older signed list.
+    """
+
+    __tablename__ = "verifier_trust_list_marks"
+
+    anchor: Mapped[str] = mapped_column(String(100), primary_key=True)
+    sequence: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 def as_utc(value: datetime) -> datetime:
@@ -160,3 +179,28 @@ def consume_challenge(session: Session, *, challenge_hash: str, caller: str, now
         .values(used=True)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+def trust_list_mark(session: Session, anchor: str) -> TrustListMarkRow | None:
+    """The replay floor recorded for ``anchor`` (its key thumbprint), if any."""
+    return session.get(TrustListMarkRow, anchor)
+
+
+def raise_trust_list_mark(
+    session: Session, anchor: str, *, sequence: int | None, issued_at: datetime | None
+) -> None:
+    """Raise the floor of ``anchor`` to ``sequence`` / ``issued_at`` (never lowers it).
+
+    The row is read ``FOR UPDATE`` (PostgreSQL), so two replicas raising it at once
+    serialise; a first insert racing another is left to the caller's retry.
+    """
+    row = session.get(TrustListMarkRow, anchor, with_for_update=True)
+    if row is None:
+        session.add(TrustListMarkRow(anchor=anchor, sequence=sequence, issued_at=issued_at))
+        session.flush()
+        return
+    if sequence is not None and (row.sequence is None or sequence > row.sequence):
+        row.sequence = sequence
+    if issued_at is not None and (row.issued_at is None or issued_at > as_utc(row.issued_at)):
+        row.issued_at = issued_at
+    session.flush()

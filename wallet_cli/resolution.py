@@ -16,7 +16,7 @@ from vcore.clock import format_datetime
 from vcore.dids import is_offline_did, key_from_did_document, parse_did_url, resolve_offline
 from vcore.errors import StatusUnavailableError, TrustIDError, UnknownKeyError
 from vcore.keys import PublicKey, public_key_from_jwk
-from vcore.verify import StatusListSnapshot, parse_status_list_unverified, verify_status_list_token
+from vcore.verify import StatusListSnapshot, read_list_unverified, verify_list
 from wallet_cli.client import WalletClient
 from wallet_cli.errors import NetworkError, WalletError
 from wallet_cli.records import IssuerKeyRecord, metadata_display_name
@@ -125,7 +125,7 @@ class Resolver:
             raise StatusUnavailableError("offline: the status was not checked")
         try:
             token = client.fetch_status_list(url)
-            unverified = parse_status_list_unverified(token)
+            unverified = read_list_unverified(token)
             key = self.key_for(unverified.kid)
         except NetworkError as exc:
             raise StatusUnavailableError(exc.message) from exc
@@ -133,4 +133,4 @@ class Resolver:
             raise StatusUnavailableError(
                 f"the status list could not be used: {exc.detail}"
             ) from exc
-        return verify_status_list_token(unverified, key=key, list_url=url, fetched_at=self._now)
+        return verify_list(unverified, key=key, list_url=url, fetched_at=self._now)

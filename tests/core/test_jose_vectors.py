@@ -326,3 +326,67 @@ def test_rfc7520_p521_public_key_imports_as_es512() -> None:
     key = public_key_from_jwk(_load("jose/rfc7520_3_1_ec_public_key.json"))
     assert key.alg == "ES512"
     assert public_key_from_jwk(key.to_jwk()) == key
+
+
+# -- RFC 7520: the rest of the cookbook's JWS and JWK examples --------------------------------
+
+_HMAC_COMPACT = ["jose/rfc7520_4_4_hmac.json", "jose/rfc7520_4_5_detached.json"]
+_JSON_ONLY = [
+    "jose/rfc7520_4_6_specific_header_fields.json",
+    "jose/rfc7520_4_7_content_only.json",
+    "jose/rfc7520_4_8_multiple_signatures.json",
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("jose/rfc7520_4_4_hmac.json", AlgorithmNotAllowedError),
+        # Detached content: the empty payload segment is refused first.
+        ("jose/rfc7520_4_5_detached.json", MalformedError),
+    ],
+)
+def test_rfc7520_hmac_jws_is_refused_before_any_key(name: str, error: type[Exception]) -> None:
+    """RFC 7520 §4.4/§4.5 are valid HS256 JWSs: a shared-secret MAC is no signature
+    here, whatever key the caller holds (alg confusion is not possible)."""
+    vector = _load(name)
+    with pytest.raises(error):
+        jose.decode_unverified(vector["output"]["compact"])
+    with pytest.raises((InvalidKeyError, MalformedError)):
+        public_key_from_jwk(vector["input"]["key"])
+
+
+@pytest.mark.parametrize("name", [*_HMAC_COMPACT, *_JSON_ONLY])
+def test_rfc7520_json_serialisations_are_refused(name: str) -> None:
+    """The general and flattened JSON serialisations (§4.6-§4.8 have no compact form)."""
+    vector = _load(name)
+    for form in ("json", "json_flat"):
+        if form not in vector["output"]:
+            continue
+        serialised = json.dumps(vector["output"][form])
+        with pytest.raises(MalformedError):
+            jose.decode_unverified(serialised)
+
+
+def test_rfc7520_curve25519_ed25519_known_answer() -> None:
+    """The cookbook's Ed25519 example (RFC 8037 A.4's key): deterministic, so it must match."""
+    vector = _load("jose/rfc7520_curve25519_jws.json")
+    jwk = {k: v for k, v in vector["input"]["key"].items() if k != "d"}
+    public = public_key_from_jwk(jwk)
+    compact = vector["output"]["compact"]
+    header, payload = jose.verify_raw(compact, public)
+    assert header == {"alg": "EdDSA"}
+    assert payload.decode() == vector["input"]["payload"]
+    signing_input, _, signature = compact.rpartition(".")
+    private = private_key_from_jwk(vector["input"]["key"])
+    assert b64url_encode(private.sign(signing_input.encode())) == signature
+
+
+@pytest.mark.parametrize(
+    "name", ["jose/rfc7520_3_5_symmetric_mac_key.json", "jose/rfc7520_3_6_symmetric_enc_key.json"]
+)
+def test_rfc7520_symmetric_jwks_are_refused(name: str) -> None:
+    with pytest.raises((InvalidKeyError, MalformedError)):
+        public_key_from_jwk(_load(name))
+    with pytest.raises((InvalidKeyError, MalformedError)):
+        private_key_from_jwk(_load(name))

@@ -1,4 +1,5 @@
-"""Two issuer processes on one PostgreSQL, issuing in parallel: no duplicate slot, nothing lost."""
+"""Two issuer processes on one PostgreSQL, issuing and revoking in parallel: no duplicate
+slot, no lost credential, no lost status change."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from issuer.service.allocation import MAX_OPEN_LISTS
-from issuer.storage.tables import CredentialRecord, StatusEntry, StatusList
+from issuer.storage.tables import CredentialRecord, StatusChange, StatusEntry, StatusList
 from tests.conftest import Server
-from tests.issuer.support import RESIDENT, issue_body
+from tests.issuer.support import RESIDENT, bit_at, decode_bitstring, issue_body
 from tests.issuer.test_server import run_cli
 from vcore.jose import decode_unverified
 from vcore.keys import b64url_encode
@@ -27,7 +28,7 @@ PER_SERVER = 150
 LIST_SIZE = 256  # small lists, so the 75% rollover also happens under contention
 
 
-def test_two_processes_issue_in_parallel_without_duplicates_or_losses(
+def test_two_processes_issue_and_revoke_in_parallel_without_duplicates_or_losses(
     fresh_postgres_url: str,
     tmp_path: Path,
     port_factory: Callable[[], int],
@@ -62,9 +63,45 @@ def test_two_processes_issue_in_parallel_without_duplicates_or_losses(
         token: str = response.json()["verifiableCredential"]["id"].split(",", 1)[1]
         return token
 
+    def change(n: int, credential_id: str, purpose: str) -> None:
+        response = clients[n % 2].post(
+            "/credentials/status",
+            json={
+                "credentialId": credential_id,
+                "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": purpose},
+                "status": True,
+            },
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["changed"] is True
+
     try:
         with ThreadPoolExecutor(12) as pool:
-            tokens = list(pool.map(issue, range(2 * PER_SERVER)))
+            first = list(pool.map(issue, range(PER_SERVER)))
+            # Issuing the second half while both processes revoke and suspend the first:
+            # allocations, list re-signing and status changes contend for the same rows.
+            changes = [
+                (n, decode_unverified(t).payload["id"], "revocation" if n % 3 else "suspension")
+                for n, t in enumerate(first)
+                if n % 2 == 0
+            ]
+            issued = [pool.submit(issue, PER_SERVER + n) for n in range(PER_SERVER)]
+            changed = [pool.submit(change, *c) for c in changes]
+            second = [f.result() for f in issued]
+            for future in changed:
+                future.result()
+            tokens = first + second
+            # Every acknowledged change is in the list each process publishes.
+            for n, credential_id, purpose in changes:
+                payload = decode_unverified(first[n]).payload
+                entry = next(
+                    e for e in payload["credentialStatus"] if e["statusPurpose"] == purpose
+                )
+                for client in clients:
+                    path = "/status-lists/" + entry["statusListCredential"].rsplit("/", 1)[1]
+                    published = decode_unverified(client.get(path).text).payload
+                    bits = decode_bitstring(published["credentialSubject"]["encodedList"])
+                    assert bit_at(bits, int(entry["statusListIndex"])) == 1, credential_id
     finally:
         for client in clients:
             client.close()
@@ -91,6 +128,9 @@ def test_two_processes_issue_in_parallel_without_duplicates_or_losses(
             lists = connection.execute(
                 select(StatusList.id, StatusList.purpose, StatusList.allocated, StatusList.active)
             ).all()
+            status_changes = connection.execute(
+                select(func.count()).select_from(StatusChange)
+            ).scalar()
             per_list = dict(
                 connection.execute(
                     select(StatusEntry.list_id, func.count()).group_by(StatusEntry.list_id)
@@ -109,3 +149,4 @@ def test_two_processes_issue_in_parallel_without_duplicates_or_losses(
     assert set(open_per_purpose) == {"revocation", "suspension"}
     assert max(open_per_purpose.values()) <= MAX_OPEN_LISTS
     assert sum(per_list.values()) == 4 * PER_SERVER
+    assert status_changes == len(changes)

@@ -28,7 +28,7 @@ from tests.verifier.support import (
     write_json,
 )
 from vcore.clock import to_timestamp
-from vcore.errors import TrustListExpiredError
+from vcore.errors import TrustListExpiredError, TrustListReplayError
 from vcore.jose import sign
 from vcore.keys import PrivateKey, generate_key
 from vcore.signing import SoftwareSigner
@@ -236,3 +236,52 @@ def test_healthz_names_no_path_or_url_of_the_list(env: SignedEnv, client: AppCli
     assert str(env.trust_path) not in text
     assert "trust.jwt" not in text
     assert json.loads(text)["components"]["trustList"]["reloadError"] == "trust_list_invalid"
+
+
+def _restarted(env: SignedEnv, tmp_path: Path) -> Any:
+    """A new verifier process's app on the same database (the old one's data dir)."""
+    return create_app(
+        VerifierSettings(
+            trust_list=str(env.trust_path),
+            trust_anchor=env.anchor_path,
+            data_dir=tmp_path / "var",
+            verifier_url="https://verifier.example",
+        ),
+        transport=env.web.transport(),
+        host_resolver=public_resolver,
+        clock=env.clock,
+    )
+
+
+def test_replayed_list_is_refused_after_a_verifier_restart(
+    env: SignedEnv, client: AppClient, tmp_path: Path
+) -> None:
+    """Issue 9 §7: the replay floor is in the database, not only in the process."""
+    assert env.verify(client, env.issuer) == []  # sequence 5 accepted
+    # While the verifier is down, the attacker puts back an older list naming them.
+    env.publish([env.issuer, env.attacker], sequence=4, days=30)
+    with pytest.raises(TrustListReplayError), app_client(_restarted(env, tmp_path)):
+        pass
+
+
+def test_replayed_list_with_an_earlier_iat_is_refused_after_a_restart(
+    env: SignedEnv, client: AppClient, tmp_path: Path
+) -> None:
+    assert env.verify(client, env.issuer) == []
+    earlier = env.clock.value - timedelta(days=1)
+    env.write(env.token([env.issuer, env.attacker], sequence=5, days=30, at=earlier))
+    with pytest.raises(TrustListReplayError), app_client(_restarted(env, tmp_path)):
+        pass
+
+
+def test_newer_list_is_accepted_after_a_restart_and_raises_the_floor(
+    env: SignedEnv, client: AppClient, tmp_path: Path
+) -> None:
+    assert env.verify(client, env.issuer) == []
+    env.publish([env.issuer], sequence=7, days=2)
+    with app_client(_restarted(env, tmp_path)) as again:
+        assert env.verify(again, env.issuer) == []
+        assert _health(again)[1]["components"]["trustList"]["sequence"] == 7
+    env.publish([env.issuer, env.attacker], sequence=6, days=30)
+    with pytest.raises(TrustListReplayError), app_client(_restarted(env, tmp_path)):
+        pass

@@ -3,14 +3,18 @@ both (DESIGN §5: stateless replicas behind a load balancer). SQLite file and Po
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.asgi_client import AppClient
+from tests.conftest import Server
 from tests.verifier.support import (
     RESIDENT,
     Clock,
@@ -121,3 +125,70 @@ def test_a_challenge_is_consumed_once_across_replicas(replicas: Replicas) -> Non
     finally:
         for engine in engines:
             engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_two_verifier_processes_never_accept_the_same_nonce_twice(
+    fresh_postgres_url: str,
+    tmp_path: Path,
+    port_factory: Callable[[], int],
+    server_factory: Callable[..., Server],
+) -> None:
+    """Real processes on one PostgreSQL: each presentation is sent to both at the same
+    instant; exactly one accepts it, the other says ``nonce_reused``."""
+    issuer = Issuer(None)  # did:jwk: resolved offline, the processes need no network
+    holder = Holder()
+    trust = write_json(tmp_path / "trust.json", trust_document((issuer, [RESIDENT])))
+    env = {
+        "TRUSTID_TRUST_LIST": str(trust),
+        "TRUSTID_VERIFIER_DATABASE_URL": fresh_postgres_url,
+        "TRUSTID_VERIFIER_URL": AUDIENCE,
+        "TRUSTID_VERIFIER_RATE_LIMIT": "100000",
+    }
+    ports = [port_factory(), port_factory()]
+    with ThreadPoolExecutor(2) as pool:
+        servers = list(
+            pool.map(
+                lambda p: server_factory(
+                    ["verifier.cli", "serve", "--port", str(p)],
+                    p,
+                    {**env, "TRUSTID_DATA_DIR": str(tmp_path / f"v{p}")},
+                    f"verifier-{p}",
+                ),
+                ports,
+            )
+        )
+    clients = [httpx.Client(base_url=s.url, timeout=30) for s in servers]
+    try:
+        outcomes: list[tuple[int, ...]] = []
+        for round_number in range(25):
+            challenge = clients[round_number % 2].post("/challenges").json()["challenge"]
+            now = datetime.now(UTC).replace(microsecond=0)
+            token, _ = issuer.issue(holder.did, now=now, with_status=False)
+            vp = build_presentation(
+                [token], holder.key, holder.did, audience=AUDIENCE, nonce=challenge, now=now
+            )
+            request = {"verifiablePresentation": vp, "options": {"challenge": challenge}}
+            barrier = threading.Barrier(2)
+
+            def send(
+                client: httpx.Client,
+                request: dict[str, object] = request,
+                barrier: threading.Barrier = barrier,
+            ) -> httpx.Response:
+                barrier.wait()
+                return client.post("/presentations/verify", json=request)
+
+            with ThreadPoolExecutor(2) as pool:
+                answers = list(pool.map(send, clients))
+            codes = sorted(a.status_code for a in answers)
+            assert codes == [200, 400], [a.text for a in answers]
+            refused = next(a for a in answers if a.status_code == 400)
+            assert [p["code"] for p in refused.json()["problemDetails"]] == ["nonce_reused"]
+            outcomes.append(tuple(codes))
+        assert len(outcomes) == 25
+    finally:
+        for client in clients:
+            client.close()

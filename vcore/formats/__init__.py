@@ -8,6 +8,8 @@
 * :mod:`vcore.formats.envelope`: the ``Enveloped*`` rules (VC 2.0 §4.13).
 * :mod:`vcore.formats.vc_jwt`: ``vc+jwt`` and ``jwt_vc_json``;
   :mod:`vcore.formats.vp_jwt`: ``vp+jwt`` and ``jwt_vp_json``.
+* :mod:`vcore.formats.sd_jwt_vc`: ``dc+sd-jwt`` and ``vc+sd-jwt`` (and the SD-JWT + KB-JWT
+  presentation), over :mod:`vcore.sdjwt`.
 * :mod:`vcore.formats.api`: the safe entry points (parse, sign, envelope, present).
 
 Importing this package registers every built-in format. A format in its own package
@@ -41,6 +43,12 @@ from vcore.formats.registry import (
     register_credential_format,
     register_presentation_format,
 )
+from vcore.formats.sd_jwt_vc import (
+    DisclosureMode,
+    DisclosurePolicy,
+    SdJwtCredential,
+    SelectiveDisclosureFormat,
+)
 from vcore.formats.secured import Recognition, SecuredCredential, SecuredPresentation
 from vcore.formats.vc_jwt import JwtCredential
 from vcore.formats.vp_jwt import build_presentation
@@ -50,13 +58,17 @@ __all__ = [
     "PRESENTATION_FORMATS",
     "CredentialFormat",
     "Detected",
+    "DisclosureMode",
+    "DisclosurePolicy",
     "EnvelopeKind",
     "HolderKeyResolver",
     "JwtCredential",
     "PresentationFormat",
     "Recognition",
+    "SdJwtCredential",
     "SecuredCredential",
     "SecuredPresentation",
+    "SelectiveDisclosureFormat",
     "VerifiedPresentation",
     "build_presentation",
     "detect",

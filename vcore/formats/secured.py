@@ -135,6 +135,19 @@ class SecuredCredential:
         """The ``credentialSchema`` entries as a list."""
         return [dict(s) for s in _as_list(self.credential.get("credentialSchema"))]
 
+    @property
+    def type_metadata_url(self) -> str | None:
+        """Where the credential's type metadata is published (SD-JWT VC ``vct``), if any.
+
+        The pipeline has it fetched like a schema (only once the signature verified, and
+        only from the issuer's host) to say which claims were withheld.
+        """
+        return None
+
+    def disclosure(self, type_metadata: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        """``{"disclosed", "withheld"}`` for a selectively disclosed credential, else None."""
+        return None
+
 
 @dataclass(frozen=True)
 class SecuredPresentation:

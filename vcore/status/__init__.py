@@ -39,16 +39,26 @@ from vcore.status.mechanism import (
     UnverifiedStatusList,
 )
 from vcore.status.packed import DEFAULT_MAX_INFLATED
-from vcore.status.registry import lookup, mechanism_for, register, registered
+from vcore.status.registry import (
+    lookup,
+    mechanism_for,
+    read_list_unverified,
+    register,
+    registered,
+    verify_list,
+)
 from vcore.status.token_status_list import (
+    LIST_TYP,
     TOKEN_STATUS_LIST,
     TokenStatusList,
     TokenStatusListMechanism,
+    build_status_list_payload,
 )
 
 __all__ = [
     "BITSTRING",
     "DEFAULT_MAX_INFLATED",
+    "LIST_TYP",
     "MAX_STATUS_LIST_TOKEN",
     "MIN_BITSTRING_ENTRIES",
     "STATUS_PURPOSES",
@@ -65,13 +75,16 @@ __all__ = [
     "UnverifiedStatusList",
     "build_status_entry",
     "build_status_list_credential",
+    "build_status_list_payload",
     "lookup",
     "mechanism_for",
     "parse_status_entry",
     "parse_status_list_unverified",
     "pick_free_index",
+    "read_list_unverified",
     "read_status_list_credential",
     "register",
     "registered",
+    "verify_list",
     "verify_status_list_token",
 ]

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from vcore.clock import parse_datetime
+from vcore.clock import from_timestamp, parse_datetime
 from vcore.credentials import DEFAULT_LEEWAY
 from vcore.dids import holder_kid, is_offline_did, parse_did_url
 from vcore.errors import (
@@ -117,6 +117,10 @@ class BitstringStatusListMechanism:
         """``BitstringStatusListEntry``."""
         return ENTRY_TYPE
 
+    def recognises_list(self, typ: str) -> bool:
+        """A ``vc+jwt`` (or untyped) list token is a status list credential."""
+        return typ in ("vc+jwt", "")
+
     def parse_entry(self, raw: Mapping[str, Any]) -> StatusEntry:
         """See :func:`vcore.status.bitstring.parse_status_entry`."""
         return parse_status_entry(raw)
@@ -139,20 +143,29 @@ class BitstringStatusListMechanism:
         )
 
     def check_list_times(self, snapshot: StatusListSnapshot, now: datetime) -> None:
-        """``validUntil`` passed: unavailable (fail closed); ``validFrom`` ahead: invalid.
+        """``validUntil`` or ``exp`` passed: unavailable; ``validFrom`` or ``nbf`` ahead: invalid.
+
+        The JWT claims are honoured as for a ``vc+jwt`` credential (the stricter of them
+        and the document wins); a malformed one makes the list invalid.
 
         Raises:
             StatusUnavailableError: the list expired (60 s leeway).
             StatusListError: not valid yet, or malformed dates.
         """
+        payload = snapshot.payload
         try:
-            until = snapshot.payload.get("validUntil")
-            if until is not None and parse_datetime(until) < now - DEFAULT_LEEWAY:
+            until = payload.get("validUntil")
+            expired = until is not None and parse_datetime(until) < now - DEFAULT_LEEWAY
+            if "exp" in payload and from_timestamp(payload["exp"]) < now - DEFAULT_LEEWAY:
+                expired = True
+            if expired:
                 raise StatusUnavailableError(
-                    f"the issuer's status list expired at {until} and no fresh copy could be had"
+                    "the issuer's status list expired and no fresh copy could be had"
                 )
-            since = snapshot.payload.get("validFrom")
+            since = payload.get("validFrom")
             if since is not None and parse_datetime(since) > now + DEFAULT_LEEWAY:
+                raise StatusListError("the status list is not valid yet")
+            if "nbf" in payload and from_timestamp(payload["nbf"]) > now + DEFAULT_LEEWAY:
                 raise StatusListError("the status list is not valid yet")
         except MalformedError as exc:
             raise StatusListError("the status list has malformed dates") from exc

@@ -73,11 +73,13 @@ class UnverifiedStatusList:
         token: The compact token as fetched.
         issuer: The issuer it claims (its ``kid`` DID was checked to be this one).
         kid: The key to resolve for its signature.
+        entry_type: The registry key of the mechanism that read it.
     """
 
     token: str
     issuer: str
     kid: str
+    entry_type: str = "BitstringStatusListEntry"
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,13 @@ class StatusMechanism(Protocol):
 
     def parse_entry(self, raw: Mapping[str, Any]) -> StatusEntry:
         """Validate one status entry of a credential."""
+        ...
+
+    def recognises_list(self, typ: str) -> bool:
+        """Whether a fetched list token of JOSE ``typ`` ``typ`` is a list of this mechanism.
+
+        ``typ`` is lower case, without ``application/``, and "" when absent.
+        """
         ...
 
     def parse_list_unverified(self, token: object) -> UnverifiedStatusList:

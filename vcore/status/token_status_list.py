@@ -5,9 +5,10 @@ The list is the ``status_list`` claim ``{"bits", "lst"}`` of a ``statuslist+jwt`
 ``status.status_list = {"idx", "uri"}`` (draft §5, §6). With ``bits = 2`` the values are
 0 valid, 1 revoked (``INVALID``), 2 suspended (``SUSPENDED``) (draft §7.1).
 
-TrustID does not issue these lists yet: the mechanism is registered under
-:data:`ENTRY_TYPE` so the SD-JWT VC format can look it up (``status_list``), and it is
-exercised by the codec tests. See :mod:`vcore.status.packed` for the decoding rules.
+TrustID issues these lists for SD-JWT VC credentials (:func:`build_status_list_payload`,
+signed as ``statuslist+jwt``); the mechanism is registered under :data:`ENTRY_TYPE`
+(``status_list``), which is the ``type`` of the normalised ``credentialStatus`` entry the
+``dc+sd-jwt`` format produces. See :mod:`vcore.status.packed` for the decoding rules.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from typing import Any, Self
 
 from vcore.clock import format_datetime, from_timestamp
 from vcore.credentials import DEFAULT_LEEWAY
-from vcore.errors import MalformedError, StatusListError, StatusUnavailableError, TrustIDError
+from vcore.dids import parse_did_url
+from vcore.errors import (
+    IssuerMismatchError,
+    MalformedError,
+    StatusListError,
+    StatusUnavailableError,
+    TrustIDError,
+)
 from vcore.jose import decode_unverified, verify
 from vcore.keys import PublicKey, b64url_encode
 from vcore.status.mechanism import (
@@ -45,10 +53,12 @@ from vcore.status.registry import register
 
 __all__ = [
     "ENTRY_TYPE",
+    "LIST_TYP",
     "MAX_STATUS_LIST_JWT",
     "TOKEN_STATUS_LIST",
     "TokenStatusList",
     "TokenStatusListMechanism",
+    "build_status_list_payload",
 ]
 
 ENTRY_TYPE = "status_list"
@@ -58,7 +68,9 @@ MAX_STATUS_LIST_JWT = 1024 * 1024
 """Largest ``statuslist+jwt`` accepted."""
 
 _IETF_ZLIB_LEVEL = 9  # draft §4.1: "RECOMMENDED to use the highest compression level"
-_TYP = "statuslist+jwt"
+LIST_TYP = "statuslist+jwt"
+"""The ``typ`` of a Status List Token (draft §5.1)."""
+_TYP = LIST_TYP
 
 
 class TokenStatusList(PackedStatuses):
@@ -137,6 +149,29 @@ class TokenStatusList(PackedStatuses):
         return self
 
 
+def build_status_list_payload(
+    *,
+    list_url: str,
+    issuer: str,
+    statuses: TokenStatusList,
+    issued_at: int,
+    expires_at: int,
+    ttl_seconds: int,
+) -> dict[str, Any]:
+    """The claims of a Status List Token (draft §5.1): ``sub`` is its URL.
+
+    Sign it with :func:`vcore.jose.sign` and ``typ`` :data:`LIST_TYP`.
+    """
+    return {
+        "iss": issuer,
+        "sub": list_url,
+        "iat": issued_at,
+        "exp": expires_at,
+        "ttl": ttl_seconds,
+        "status_list": statuses.to_claim(),
+    }
+
+
 class TokenStatusListMechanism:
     """IETF Token Status List behind :class:`~vcore.status.mechanism.StatusMechanism`.
 
@@ -169,19 +204,31 @@ class TokenStatusListMechanism:
             list_url=uri, index=idx, purpose=StatusPurpose.REVOCATION, entry_type=ENTRY_TYPE
         )
 
+    def recognises_list(self, typ: str) -> bool:
+        """A fetched list token of ``typ`` (lower case, no ``application/``) is ours."""
+        return typ == _TYP
+
     def parse_list_unverified(self, token: object) -> UnverifiedStatusList:
         """Read ``iss`` and ``kid`` of a ``statuslist+jwt`` (draft §5.1).
 
+        The ``kid`` DID must be the list's issuer.
+
         Raises:
-            MalformedError: not a JWS, wrong ``typ``, no ``iss`` or ``kid``.
+            StatusListError: wrong ``typ`` (another kind of list).
+            MalformedError: not a JWS, no ``iss`` or ``kid``.
+            IssuerMismatchError: ``kid`` names another DID than ``iss``.
         """
         jws = decode_unverified(token, max_size=MAX_STATUS_LIST_JWT)
         if (jws.typ or "").lower().removeprefix("application/") != _TYP:
-            raise MalformedError(f"typ {jws.typ!r} is not {_TYP}")
+            raise StatusListError(f"typ {jws.typ!r} is not {_TYP}: not a Token Status List")
         issuer = jws.payload.get("iss")
         if not isinstance(issuer, str) or not issuer or jws.kid is None:
             raise MalformedError("a statuslist+jwt needs iss and kid")
-        return UnverifiedStatusList(token=jws.token, issuer=issuer, kid=jws.kid)
+        if parse_did_url(jws.kid).did != issuer:
+            raise IssuerMismatchError("status list is signed with a key of another DID")
+        return UnverifiedStatusList(
+            token=jws.token, issuer=issuer, kid=jws.kid, entry_type=ENTRY_TYPE
+        )
 
     def verify_list(
         self,

@@ -23,6 +23,8 @@ from vcore.status import (
     StatusListSnapshot,
     UnverifiedStatusList,
     parse_status_list_unverified,
+    read_list_unverified,
+    verify_list,
     verify_status_list_token,
 )
 from vcore.verify.credential import (
@@ -73,7 +75,9 @@ __all__ = [
     "parse_status_list_unverified",
     "plan_credential",
     "plan_presentation",
+    "read_list_unverified",
     "verify_credential_token",
+    "verify_list",
     "verify_presentation_token",
     "verify_signatures",
     "verify_status_list_token",

@@ -19,8 +19,9 @@ reason at once (expired *and* revoked).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from vcore.clock import format_datetime
 from vcore.credentials import check_validity
@@ -134,6 +135,10 @@ def plan_credential(token: object, *, trust: TrustList | None, now: datetime) ->
     )
     status_entries, status_errors, status_warnings = plan_status(credential)
     urls, schema_warnings = schema_urls(credential)
+    if credential.type_metadata_url is not None:
+        # Fetched like a schema (after the signature, on the issuer's host only), read
+        # only to name the withheld claims.
+        urls = tuple(dict.fromkeys((*urls, credential.type_metadata_url)))
     return CredentialPlan(
         token=credential.token,
         steps=steps,
@@ -242,7 +247,19 @@ def decide_credential(
             steps.passed(CheckId.HOLDER_BINDING, "the presenter is the holder the credential names")
         except TrustIDError as exc:
             steps.fail(CheckId.HOLDER_BINDING, exc)
-    return _report(plan, steps, warnings, verified=credential, status_as_of=status_as_of)
+    return _report(
+        plan, steps, warnings, verified=credential, status_as_of=status_as_of, material=material
+    )
+
+
+def _disclosure(
+    credential: SecuredCredential | None, material: Material | None
+) -> dict[str, Any] | None:
+    if credential is None:
+        return None
+    url = credential.type_metadata_url
+    metadata = None if material is None or url is None else material.schemas.get(url)
+    return credential.disclosure(metadata if isinstance(metadata, Mapping) else None)
 
 
 def _report(
@@ -252,6 +269,7 @@ def _report(
     *,
     verified: SecuredCredential | None,
     status_as_of: datetime | None,
+    material: Material | None = None,
 ) -> VerificationReport:
     problems = problems_of(steps.checks, steps.titles)
     return VerificationReport(
@@ -263,6 +281,7 @@ def _report(
         format=None if plan.credential is None else plan.credential.format,
         issuer=plan.trust_entry,
         status_as_of=status_as_of,
+        disclosure=_disclosure(verified, material),
     )
 
 

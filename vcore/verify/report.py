@@ -163,6 +163,9 @@ class VerificationReport:
         format: The format's registry key (``vc+jwt``, ``jwt_vc_json``...) when it parsed.
         issuer: The trust-list entry of the issuer, when it was trusted.
         status_as_of: When the oldest status list used was fetched from the issuer.
+        disclosure: For a selectively disclosed credential (SD-JWT), ``disclosed`` (the
+            claims shown) and ``withheld`` (claim names not shown); added to
+            ``credential`` in the JSON form with ``format`` (DESIGN §6).
     """
 
     verified: bool
@@ -173,6 +176,7 @@ class VerificationReport:
     format: str | None = None
     issuer: TrustEntry | None = None
     status_as_of: datetime | None = None
+    disclosure: dict[str, Any] | None = None
 
     @property
     def codes(self) -> list[str]:
@@ -188,6 +192,8 @@ class VerificationReport:
         }
         if self.credential is not None:
             out["credential"] = self.credential
+            if self.disclosure is not None:
+                out["credential"] = {**self.credential, "format": self.format, **self.disclosure}
         if self.format is not None:
             out["format"] = self.format
         if self.issuer is not None:

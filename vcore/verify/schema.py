@@ -117,6 +117,8 @@ def decide_schema(
     """Add the ``schema`` check (skipped when no schema is known)."""
     checked = 0
     for url in plan.schema_urls:
+        if url == credential.type_metadata_url:
+            continue  # type metadata, not a JSON Schema (see plan_credential)
         schema = material.schemas.get(url)
         if schema is None:
             continue

@@ -85,6 +85,12 @@ def _decide_one(
     """Return the passed detail, or raise the status error."""
     if snapshot.issuer != credential.issuer:
         raise StatusListError("the status list is not signed by the credential's issuer")
+    if snapshot.entry_type != entry.entry_type:
+        # A validly signed list of another kind (a Bitstring list where the credential
+        # points at a Token Status List) must not be read as this one.
+        raise StatusListError(
+            f"the status list is a {snapshot.entry_type} list, not one for {entry.entry_type}"
+        )
     mechanism = lookup(entry.entry_type)
     if mechanism is None:  # pragma: no cover - plan_status only keeps registered types
         raise StatusUnavailableError(f"no status mechanism {entry.entry_type!r}")

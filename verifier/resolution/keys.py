@@ -146,9 +146,7 @@ def resolve_key(kid: str, trust: TrustList) -> tuple[PublicKey | None, str]:
 class KeySource(Protocol):
     """Where keys come from: the online :class:`KeyResolver` or an evidence bundle."""
 
-    async def key_and_document(
-        self, kid: str
-    ) -> tuple[PublicKey | None, DocumentEvidence | None]:
+    async def key_and_document(self, kid: str) -> tuple[PublicKey | None, DocumentEvidence | None]:
         """``(key, None)`` for an offline DID, else ``(None, the document to read it from)``.
 
         Raises:

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from cachetools import LRUCache
 
-from vcore.clock import Clock, parse_datetime, system_clock
+from vcore.clock import Clock, from_timestamp, parse_datetime, system_clock
 from vcore.errors import (
     OutboundURLError,
     StatusListError,
@@ -32,8 +32,8 @@ from vcore.trust_list import TrustList
 from vcore.verify import (
     MAX_STATUS_LIST_TOKEN,
     StatusListSnapshot,
-    parse_status_list_unverified,
-    verify_status_list_token,
+    read_list_unverified,
+    verify_list,
 )
 from verifier.resolution.evidence import DocumentEvidence, EvidenceBundle, StatusListEvidence
 from verifier.resolution.fetcher import EventSink, Fetcher, no_events
@@ -87,14 +87,14 @@ async def verify_list_token(
     Raises:
         TrustIDError: not a usable list of a trusted issuer.
     """
-    unverified = parse_status_list_unverified(token)
+    unverified = read_list_unverified(token)
     if not trust.is_listed(unverified.issuer):
         raise UntrustedIssuerError("the status list's issuer is not on the trust list")
     key, document = await keys.key_and_document(unverified.kid)
     if key is None:
         assert document is not None  # noqa: S101 - key_and_document returns one of both
         key = key_in_document(document, unverified.kid)
-    snapshot = verify_status_list_token(unverified, key=key, list_url=url, fetched_at=fetched_at)
+    snapshot = verify_list(unverified, key=key, list_url=url, fetched_at=fetched_at)
     return snapshot, document
 
 
@@ -294,7 +294,7 @@ class StatusListResolver:
             url,
             kind="status_list",
             max_bytes=MAX_STATUS_LIST_TOKEN,
-            accept="application/vc+jwt, application/jwt",
+            accept="application/vc+jwt, application/statuslist+jwt, application/jwt",
             etag=_revalidation_etag(cached, self._clock()),
         )
         now = self._clock()
@@ -333,11 +333,15 @@ def _revalidation_etag(cached: _CachedList | None, now: datetime) -> str | None:
     """
     if cached is None or cached.etag is None:
         return None
-    until = cached.snapshot.payload.get("validUntil")
-    if until is None:
-        return cached.etag
+    payload = cached.snapshot.payload
+    until = payload.get("validUntil")
     try:
-        expires = parse_datetime(until)
+        if until is not None:
+            expires = parse_datetime(until)
+        elif "exp" in payload:  # a Token Status List (statuslist+jwt)
+            expires = from_timestamp(payload["exp"])
+        else:
+            return cached.etag
     except TrustIDError:
         return None
     return cached.etag if expires - now > STATUS_TTL_MAX else None

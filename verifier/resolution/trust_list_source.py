@@ -6,6 +6,9 @@ import logging
 import os
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Protocol
+
+import anyio.to_thread
 
 from vcore.clock import Clock, system_clock
 from vcore.errors import OutboundURLError, TrustIDError, TrustListError
@@ -14,11 +17,23 @@ from vcore.trust_list import TrustList, check_replacement, load_trust_list
 from verifier.resolution.evidence import TrustListEvidence
 from verifier.resolution.fetcher import Fetcher
 
-__all__ = ["TRUST_LIST_MAX_BYTES", "TrustListSource"]
+__all__ = ["TRUST_LIST_MAX_BYTES", "ReplayFloor", "TrustListSource"]
 
 log = logging.getLogger("trustid.verifier.resolution")
 
 TRUST_LIST_MAX_BYTES = 4 * 1024 * 1024
+
+
+class ReplayFloor(Protocol):
+    """Where the newest accepted signed list is remembered beyond this process."""
+
+    def floor(self) -> TrustList | None:
+        """The ``sequence`` / ``iat`` of the newest list accepted so far, or None."""
+        ...
+
+    def record(self, trust: TrustList) -> None:
+        """Remember ``trust`` (just accepted) as the newest."""
+        ...
 
 
 class TrustListSource:
@@ -28,7 +43,9 @@ class TrustListSource:
     a URL is revalidated with ``If-None-Match`` at most once a minute. A reload that
     fails keeps the last good list and logs the reason: a broken update must neither
     open the verifier up nor take it down. A reloaded list older than the one in force
-    (lower ``sequence``, earlier ``iat``) is refused the same way (``trust_list_replayed``).
+    (lower ``sequence``, earlier ``iat``) is refused the same way (``trust_list_replayed``),
+    and with a ``marks`` floor (the verifier database) a signed list older than any
+    accepted before, by this process or another, is refused at start too.
 
     The list kept is still checked against its ``validUntil`` / ``exp`` at every decision
     (:meth:`TrustList.entry_for`), so a list that expires while no valid replacement
@@ -44,8 +61,10 @@ class TrustListSource:
         clock: Clock = system_clock,
         path_interval: timedelta = timedelta(seconds=1),
         url_interval: timedelta = timedelta(seconds=60),
+        marks: ReplayFloor | None = None,
     ) -> None:
         self.location = location
+        self._marks = marks
         self._anchor = anchor
         self._fetcher = fetcher
         self._clock = clock
@@ -138,6 +157,11 @@ class TrustListSource:
         now = self._clock()
         candidate = load_trust_list(data, anchor=self._anchor, now=now)
         check_replacement(self._current, candidate)
+        if self._marks is not None and candidate.signed:
+            floor = await anyio.to_thread.run_sync(self._marks.floor)
+            if floor is not None:
+                check_replacement(floor, candidate)
+            await anyio.to_thread.run_sync(self._marks.record, candidate)
         self._etag = etag
         self._current = candidate
         # load_trust_list accepted it, so it is UTF-8.
