@@ -417,14 +417,14 @@ class IssuanceService:
                 return
             signed_at = self._ctx.clock()
             with session.begin():
-                records = CredentialRecordRepository(session)
+                CredentialRecordRepository(session).record_signed_many(
+                    [
+                        (o.record.id, hashlib.sha256(t.encode("ascii")).hexdigest(), signed_at)
+                        for _i, o, _k, t in signed
+                    ]
+                )
                 idempotency = IdempotencyRepository(session)
-                for _index, outcome, key, token in signed:
-                    records.record_signed(
-                        outcome.record.id,
-                        hashlib.sha256(token.encode("ascii")).hexdigest(),
-                        signed_at,
-                    )
+                for _index, _outcome, key, token in signed:
                     if key is not None:
                         sealed = self._ctx.kek.seal(
                             token.encode("ascii"), aad=self._idempotency_aad(principal, key)

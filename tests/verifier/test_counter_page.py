@@ -320,7 +320,10 @@ def test_presentation_with_the_counter_challenge(counter: Counter, tokens: Token
     counter.page.click("#challenge-new")
     # Asked from the verifier (POST /challenges), bound to this page's session cookie,
     # with the domain pre-filled.
-    counter.page.wait_for_function("document.querySelector('#challenge').value.length > 0")
+    # Polled through Playwright's own assertion: wait_for_function's string predicate is
+    # evaluated with eval(), which the page's CSP refuses once it has to poll (the test
+    # then failed whenever the challenge took longer than the first check).
+    playwright_sync.expect(counter.page.locator("#challenge")).not_to_have_value("")
     challenge = counter.page.input_value("#challenge")
     assert len(challenge) >= 32  # 192 bits
     domain = counter.page.input_value("#domain")
