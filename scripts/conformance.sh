@@ -32,8 +32,9 @@ done
 work=$(mktemp -d /tmp/trustid-conformance.XXXXXX)
 pids=()
 cleanup() {
+  # nginx runs in the foreground (daemon off), so its pid is in pids too; once it is
+  # stopped its pid file is gone, hence no cat of a missing file here.
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -89,7 +90,10 @@ issuer_key=$(cd "$work/issuer" && TRUSTID_DATA_DIR="$work/issuer/var" "$bin/trus
 
 # The suite's own fixtures are signed by two did:key issuers (tests/data-generator.js,
 # tests/fixtures.js): a verifier that trusts only listed issuers must list them to verify
-# its presentations. Bare VerifiableCredential is the only type they issue.
+# its presentations. Bare VerifiableCredential (the open type) is the only type they
+# issue, to subjects such as did:example:subject that are not the presenter: the list
+# makes that type a bearer type (holderBinding: optional) for these issuers only, as the
+# issuer's own open type file does (x-trustid-holderBinding: optional).
 "$py" - "$work/trust.json" "$did" <<'PY'
 import json, sys
 path, did = sys.argv[1:]
@@ -98,17 +102,25 @@ issuers = [
     ("did:key:z6MkpJySvETLnxhQG9DzEdmKJtysBDjuuTeDfUj1uNNCUqcj", "W3C suite: local VP issuer"),
     ("did:key:zDnaeTQKDbXQT4batxKcnMQYQ8JynjqC5Xz1uMk5euG2ht8nq", "W3C suite: vp_jwt fixture issuer"),
 ]
-entries = [{"id": i, "name": n, "types": ["VerifiableCredential"]} for i, n in issuers]
+entries = [
+    {"id": i, "name": n, "types": ["VerifiableCredential"],
+     "holderBinding": {"VerifiableCredential": "optional"}}
+    for i, n in issuers
+]
 json.dump({"issuers": entries}, open(path, "w"), indent=2)
 PY
+metrics_token=$("$py" -c 'import secrets; print(secrets.token_urlsafe(24))')
 verifier_env=(TRUSTID_DATA_DIR="$work/verifier/var" TRUSTID_TRUST_LIST="$work/trust.json"
-  TRUSTID_ALLOW_INSECURE_HOSTS="127.0.0.1:$issuer_port" TRUSTID_VERIFIER_URL="$base")
+  TRUSTID_ALLOW_INSECURE_HOSTS="127.0.0.1:$issuer_port" TRUSTID_VERIFIER_URL="$base"
+  TRUSTID_METRICS_TOKEN="$metrics_token")
 (cd "$work/verifier" && exec env "${verifier_env[@]}" "$bin/trustid-verifier" serve \
   --host 127.0.0.1 --port "$verifier_port" >"$work/verifier.log" 2>&1) &
 pids+=($!)
 wait_for "http://127.0.0.1:$verifier_port/healthz"
+# The suite is a VC-API relying party: it makes its own challenges (one per run) and
+# passes them in options.challenge, so its client owns them (--challenge-policy caller).
 verifier_key=$(cd "$work/verifier" && env "${verifier_env[@]}" "$bin/trustid-verifier" \
-  client create "W3C conformance" --json \
+  client create "W3C conformance" --challenge-policy caller --json \
   | "$py" -c 'import json, sys; print(json.load(sys.stdin)["api_key"])')
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
@@ -187,8 +199,18 @@ module.exports = {
       headers: bearer('TRUSTID_CONFORMANCE_ISSUER_KEY')}],
     verifiers: [{id: did, endpoint: base + '/credentials/verify', tags,
       headers: bearer('TRUSTID_CONFORMANCE_VERIFIER_KEY')}],
-    vpVerifiers: [{id: did, endpoint: base + '/presentations/verify', tags,
-      headers: bearer('TRUSTID_CONFORMANCE_VERIFIER_KEY')}]
+    // Two entries for one endpoint: the suite picks a vpVerifier by tag. Its enveloped
+    // presentation (fixtures.js vp_jwt, tests 4.13.2) answers challenge 123456789 for
+    // audience example.com, but the suite posts only the challenge: this relying party
+    // names the domain it asked for in the endpoint's options (a manifest feature).
+    // The Data Integrity presentations (vc2.0) carry their own challenge and domain.
+    vpVerifiers: [
+      {id: did, endpoint: base + '/presentations/verify', tags: ['vc2.0'],
+        headers: bearer('TRUSTID_CONFORMANCE_VERIFIER_KEY')},
+      {id: did, endpoint: base + '/presentations/verify', tags: ['EnvelopingProof'],
+        options: {domain: 'example.com'},
+        headers: bearer('TRUSTID_CONFORMANCE_VERIFIER_KEY')}
+    ]
   }]
 };
 CJS
@@ -197,6 +219,17 @@ set +e
   TRUSTID_CONFORMANCE_VERIFIER_KEY="$verifier_key" NODE_EXTRA_CA_CERTS="$work/nginx/cert.pem" \
   npx mocha tests/ --reporter spec --timeout 15000 --preserve-symlinks) | tee "$work/suite.log"
 set -e
+# Why the verifier refused what it refused: its problem counters (kind, stable code).
+"$py" - "http://127.0.0.1:$verifier_port/metrics" "$metrics_token" <<'PY' | tee "$work/refusals.log"
+import re, sys, urllib.request
+url, token = sys.argv[1:]
+request = urllib.request.Request(url, headers={"Authorization": "Bearer " + token})
+text = urllib.request.urlopen(request, timeout=10).read().decode()
+for code, kind, count in re.findall(
+    r'^trustid_verifier_problems_total\{code="([^"]*)",kind="([^"]*)"\} ([0-9.]+)$', text, re.M
+):
+    print(f"refused: {kind:<14} {code:<28} x{int(float(count))}")
+PY
 passing=$(grep -Eo '^ +[0-9]+ passing' "$work/suite.log" | grep -Eo '[0-9]+' || echo 0)
 failing=$(grep -Eo '^ +[0-9]+ failing' "$work/suite.log" | grep -Eo '[0-9]+' || echo 0)
 echo "conformance: $passing passing, $failing failing of $((passing + failing)) (log: $work/suite.log)"

@@ -5,7 +5,10 @@ A holder presents credentials in a VC 2.0 ``VerifiablePresentation`` whose
 secured is a presentation format's business (:mod:`vcore.formats.vp_jwt` for ``vp+jwt``
 and VC-JWT 1.1); the rules every format shares live here: the freshness window
 (DESIGN §4: ``now-300s <= iat <= now+60s``) and holder binding (a presented credential
-must name the presenter as its subject).
+must name the presenter as its subject, unless the trust list makes its type a bearer
+type), and what a presentation holds: one or more credentials, or none at all, which
+makes it a *holder proof* (DID authentication, VCDM 2.0 §4.13 and VC-API allow it): it
+proves who signed for this challenge and audience, and vouches for no claim.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ __all__ = [
     "build_presentation_document",
     "check_freshness",
     "check_holder_binding",
+    "presented_credentials",
 ]
 
 MAX_PRESENTATION_SIZE = 64 * 1024
@@ -40,17 +44,36 @@ class _Bound(Protocol):
 def build_presentation_document(holder: str, credentials: Sequence[object]) -> dict[str, Any]:
     """A VC 2.0 ``VerifiablePresentation`` of ``credentials`` (envelopes or secured docs).
 
-    Raises:
-        MalformedError: no credentials.
+    With no credentials it is a holder proof (no ``verifiableCredential`` member).
     """
-    if not credentials:
-        raise MalformedError("a presentation needs at least one credential")
-    return {
+    document: dict[str, Any] = {
         "@context": [VC2_CONTEXT],
         "type": ["VerifiablePresentation"],
         "holder": holder,
-        "verifiableCredential": list(credentials),
     }
+    if credentials:
+        document["verifiableCredential"] = list(credentials)
+    return document
+
+
+def presented_credentials(raw: object) -> tuple[object, ...]:
+    """The items of a presentation's ``verifiableCredential`` member (``None``: absent).
+
+    Absent is a holder proof (an empty tuple). Present, it must hold one or more items
+    (VCDM 2.0 §4.13), so an empty list is not silently read as a holder proof.
+
+    Raises:
+        MalformedError: ``verifiableCredential`` is an empty list.
+    """
+    if raw is None:
+        return ()
+    items = raw if isinstance(raw, list) else [raw]
+    if not items:
+        raise MalformedError(
+            "verifiableCredential is present but empty: it must hold one or more "
+            "credentials, or be left out for a holder proof"
+        )
+    return tuple(items)
 
 
 def check_freshness(

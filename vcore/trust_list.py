@@ -6,7 +6,8 @@ trust-anchor key::
     {"issuers": [{"id": "did:web:registry.example", "name": "Beijing Resident Registry",
                   "types": ["ResidentIdentityCredential"],
                   "validFrom": "2026-01-01T00:00:00Z", "validUntil": "2031-01-01T00:00:00Z",
-                  "statusRequired": ["ResidentIdentityCredential"]}]}
+                  "statusRequired": ["ResidentIdentityCredential"],
+                  "holderBinding": "required"}]}
 
 This plays the role of the EU "trusted list" (ETSI TS 119 612) in a much smaller shape:
 an issuer is trusted for the listed types only, and only inside its validity period.
@@ -23,6 +24,14 @@ List-level members (DESIGN §6): ``validUntil`` (date-time) and, in a signed lis
 order signed lists: :func:`check_replacement` refuses a list older than the one in force
 (``trust_list_replayed``), so an attacker who can serve or drop a file cannot roll the
 verifier back to a list that still names a withdrawn issuer.
+
+Entry members beside ``types`` that carry an issuer's policy to the verifier's decision:
+``statusRequired`` (``true`` or a list of type names: a credential of such a type without
+a status entry is refused) and ``holderBinding``: ``"required"`` (the default: a presented
+credential must name the presenter as its subject), ``"optional"`` for every listed type,
+or an object ``{"<type>": "optional" | "required"}`` per accredited type. Only a type the
+list marks ``optional`` is a *bearer* type: a credential of it may be presented by
+someone it does not name (the report says so); every other credential stays bound.
 """
 
 from __future__ import annotations
@@ -64,6 +73,8 @@ _LEEWAY = timedelta(seconds=60)
 _MAX_NAME = 200
 _MAX_TYPES = 256
 _MAX_SEQUENCE = 2**53 - 1
+_OPTIONAL = "optional"
+_REQUIRED = "required"
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,8 @@ class TrustEntry:
         status_required: Types whose credentials must carry a status entry
             (``statusRequired``: a list of type names, or ``true`` for every listed type);
             a credential of such a type without one is refused with ``status_required``.
+        bearer_types: Types whose holder binding is optional (``holderBinding``): a
+            credential of such a type may be presented by a holder it does not name.
     """
 
     id: str
@@ -87,10 +100,23 @@ class TrustEntry:
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     status_required: frozenset[str] = frozenset()
+    bearer_types: frozenset[str] = frozenset()
 
     def requires_status(self, types: Iterable[str]) -> bool:
         """Whether a credential of ``types`` must have a status entry."""
         return any(name in self.status_required for name in types)
+
+    def is_bearer(self, types: Iterable[str]) -> bool:
+        """Whether a credential of ``types`` may be presented by a holder it does not name.
+
+        Decided on the types the accreditation was looked up by: every specific type
+        (or bare ``VerifiableCredential`` when there is none) must be a bearer type of
+        this entry, so a bearer type cannot unbind a credential that also claims a
+        bound one.
+        """
+        names = [name for name in types if name != "VerifiableCredential"]
+        names = names or ["VerifiableCredential"]
+        return all(name in self.bearer_types for name in names)
 
     def check_period(self, now: datetime) -> None:
         """Raise :class:`UntrustedIssuerError` outside the accreditation period.
@@ -115,6 +141,12 @@ class TrustEntry:
             entry["validUntil"] = format_datetime(self.valid_until)
         if self.status_required:
             entry["statusRequired"] = sorted(self.status_required)
+        if self.bearer_types:
+            entry["holderBinding"] = (
+                _OPTIONAL
+                if self.bearer_types == self.types
+                else dict.fromkeys(sorted(self.bearer_types), _OPTIONAL)
+            )
         return entry
 
 
@@ -246,7 +278,37 @@ def _parse_entry(raw: object, position: int) -> TrustEntry:
         valid_from=valid_from,
         valid_until=valid_until,
         status_required=_parse_status_required(raw, frozenset(types), where),
+        bearer_types=_parse_holder_binding(raw, frozenset(types), where),
     )
+
+
+def _parse_holder_binding(
+    entry: Mapping[str, Any], types: frozenset[str], where: str
+) -> frozenset[str]:
+    """``holderBinding``: the entry's bearer types (empty: every type stays bound)."""
+    value = entry.get("holderBinding", _REQUIRED)
+    if value == _REQUIRED:
+        return frozenset()
+    if value == _OPTIONAL:
+        return types
+    if not isinstance(value, Mapping) or len(value) > _MAX_TYPES:
+        raise TrustListError(
+            f"{where}: holderBinding must be 'required', 'optional' or an object of "
+            "type names to 'required' / 'optional'"
+        )
+    bearer: set[str] = set()
+    for name, binding in value.items():
+        if name not in types:
+            raise TrustListError(
+                f"{where}: holderBinding names {_short(name)!r}, not a listed type"
+            )
+        if binding not in (_REQUIRED, _OPTIONAL):
+            raise TrustListError(
+                f"{where}: holderBinding of {_short(name)!r} must be 'required' or 'optional'"
+            )
+        if binding == _OPTIONAL:
+            bearer.add(name)
+    return frozenset(bearer)
 
 
 def _parse_status_required(

@@ -12,6 +12,14 @@ works. Consumption is one conditional ``UPDATE`` in the shared database, so two
 replicas never accept the same challenge twice (the second gets ``nonce_reused``).
 
 Only SHA-256 digests of challenges and session cookies are stored.
+
+That is the ``server`` challenge policy, every client's default. An API client created
+with ``--challenge-policy caller`` owns its challenges instead (the VC-API model: the
+relying party generates and tracks them, and passes each in ``options.challenge``): the
+presentation must still answer exactly that challenge (and ``options.domain``, or this
+verifier's audience), but single use is the caller's to enforce, except for a challenge
+this verifier issued to it, which stays single-use. A presentation never goes without a
+challenge.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -32,6 +41,7 @@ __all__ = [
     "CHALLENGE_LIFETIME",
     "SESSION_COOKIE",
     "Challenge",
+    "ChallengePolicy",
     "ChallengeStore",
     "ChallengeUse",
     "client_caller",
@@ -61,6 +71,20 @@ def session_caller(session_id: str) -> str:
 def new_session_id() -> str:
     """A fresh counter-page session id (256 random bits)."""
     return secrets.token_urlsafe(32)
+
+
+class ChallengePolicy(StrEnum):
+    """Who owns an API client's presentation challenges (stored on the client)."""
+
+    SERVER = "server"
+    """Issued by ``POST /challenges``, bound to the client, single use (the default)."""
+    CALLER = "caller"
+    """The client's own (VC-API): matched against ``options``, single use is the client's."""
+
+    @property
+    def caller_owned(self) -> bool:
+        """True when the client, not this verifier, tracks the challenges."""
+        return self is ChallengePolicy.CALLER
 
 
 @dataclass(frozen=True)

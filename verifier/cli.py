@@ -254,6 +254,13 @@ def client_create(
     rate_limit: Annotated[
         int | None, typer.Option(help="Requests per minute (default TRUSTID_VERIFIER_RATE_LIMIT).")
     ] = None,
+    challenge_policy: Annotated[
+        str,
+        typer.Option(
+            help="Who owns presentation challenges: 'server' (default: POST /challenges, "
+            "single use) or 'caller' (the client's own, VC-API; it tracks single use).",
+        ),
+    ] = "server",
     as_json: Annotated[
         bool, typer.Option("--json", help='Print {"api_key": ...} as JSON.')
     ] = False,
@@ -262,18 +269,37 @@ def client_create(
 
     Example: trustid-verifier client create "City Housing Office" --json
     """
+    from verifier.challenges import ChallengePolicy
     from verifier.clients import ClientExistsError
 
     try:
-        info, key = _registry(creates=True).create(name, rate_limit=rate_limit)
+        policy = ChallengePolicy(challenge_policy)
+    except ValueError:
+        _fail("--challenge-policy must be 'server' or 'caller'", 2)
+    try:
+        info, key = _registry(creates=True).create(
+            name, rate_limit=rate_limit, challenge_policy=policy
+        )
     except ValueError as exc:
         _fail(str(exc), 2)
     except ClientExistsError as exc:
         _fail(str(exc), EXIT_CONFLICT)
     if as_json:
-        _print_json({"client_id": info.id, "name": info.name, "api_key": key})
+        _print_json(
+            {
+                "client_id": info.id,
+                "name": info.name,
+                "api_key": key,
+                "challenge_policy": info.challenge_policy.value,
+            }
+        )
     else:
         typer.echo(f"Client {info.name!r} created. API key (shown once, keep it secret):\n{key}")
+        if info.challenge_policy.caller_owned:
+            typer.echo(
+                "Challenge policy: caller. This client generates and tracks its own "
+                "challenges; the verifier does not enforce their single use."
+            )
 
 
 @client_app.command("list")
@@ -290,6 +316,7 @@ def client_list(
                     "name": c.name,
                     "rate_limit": c.rate_limit,
                     "created_at": c.created_at,
+                    "challenge_policy": c.challenge_policy.value,
                 }
                 for c in clients
             ]
@@ -299,7 +326,10 @@ def client_list(
         typer.echo("No clients: the verifier runs open (development only).")
     for c in clients:
         limit = f"{c.rate_limit}/min" if c.rate_limit else "default limit"
-        typer.echo(f"{c.id:>4}  {c.name}  ({limit}, created {c.created_at})")
+        policy = (
+            f", {c.challenge_policy.value} challenges" if c.challenge_policy.caller_owned else ""
+        )
+        typer.echo(f"{c.id:>4}  {c.name}  ({limit}{policy}, created {c.created_at})")
 
 
 @client_app.command("remove")

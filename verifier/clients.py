@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from vcore.clock import Clock, system_clock
 from verifier import storage
+from verifier.challenges import ChallengePolicy
 from verifier.errors import RateLimitedError, UnauthorizedError
 from verifier.key_cache import KEY_CACHE_TTL, KeyCache, signal_for
 
@@ -61,6 +62,7 @@ class ClientInfo:
     name: str
     rate_limit: int | None
     created_at: str
+    challenge_policy: ChallengePolicy = ChallengePolicy.SERVER
 
 
 def new_api_key() -> str:
@@ -74,7 +76,13 @@ def hash_api_key(key: str) -> str:
 
 
 def _info(row: storage.ClientRow) -> ClientInfo:
-    return ClientInfo(row.id, row.name, row.rate_limit, row.created_at.isoformat())
+    return ClientInfo(
+        row.id,
+        row.name,
+        row.rate_limit,
+        row.created_at.isoformat(),
+        ChallengePolicy(row.challenge_policy),
+    )
 
 
 class ClientRegistry:
@@ -89,8 +97,17 @@ class ClientRegistry:
         self._cache: KeyCache[ClientInfo] = KeyCache(signal_for(engine), ttl=cache_ttl)
         self._any: KeyCache[bool] = KeyCache(self._cache.signal, ttl=cache_ttl)
 
-    def create(self, name: str, *, rate_limit: int | None = None) -> tuple[ClientInfo, str]:
+    def create(
+        self,
+        name: str,
+        *,
+        rate_limit: int | None = None,
+        challenge_policy: ChallengePolicy = ChallengePolicy.SERVER,
+    ) -> tuple[ClientInfo, str]:
         """Create a client; returns it and its API key (shown once, never stored).
+
+        ``challenge_policy`` :attr:`~ChallengePolicy.CALLER` is opt-in: the client owns its
+        presentation challenges (:mod:`verifier.challenges`).
 
         Raises:
             ValueError: empty or overlong name, or a non-positive rate limit.
@@ -111,6 +128,7 @@ class ClientRegistry:
                     key_hash=hash_api_key(key),
                     rate_limit=rate_limit,
                     now=self._clock(),
+                    challenge_policy=ChallengePolicy(challenge_policy).value,
                 )
                 info = _info(row)
         except IntegrityError as exc:

@@ -36,7 +36,13 @@ from vcore.verify import (
     plan_presentation,
     verify_signatures,
 )
-from verifier.challenges import ANONYMOUS, CHALLENGE_LIFETIME, ChallengeStore, ChallengeUse
+from verifier.challenges import (
+    ANONYMOUS,
+    CHALLENGE_LIFETIME,
+    ChallengePolicy,
+    ChallengeStore,
+    ChallengeUse,
+)
 from verifier.errors import EvidenceError, InvalidRequestError
 from verifier.metrics import VerifierMetrics
 from verifier.qr_pool import QRDecoderPool, default_pool
@@ -82,6 +88,7 @@ class QRInput:
     challenge: str | None = None
     domain: str | None = None
     caller: str = ANONYMOUS
+    challenge_policy: ChallengePolicy = ChallengePolicy.SERVER
 
 
 class VerifierService:
@@ -191,27 +198,38 @@ class VerifierService:
         domain: str | None,
         caller: str,
         kind: str = "presentation",
+        challenge_policy: ChallengePolicy = ChallengePolicy.SERVER,
     ) -> PresentationReport:
         """Verify a presentation: holder signature, challenge, audience, and every
         credential inside with holder binding.
 
-        The challenge must have been issued (``POST /challenges``) to ``caller`` and be
-        open; it is checked before anything is fetched and consumed only once the whole
-        presentation verified, so a junk presentation cannot burn a citizen's challenge.
+        The presentation must answer ``challenge`` and be addressed to ``domain`` (by
+        default this verifier's audience), whatever the policy. Under the ``server``
+        policy the challenge must have been issued (``POST /challenges``) to ``caller``
+        and be open; it is checked before anything is fetched and consumed only once
+        the whole presentation verified, so a junk presentation cannot burn a citizen's
+        challenge. Under the ``caller`` policy the caller owns the challenge (VC-API):
+        single use is its business, and an undated JWT presentation is fresh by that
+        challenge; a challenge this verifier did issue to the caller stays single-use.
         """
         started = time.perf_counter()
         await self.trust_source.maybe_reload()
         now = self.clock()
+        caller_owned = challenge_policy.caller_owned
         plan = plan_presentation(
             value,
             nonce=challenge,
             audience=domain or self.audience,
             trust=self.trust_source.current(),
             now=now,
+            require_issued_at=not caller_owned,
         )
+        issued_here = not caller_owned
         if not plan.failed:
             use = await anyio.to_thread.run_sync(self.challenges.check, challenge, caller)
-            if use == ChallengeUse.EXPIRED:
+            if caller_owned and use == ChallengeUse.UNKNOWN:
+                pass  # the caller's own challenge: it tracks single use itself
+            elif use == ChallengeUse.EXPIRED:
                 plan = plan.with_failure(
                     "nonce", ChallengeExpiredError("the challenge expired; ask for a new one")
                 )
@@ -230,9 +248,11 @@ class VerifierService:
                         "with POST /challenges"
                     ),
                 )
+            else:
+                issued_here = True
         material = Material() if plan.failed else await self.gather(plan.credentials)
         report = decide_presentation(plan, material, now=now)
-        if report.verified:
+        if report.verified and issued_here:
             fresh = await anyio.to_thread.run_sync(self.challenges.consume, challenge, caller)
             if not fresh:
                 plan = plan.with_failure(
@@ -272,7 +292,12 @@ class VerifierService:
                     "this QR code holds a presentation: send the challenge it was made for"
                 )
             return await self.verify_presentation(
-                token, challenge=qr.challenge, domain=qr.domain, caller=qr.caller, kind="qr"
+                token,
+                challenge=qr.challenge,
+                domain=qr.domain,
+                caller=qr.caller,
+                kind="qr",
+                challenge_policy=qr.challenge_policy,
             )
         return await self.verify_credential(token, kind="qr")
 

@@ -1,9 +1,11 @@
 """Verifier storage: API clients, issued presentation challenges and the trust list's
 replay floor (SQLAlchemy 2.0).
 
-Three small tables, created with ``create_all`` on start (no migrations needed yet; the
-tables are prefixed ``verifier_`` so they can share a PostgreSQL database with the
-issuer's). Functions take a ``Session`` and never commit: callers frame the transaction.
+Three small tables, created with ``create_all`` on start; the tables are prefixed
+``verifier_`` so they can share a PostgreSQL database with the issuer's. A column added
+after a release is added to an existing table on start (:func:`_upgrade`, idempotent,
+with the default that keeps old rows' behaviour). Functions take a ``Session`` and never
+commit: callers frame the transaction.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -60,6 +64,11 @@ class ClientRow(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     rate_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # ``server`` (challenges from POST /challenges, single use) or ``caller`` (the
+    # client's own challenges, VC-API): verifier.challenges.ChallengePolicy.
+    challenge_policy: Mapped[str] = mapped_column(
+        String(16), default="server", server_default="server"
+    )
 
 
 class ChallengeRow(Base):
@@ -110,14 +119,46 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
     Base.metadata.create_all(engine)
+    _upgrade(engine)
     return engine
 
 
+# Columns added to existing tables since their first release: (table, column, DDL).
+_ADDED_COLUMNS = (
+    (
+        "verifier_clients",
+        "challenge_policy",
+        "VARCHAR(16) NOT NULL DEFAULT 'server'",
+    ),
+)
+
+
+def _upgrade(engine: Engine) -> None:
+    """Add the columns an older database lacks (existing clients keep ``server``)."""
+    for table, column, ddl in _ADDED_COLUMNS:
+        present = {c["name"] for c in inspect(engine).get_columns(table)}
+        if column not in present:
+            with engine.begin() as connection:
+                connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}"))
+
+
 def add_client(
-    session: Session, *, name: str, key_hash: str, rate_limit: int | None, now: datetime
+    session: Session,
+    *,
+    name: str,
+    key_hash: str,
+    rate_limit: int | None,
+    now: datetime,
+    challenge_policy: str = "server",
 ) -> ClientRow:
     """Insert a client row (flush only)."""
-    row = ClientRow(name=name, key_hash=key_hash, rate_limit=rate_limit, created_at=now)
+    row = ClientRow(
+        name=name,
+        key_hash=key_hash,
+        rate_limit=rate_limit,
+        created_at=now,
+        challenge_policy=challenge_policy,
+    )
     session.add(row)
     session.flush()
     return row

@@ -59,7 +59,7 @@ class PublicationService:
         """This issuer's entry for a verifier trust list (DESIGN §3)."""
         keys = self._keys.list_keys()
         since = min((k.created_at for k in keys), default=self._ctx.clock())
-        return {
+        entry: dict[str, Any] = {
             "id": self._ctx.issuer_did,
             "name": self._ctx.settings.issuer_name,
             "types": list(self._ctx.types),
@@ -68,6 +68,12 @@ class PublicationService:
             # verifiers refuse an entry-less one (a forgery with a leaked key).
             "statusRequired": [name for name, t in self._ctx.types.items() if t.status_required],
         }
+        # Bearer types (x-trustid-holderBinding: optional, e.g. the open type): verifiers
+        # let someone other than the subject present them only when the entry says so.
+        bearer = [name for name, t in self._ctx.types.items() if not t.holder_required]
+        if bearer:
+            entry["holderBinding"] = dict.fromkeys(bearer, "optional")
+        return entry
 
     def credential_issuer_metadata(self) -> dict[str, Any]:
         """OpenID4VCI Credential Issuer Metadata (section 12.2), one configuration per type.

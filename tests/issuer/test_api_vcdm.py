@@ -30,6 +30,7 @@ from tests.issuer.support import (
     running_issuer,
     token_of,
 )
+from vcore.trust_list import parse_trust_list
 
 VC2 = "https://www.w3.org/ns/credentials/v2"
 EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
@@ -232,6 +233,16 @@ def test_the_open_type_issues_any_conformant_credential(
     payload = payload_of(response)
     assert "VerifiableCredential" in payload["type"]
     assert payload["credentialSchema"]["id"].endswith("/schemas/VerifiableCredential")
+
+
+def test_the_trust_entry_names_the_open_type_as_a_bearer_type(open_issuer: Harness) -> None:
+    entry = open_issuer.services.publication.trust_entry()
+    assert entry["holderBinding"] == {"VerifiableCredential": "optional"}
+    # what a verifier reads from it: bearer for the open type, every other type bound
+    parsed = parse_trust_list({"issuers": [entry]}).entries[entry["id"]]
+    assert parsed.is_bearer(["VerifiableCredential"])
+    assert not parsed.is_bearer(["VerifiableCredential", RESIDENT])
+    assert not parsed.is_bearer(["VerifiableCredential", "https://example.org/#Unlisted"])
 
 
 def test_the_open_type_does_not_lift_accreditation(open_issuer: Harness) -> None:

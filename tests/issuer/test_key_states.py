@@ -231,6 +231,7 @@ def test_key_documents_have_opaque_etags_and_304(any_issuer: Harness) -> None:
 def test_trust_entry_names_the_types_that_require_status(any_issuer: Harness) -> None:
     entry = any_issuer.services.publication.trust_entry()
     assert set(entry["statusRequired"]) == set(entry["types"])
+    assert "holderBinding" not in entry  # every shipped type binds its subject
 
 
 def test_the_issuer_gives_every_credential_a_status_entry(any_issuer: Harness) -> None:

@@ -257,3 +257,52 @@ def app_client(app: FastAPI) -> AbstractContextManager[AppClient]:
 def write_json(path: Any, value: object) -> Any:
     path.write_text(json.dumps(value), encoding="utf-8")
     return path
+
+
+def holder_proof(
+    holder: Holder,
+    *,
+    audience: str,
+    nonce: str,
+    now: datetime | None,
+    credentials: Sequence[object] | None = None,
+) -> str:
+    """A ``vp+jwt`` with no credential (a holder proof), signed by ``holder``.
+
+    ``now=None`` leaves out ``iat`` (an undated presentation); ``credentials`` set puts
+    that exact ``verifiableCredential`` value in (say ``[]``, which must be refused).
+    """
+    payload: dict[str, Any] = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": holder.did,
+        "nonce": nonce,
+        "aud": audience,
+    }
+    if credentials is not None:
+        payload["verifiableCredential"] = list(credentials)
+    if now is not None:
+        payload["iat"] = int(now.timestamp())
+    return sign(payload, SoftwareSigner(holder.key, holder_kid(holder.did)), typ="vp+jwt")
+
+
+def undated_presentation(
+    tokens: Sequence[str], holder: Holder, *, audience: str, nonce: str
+) -> str:
+    """A ``vp+jwt`` of credential tokens without ``iat`` (what VC-API callers may send)."""
+    payload: dict[str, Any] = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": holder.did,
+        "verifiableCredential": [
+            {
+                "@context": "https://www.w3.org/ns/credentials/v2",
+                "type": "EnvelopedVerifiableCredential",
+                "id": f"data:application/vc+jwt,{token}",
+            }
+            for token in tokens
+        ],
+        "nonce": nonce,
+        "aud": audience,
+    }
+    return sign(payload, SoftwareSigner(holder.key, holder_kid(holder.did)), typ="vp+jwt")

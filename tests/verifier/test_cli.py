@@ -51,6 +51,30 @@ def test_client_create_list_remove(env: Path) -> None:
     assert runner.invoke(app, ["client", "remove", "City Housing Office"]).exit_code == 4
 
 
+def test_client_create_with_the_caller_challenge_policy(env: Path) -> None:
+    runner = CliRunner()
+    created = runner.invoke(
+        app, ["client", "create", "W3C suite", "--challenge-policy", "caller", "--json"]
+    )
+    assert created.exit_code == 0, created.output
+    assert json.loads(created.stdout)["challenge_policy"] == "caller"
+    plain = runner.invoke(app, ["client", "create", "Counter 2"])
+    assert "Challenge policy" not in plain.stdout
+    listed = {
+        c["name"]: c for c in json.loads(runner.invoke(app, ["client", "list", "--json"]).stdout)
+    }
+    assert listed["W3C suite"]["challenge_policy"] == "caller"
+    assert listed["Counter 2"]["challenge_policy"] == "server"
+    assert "caller challenges" in runner.invoke(app, ["client", "list"]).stdout
+    bad = runner.invoke(app, ["client", "create", "X", "--challenge-policy", "anyone"])
+    assert bad.exit_code == 2
+    assert bad.stderr.strip().splitlines() == [
+        "error: --challenge-policy must be 'server' or 'caller'"
+    ]
+    names = [c["name"] for c in json.loads(runner.invoke(app, ["client", "list", "--json"]).stdout)]
+    assert "X" not in names
+
+
 @pytest.mark.parametrize(
     "args",
     [["client", "list"], ["client", "remove", "X"], ["client", "create", "X"]],

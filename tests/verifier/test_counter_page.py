@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,7 @@ import qrcode.constants
 from PIL import Image
 
 from tests.conftest import Server, free_port, start_server
+from tests.verifier.support import Holder, holder_proof
 from vcore.credentials import build_credential
 from vcore.dids import did_jwk_for, did_key_for
 from vcore.formats import build_presentation, sign_credential
@@ -314,17 +316,23 @@ def test_camera_reads_the_code(counter: Counter) -> None:
     assert counter.page.evaluate("document.querySelector('#camera-video').srcObject") is None
 
 
+def _challenge(counter: Counter) -> str:
+    """The challenge the page asked for, once it arrived. Polled from Python: a
+    ``wait_for_function`` string is evaluated with eval, which the page's CSP forbids."""
+    deadline = time.monotonic() + VERDICT_TIMEOUT_MS / 1000
+    while not (value := str(counter.page.input_value("#challenge"))):
+        assert time.monotonic() < deadline, "the counter page got no challenge"
+        counter.page.wait_for_timeout(50)
+    return value
+
+
 def test_presentation_with_the_counter_challenge(counter: Counter, tokens: Tokens) -> None:
     _open(counter)
     counter.page.click("#options summary")
     counter.page.click("#challenge-new")
     # Asked from the verifier (POST /challenges), bound to this page's session cookie,
     # with the domain pre-filled.
-    # Polled through Playwright's own assertion: wait_for_function's string predicate is
-    # evaluated with eval(), which the page's CSP refuses once it has to poll (the test
-    # then failed whenever the challenge took longer than the first check).
-    playwright_sync.expect(counter.page.locator("#challenge")).not_to_have_value("")
-    challenge = counter.page.input_value("#challenge")
+    challenge = _challenge(counter)
     assert len(challenge) >= 32  # 192 bits
     domain = counter.page.input_value("#domain")
     assert domain
@@ -340,6 +348,28 @@ def test_presentation_with_the_counter_challenge(counter: Counter, tokens: Token
     counter.verdict("valid")
     assert counter.fact("holder") == "Mei Zhang"
     assert "Presentation" in counter.page.locator(".verdict-sub").inner_text()
+
+
+def test_a_holder_proof_is_never_shown_as_valid(counter: Counter, tokens: Tokens) -> None:
+    _open(counter)
+    counter.page.click("#options summary")
+    counter.page.click("#challenge-new")
+    challenge = _challenge(counter)
+    # A presentation of no credential: it proves who answered the challenge, nothing more.
+    proof = holder_proof(
+        Holder(tokens.holder_key),
+        audience=counter.page.input_value("#domain"),
+        nonce=challenge,
+        now=datetime.now(UTC),
+    )
+    counter.scan(proof)
+    verdict = counter.verdict("holder-proof")
+    assert counter.page.locator(".verdict-valid").count() == 0
+    assert "VALID" not in verdict.inner_text()
+    assert counter.page.locator(".verdict-word").inner_text() == "Holder proof only"
+    assert "no credential" in counter.page.locator(".verdict-sub").inner_text()
+    assert counter.fact("signed-by") == tokens.holder
+    assert counter.page.locator('.facts dd[data-fact="holder"]').count() == 0
 
 
 def test_presentation_without_challenge_asks_for_it(counter: Counter, tokens: Tokens) -> None:

@@ -258,3 +258,103 @@ def test_status_checks_apply_to_data_integrity_credentials(env: Env, client: App
     assert checks["signature"] == "passed"
     assert checks["status.revocation"] == "failed"
     assert "status_unavailable" in _codes(response)
+
+
+def _suite_like_presentations(env: Env, *, challenge: str, domain: str) -> dict[str, Any]:
+    """What the W3C VCDM 2.0 suite sends: Digital Bazaar-signed presentations of one did:key,
+    with no credential, and with a credential it issued itself to ``did:example:subject``."""
+    out = node_sign(
+        [{"name": "holder", "curve": "Ed25519", "controller": "did:key"}],
+        [
+            {
+                "key": "holder",
+                "suite": "eddsa-rdfc-2022",
+                "kind": "presentation",
+                "created": format_datetime(env.clock.value),
+                "challenge": challenge,
+                "domain": domain,
+                "document": {"@context": [V2], "type": ["VerifiablePresentation"]},
+            },
+            {
+                "key": "holder",
+                "suite": "eddsa-rdfc-2022",
+                "kind": "credential",
+                "created": env.created,
+                "document": {
+                    "@context": [V2],
+                    "type": ["VerifiableCredential"],
+                    "issuer": "$CONTROLLER",
+                    "credentialSubject": {"id": "did:example:subject"},
+                },
+            },
+            {
+                "key": "holder",
+                "suite": "eddsa-rdfc-2022",
+                "kind": "presentation",
+                "created": format_datetime(env.clock.value),
+                "challenge": challenge,
+                "domain": domain,
+                "document": {
+                    "@context": [V2],
+                    "type": ["VerifiablePresentation"],
+                    "holder": "$CONTROLLER",
+                    "verifiableCredential": ["$RESULT:1"],
+                },
+            },
+        ],
+    )
+    return {
+        "did": out["keys"]["holder"]["controller"],
+        "proof": out["results"][0]["signed"],
+        "bound_elsewhere": out["results"][2]["signed"],
+    }
+
+
+def test_data_integrity_holder_proof_and_bearer_credential_for_a_vc_api_caller(
+    env: Env, client: AppClient
+) -> None:
+    from verifier.challenges import ChallengePolicy
+
+    _info, key = env.app.state.clients.create("VC-API RP", challenge_policy=ChallengePolicy.CALLER)
+    auth = {"Authorization": f"Bearer {key}"}
+    options = {"challenge": "u-rp-owned-challenge", "domain": "rp.example"}
+    vps = _suite_like_presentations(env, **options)
+
+    def verify(vp: dict[str, Any], opts: dict[str, str] = options) -> Any:
+        return client.post(
+            "/presentations/verify",
+            json={"verifiablePresentation": vp, "options": opts},
+            headers=auth,
+        )
+
+    for _ in range(2):  # the caller's own challenge: it tracks single use itself
+        response = verify(vps["proof"])
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["holderProofOnly"] is True
+        assert body["holder"] == vps["did"]
+        assert _checks(body)["presentation.credentials"] == "skipped"
+    assert _codes(verify(vps["proof"], {**options, "challenge": "other"}))[:1] == [
+        "nonce_mismatch"
+    ]
+    assert _codes(verify(vps["proof"], {**options, "domain": "other.example"}))[:1] == [
+        "audience_mismatch"
+    ]
+    tampered = copy.deepcopy(vps["proof"])
+    tampered["proof"]["proofValue"] = "z5nmMBw2u9TGKd9NxxHJtyZKgjN2Eh"
+    assert _codes(verify(tampered)) == ["bad_signature"]
+
+    # Its credential names did:example:subject, not the presenter: bound by default ...
+    entry = {"id": vps["did"], "name": "Suite issuer", "types": ["VerifiableCredential"]}
+    write_json(env.trust_path, {"issuers": [entry]})
+    env.clock.advance(seconds=2)
+    assert _codes(verify(vps["bound_elsewhere"])) == ["did_invalid"]  # did:example: not a DID method read here
+    # ... and presented by anyone once the trust list makes the type a bearer type.
+    write_json(env.trust_path, {"issuers": [{**entry, "holderBinding": "optional"}]})
+    env.clock.advance(seconds=2)
+    response = verify(vps["bound_elsewhere"])
+    assert response.status_code == 200, response.text
+    inner = response.json()["credentials"][0]
+    assert _checks(inner)["holder_binding"] == "skipped"
+    assert "bearer credential: not bound to the presenter" in inner["warnings"]
+    assert response.json()["holderProofOnly"] is False

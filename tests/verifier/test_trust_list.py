@@ -217,3 +217,39 @@ def test_replacement_order(current: TrustList, candidate: TrustList, accepted: b
         with pytest.raises(TrustListReplayError) as info:
             check_replacement(current, candidate)
         assert info.value.code == "trust_list_replayed"
+
+
+@pytest.mark.parametrize(
+    ("binding", "bearer", "as_json"),
+    [
+        (None, set(), None),
+        ("required", set(), None),
+        ("optional", {"ResidentIdentityCredential", "LibraryCard"}, "optional"),
+        ({"LibraryCard": "optional"}, {"LibraryCard"}, {"LibraryCard": "optional"}),
+        ({"LibraryCard": "required"}, set(), None),
+    ],
+)
+def test_holder_binding_names_the_bearer_types(
+    binding: object, bearer: set[str], as_json: object
+) -> None:
+    raw = dict(ENTRY, types=["ResidentIdentityCredential", "LibraryCard"])
+    if binding is not None:
+        raw["holderBinding"] = binding
+    entry = parse_trust_list({"issuers": [raw]}).entries[WEB]
+    assert entry.bearer_types == bearer
+    assert entry.to_json().get("holderBinding") == as_json
+    assert parse_trust_list({"issuers": [entry.to_json()]}).entries[WEB] == entry
+    # a credential is bearer only when every specific type of it is
+    assert entry.is_bearer(["VerifiableCredential", "LibraryCard"]) is ("LibraryCard" in bearer)
+    both = ["VerifiableCredential", "LibraryCard", "ResidentIdentityCredential"]
+    assert entry.is_bearer(both) is (bearer == {"ResidentIdentityCredential", "LibraryCard"})
+
+
+@pytest.mark.parametrize(
+    "binding",
+    ["Optional", True, ["LibraryCard"], {"Unlisted": "optional"}, {"LibraryCard": "maybe"}],
+)
+def test_a_malformed_holder_binding_invalidates_the_list(binding: object) -> None:
+    raw = dict(ENTRY, types=["ResidentIdentityCredential", "LibraryCard"], holderBinding=binding)
+    with pytest.raises(TrustListError, match="holderBinding"):
+        parse_trust_list({"issuers": [raw]})

@@ -57,7 +57,7 @@ from vcore.formats.registry import (
 from vcore.formats.secured import Recognition, SecuredCredential, SecuredPresentation
 from vcore.jsontext import dumps_compact
 from vcore.keys import PublicKey
-from vcore.presentations import MAX_PRESENTATION_SIZE, check_freshness
+from vcore.presentations import MAX_PRESENTATION_SIZE, check_freshness, presented_credentials
 from vcore.signing import Signer
 from vcore.vcdm import check_credential, check_presentation
 
@@ -263,8 +263,9 @@ class DataIntegrityPresentationFormat:
         """Read the presentation, its proof and the credentials inside, checking no signature.
 
         Raises:
-            MalformedError: not a VC 2.0 presentation with one Data Integrity proof, no
-                credential inside, or one no registered format reads.
+            MalformedError: not a VC 2.0 presentation with one Data Integrity proof, an
+                empty ``verifiableCredential`` list, or a credential no registered format
+                reads (no ``verifiableCredential`` at all is a holder proof).
         """
         if not isinstance(value, Mapping):
             raise MalformedError("a Data Integrity presentation is a JSON object")
@@ -282,16 +283,13 @@ class DataIntegrityPresentationFormat:
                 raise MalformedError("presentation names no holder and no DID signed it") from exc
         else:
             holder = _id_of(holder_value, "holder")
-        raw = secured.unsecured.get("verifiableCredential")
-        items = raw if isinstance(raw, list) else [raw] if raw is not None else []
-        if not items:
-            raise MalformedError("presentation holds no credential")
-        for item in items:
+        items = presented_credentials(secured.unsecured.get("verifiableCredential"))
+        for item in items:  # none: a holder proof
             detect(item)  # refuse unreadable items with the presentation
         return DataIntegrityPresentation(
             format=self.key,
             holder=holder,
-            credentials=tuple(items),
+            credentials=items,
             token=token,
             key_id=proof.verification_method,
             alg=proof.cryptosuite or proof.type,
@@ -309,8 +307,13 @@ class DataIntegrityPresentationFormat:
         audience: str,
         now: datetime,
         key_for: HolderKeyResolver,
+        require_issued_at: bool = True,
     ) -> dict[str, Any]:
         """Holder's method, proof purpose, challenge, domain, freshness, then the signature.
+
+        The proof's ``created`` is optional in Data Integrity: when present it is held to
+        the replay window; ``require_issued_at`` does not make it mandatory (the
+        challenge, single-use or the caller's, carries freshness then).
 
         Raises:
             HolderBindingError: not signed by a verification method of the holder.
@@ -319,6 +322,7 @@ class DataIntegrityPresentationFormat:
             ExpiredError, NotYetValidError: made outside the accepted window.
             AlgorithmNotAllowedError, BadSignatureError, MalformedError: proof problems.
         """
+        del require_issued_at  # see above: ``created`` stays optional
         secured = getattr(presentation, "secured", None)
         method_id = presentation.key_id
         if not isinstance(secured, Mapping) or method_id is None:

@@ -160,10 +160,15 @@ class PresentationFormat(Protocol):
         audience: str,
         now: datetime,
         key_for: HolderKeyResolver,
+        require_issued_at: bool = True,
     ) -> dict[str, Any]:
         """Check the holder's signature, the challenge, the audience and freshness.
 
         ``key_for`` resolves the holder's key id; the key must belong to the holder.
+        An issuance time (JWT ``iat``, Data Integrity ``created``) is always held to the
+        replay window when present. ``require_issued_at`` says whether one must be
+        present where the format makes it optional: True when the verifier issued the
+        challenge (single use, its own replay window), False when the caller owns it.
 
         Returns:
             The verified payload.

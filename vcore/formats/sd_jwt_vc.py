@@ -661,12 +661,17 @@ class SdJwtPresentationFormat:
         audience: str,
         now: datetime,
         key_for: HolderKeyResolver,
+        require_issued_at: bool = True,
     ) -> dict[str, Any]:
         """Check the KB-JWT: signed by ``cnf``, ``sd_hash``, ``nonce``, ``aud``, ``iat``.
+
+        The KB-JWT's ``iat`` is required by SD-JWT itself, whoever owns the challenge, so
+        ``require_issued_at`` changes nothing here.
 
         Raises:
             KeyBindingError (and subclasses), NonceMismatchError, AudienceMismatchError.
         """
+        del require_issued_at
         sd_jwt = read_sd_jwt_unverified(presentation.token)
         return verify_kb_jwt(
             sd_jwt.compact,

@@ -7,7 +7,8 @@
   the ``vp`` claim, credentials inside usually VC-JWT 1.1 compact tokens.
 
 Replay protection is the same for both: nonce compared in constant time, audience,
-and ``iat`` (or ``nbf``) within ``now-300s .. now+60s``. Holder keys are resolved
+and ``iat`` (or ``nbf``) within ``now-300s .. now+60s`` (required, unless the caller owns
+the challenge: then a missing ``iat`` leaves freshness to the caller's challenge). Holder keys are resolved
 offline by default (did:key, did:jwk); the holder may be any DID or URL, and the key
 that signed must be a verification method of that holder.
 """
@@ -42,6 +43,7 @@ from vcore.presentations import (
     MAX_PRESENTATION_SIZE,
     build_presentation_document,
     check_freshness,
+    presented_credentials,
 )
 from vcore.signing import SoftwareSigner
 from vcore.vcdm import check_presentation
@@ -121,12 +123,10 @@ def _holder_of(value: object) -> str:
 
 
 def _credentials_of(raw: object) -> tuple[object, ...]:
-    items = raw if isinstance(raw, list) else [raw] if raw is not None else []
-    if not items:
-        raise MalformedError("presentation holds no credential")
+    items = presented_credentials(raw)  # none: a holder proof
     for item in items:
         detect(item)  # refuse bad envelopes and unreadable items with the presentation
-    return tuple(items)
+    return items
 
 
 def _check_types(presentation: Mapping[str, Any]) -> None:
@@ -150,8 +150,14 @@ class _JwtPresentationFormat:
         audience: str,
         now: datetime,
         key_for: HolderKeyResolver = offline_holder_key,
+        require_issued_at: bool = True,
     ) -> dict[str, Any]:
         """Check holder key, signature, nonce, audience and freshness (in that order).
+
+        ``iat`` (or, for VC-JWT 1.1, ``nbf``) is checked against the replay window when
+        present; a presentation without one is refused unless ``require_issued_at`` is
+        False: the nonce is then the relying party's own challenge, which it tracks
+        itself (a caller-owned challenge policy, VC-API), and freshness is its word.
 
         Raises:
             MalformedError, AlgorithmNotAllowedError, BadSignatureError: token problems.
@@ -181,9 +187,12 @@ class _JwtPresentationFormat:
         if audience not in auds:
             raise AudienceMismatchError(f"presentation is for {aud!r}, not {audience!r}")
         issued = payload.get("iat", payload.get("nbf") if self._nbf_is_issued else None)
-        if issued is None:
-            raise MalformedError("presentation has no iat")
-        check_freshness(from_timestamp(issued), now)
+        if issued is not None:
+            check_freshness(from_timestamp(issued), now)
+        elif require_issued_at:
+            raise MalformedError(
+                "presentation has no iat: it must date itself within the replay window"
+            )
         if "exp" in payload and from_timestamp(payload["exp"]) < now - IAT_MAX_SKEW:
             raise ExpiredError("presentation has expired")
         return payload

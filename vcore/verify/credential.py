@@ -242,11 +242,7 @@ def decide_credential(
     status_as_of = decide_status(plan, credential, material, steps, warnings, now)
     decide_schema(plan, credential, material, steps, warnings)
     if holder is not None:
-        try:
-            fmt.check_holder_binding(credential, holder)
-            steps.passed(CheckId.HOLDER_BINDING, "the presenter is the holder the credential names")
-        except TrustIDError as exc:
-            steps.fail(CheckId.HOLDER_BINDING, exc)
+        _decide_holder_binding(plan, credential, holder, steps, warnings)
     return _report(
         plan, steps, warnings, verified=credential, status_as_of=status_as_of, material=material
     )
@@ -260,6 +256,37 @@ def _disclosure(
     url = credential.type_metadata_url
     metadata = None if material is None or url is None else material.schemas.get(url)
     return credential.disclosure(metadata if isinstance(metadata, Mapping) else None)
+
+
+BEARER_DETAIL = "bearer credential: not bound to the presenter"
+"""The holder-binding detail (and warning) for a bearer credential someone else presents."""
+
+
+def _decide_holder_binding(
+    plan: CredentialPlan,
+    credential: SecuredCredential,
+    holder: str,
+    steps: Steps,
+    warnings: list[str],
+) -> None:
+    """The presented credential must be the presenter's.
+
+    Unless the trust list makes the issuer's type a bearer type (``holderBinding:
+    optional``): then the check is skipped, and the report says so.
+    """
+    fmt = lookup(credential.format)
+    try:
+        fmt.check_holder_binding(credential, holder)
+    except TrustIDError as exc:
+        entry = plan.trust_entry
+        if entry is None or not entry.is_bearer(credential.types):
+            steps.fail(CheckId.HOLDER_BINDING, exc)
+            return
+        detail = f"{BEARER_DETAIL} ({entry.name} issues {credential.credential_type} as bearer)"
+        steps.skip(CheckId.HOLDER_BINDING, detail)
+        warnings.append(BEARER_DETAIL)
+        return
+    steps.passed(CheckId.HOLDER_BINDING, "the presenter is the holder the credential names")
 
 
 def _report(

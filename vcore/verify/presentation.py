@@ -3,6 +3,11 @@
 The presentation format comes from the registry (``vp+jwt``, ``jwt_vp_json``, or a
 registered Data Integrity presentation); every credential inside is planned with
 :func:`vcore.verify.plan_credential` and decided with holder binding.
+
+A presentation that holds no credential is a *holder proof* (DID authentication): it is
+verified on its own checks (holder signature, challenge, audience, freshness), its
+``presentation.credentials`` check is ``skipped`` ("no credential presented") and the
+report says ``holderProofOnly``: it proves who answered the challenge, not any claim.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from vcore.verify.plan import CredentialPlan
 from vcore.verify.report import Check, CheckId, CheckStatus, PresentationReport, Problem
 
 __all__ = [
+    "NO_CREDENTIAL",
     "PresentationPlan",
     "decide_presentation",
     "plan_presentation",
@@ -57,6 +63,11 @@ class PresentationPlan:
         """True when the presentation itself failed."""
         return bool(self.problems)
 
+    @property
+    def holder_proof_only(self) -> bool:
+        """True for a presentation that verified as such and holds no credential."""
+        return not self.failed and not self.credentials
+
     def with_failure(self, check_id: CheckId | str, error: TrustIDError) -> PresentationPlan:
         """The plan with one more failed presentation-level check (e.g. nonce reused)."""
         return PresentationPlan(
@@ -80,6 +91,16 @@ _PRESENTATION_CHECK = {
 }
 
 
+NO_CREDENTIAL = "no credential presented: a holder proof only"
+"""The ``presentation.credentials`` detail (and warning) of a holder proof."""
+
+
+def _dated(parsed: SecuredPresentation) -> bool:
+    """Whether the presentation carries an issuance time (JWT ``iat``/``nbf``, DI ``created``)."""
+    claims = parsed.claims
+    return "iat" in claims or "nbf" in claims or "created" in parsed.header
+
+
 def _failed_check(exc: TrustIDError) -> CheckId:
     if isinstance(exc, PresentationError | ExpiredError | NotYetValidError):
         return _PRESENTATION_CHECK.get(exc.code, CheckId.PRESENTATION)
@@ -93,18 +114,35 @@ def plan_presentation(
     audience: str,
     trust: TrustList | None,
     now: datetime,
+    require_issued_at: bool = True,
 ) -> PresentationPlan:
     """Phase 1 for a presentation: holder signature and replay protections, then credentials.
 
     Every credential inside is planned with :func:`plan_credential`. Holder keys are
     resolved offline (did:key, did:jwk), so this needs no network.
+
+    Args:
+        token: The presentation (compact JWS, data URL, envelope or secured document).
+        nonce: The challenge the presentation must answer.
+        audience: The domain it must be addressed to.
+        trust: The trust list for the credentials inside.
+        now: The decision instant.
+        require_issued_at: False only when the caller owns the challenge (see
+            :meth:`vcore.formats.protocols.PresentationFormat.verify`).
     """
     parsed: SecuredPresentation | None = None
     try:
         detected = detect_presentation(token)
         fmt = detected.format
         parsed = fmt.parse_unverified(detected.value)
-        fmt.verify(parsed, nonce=nonce, audience=audience, now=now, key_for=offline_holder_key)
+        fmt.verify(
+            parsed,
+            nonce=nonce,
+            audience=audience,
+            now=now,
+            key_for=offline_holder_key,
+            require_issued_at=require_issued_at,
+        )
     except TrustIDError as exc:
         return PresentationPlan(
             checks=[Check(_failed_check(exc), CheckStatus.FAILED, exc.detail, exc.code)],
@@ -112,12 +150,20 @@ def plan_presentation(
             problems=(Problem.from_error(exc),),
         )
     count = len(parsed.credentials)
+    freshness = (
+        "made within the last 5 minutes"
+        if require_issued_at or _dated(parsed)
+        else "undated: fresh by the caller's own challenge"
+    )
     checks = [
         Check(CheckId.FORMAT, CheckStatus.PASSED, f"a presentation of {count} credential(s)"),
         Check(CheckId.SIGNATURE, CheckStatus.PASSED, "signed by the holder's own key"),
         Check(CheckId.NONCE, CheckStatus.PASSED, "the nonce matches the challenge"),
         Check(CheckId.AUDIENCE, CheckStatus.PASSED, f"addressed to {audience}"),
-        Check(CheckId.FRESHNESS, CheckStatus.PASSED, "made within the last 5 minutes"),
+        Check(CheckId.FRESHNESS, CheckStatus.PASSED, freshness),
+        Check(CheckId.CREDENTIALS, CheckStatus.PASSED, f"{count} credential(s) presented")
+        if count
+        else Check(CheckId.CREDENTIALS, CheckStatus.SKIPPED, NO_CREDENTIAL),
     ]
     plans = tuple(plan_credential(item, trust=trust, now=now) for item in parsed.credentials)
     return PresentationPlan(checks=checks, holder=parsed.holder, nonce=nonce, credentials=plans)
@@ -135,7 +181,7 @@ def decide_presentation(
         else [decide_credential(p, material, now=now, holder=plan.holder) for p in plan.credentials]
     )
     problems = list(plan.problems)
-    warnings: list[str] = []
+    warnings: list[str] = [NO_CREDENTIAL] if plan.holder_proof_only else []
     for position, report in enumerate(reports):
         problems.extend(
             Problem(p.code, p.title, f"credential {position + 1}: {p.detail}")
@@ -143,12 +189,15 @@ def decide_presentation(
         )
         warnings.extend(f"credential {position + 1}: {w}" for w in report.warnings)
     return PresentationReport(
-        verified=not problems and bool(reports),
+        # A holder proof verifies on its own checks; it vouches for no claim, and the
+        # report says so (holderProofOnly), so no one reads it as a credential's VALID.
+        verified=not problems and (bool(reports) or plan.holder_proof_only),
         checks=list(plan.checks),
         credentials=reports,
         problems=problems,
         warnings=warnings,
         holder=plan.holder,
+        holder_proof_only=plan.holder_proof_only,
     )
 
 
@@ -162,13 +211,21 @@ def verify_presentation_token(
     status_for: StatusResolver,
     schema_for: SchemaResolver | None = None,
     now: datetime,
+    require_issued_at: bool = True,
 ) -> PresentationReport:
     """Verify a presentation and each credential in it with synchronous resolvers.
 
     Nonce single use is the caller's (it needs storage): see
     :meth:`PresentationPlan.with_failure` with :class:`~vcore.errors.NonceReusedError`.
     """
-    plan = plan_presentation(token, nonce=nonce, audience=audience, trust=trust, now=now)
+    plan = plan_presentation(
+        token,
+        nonce=nonce,
+        audience=audience,
+        trust=trust,
+        now=now,
+        require_issued_at=require_issued_at,
+    )
     material = gather(
         plan.credentials, key_for=key_for, status_for=status_for, schema_for=schema_for
     )

@@ -46,7 +46,8 @@ class CheckId(StrEnum):
     ``key``, ``signature``, ``validity``, ``status.revocation``, ``status.suspension``,
     ``schema``, and ``holder_binding`` inside a presentation. Presentation checks:
     ``format``, ``signature``, ``nonce``, ``audience``, ``freshness``, ``holder_key``,
-    ``presentation`` (a reused nonce is a failed ``nonce`` check).
+    ``presentation`` (a reused nonce is a failed ``nonce`` check), and
+    ``presentation.credentials`` (``skipped``: no credential presented, a holder proof).
     """
 
     FORMAT = "format"
@@ -65,6 +66,7 @@ class CheckId(StrEnum):
     FRESHNESS = "freshness"
     HOLDER_KEY = "holder_key"
     PRESENTATION = "presentation"
+    CREDENTIALS = "presentation.credentials"
 
 
 CHECK_IDS: tuple[CheckId, ...] = (
@@ -216,6 +218,10 @@ class PresentationReport:
         problems: Presentation-level problems, then each failing credential's.
         warnings: Presentation and credential warnings.
         holder: The holder (a DID or URL) when the presentation parsed.
+        holder_proof_only: True when it verified as a presentation of no credential (a
+            holder proof, DID authentication): it proves who answered the challenge, and
+            vouches for no claim (JSON ``holderProofOnly``; UIs must not show it as a
+            credential's VALID).
     """
 
     verified: bool
@@ -224,6 +230,7 @@ class PresentationReport:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     holder: str | None = None
+    holder_proof_only: bool = False
 
     @property
     def codes(self) -> list[str]:
@@ -237,6 +244,7 @@ class PresentationReport:
             "checks": [c.to_json() for c in self.checks],
             "warnings": list(self.warnings),
             "credentials": [r.to_json() for r in self.credentials],
+            "holderProofOnly": self.holder_proof_only,
         }
         if self.holder is not None:
             out["holder"] = self.holder

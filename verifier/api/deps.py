@@ -12,14 +12,20 @@ from pydantic import BaseModel, ValidationError
 
 from trustid_http.json import loads_request
 from vcore.errors import TrustIDError
-from verifier.challenges import ANONYMOUS, SESSION_COOKIE, client_caller, session_caller
+from verifier.challenges import (
+    ANONYMOUS,
+    SESSION_COOKIE,
+    ChallengePolicy,
+    client_caller,
+    session_caller,
+)
 from verifier.clients import ClientInfo, ClientRegistry
 from verifier.errors import RateLimitedError, UnauthorizedError
 from verifier.problems import RequestProblem
 from verifier.ratelimit import Limiter
 from verifier.service import VerifierService
 
-__all__ = ["Caller", "Service", "caller_binding", "parse_json_body"]
+__all__ = ["Caller", "Service", "caller_binding", "challenge_policy_of", "parse_json_body"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -91,6 +97,11 @@ def caller_binding(request: Request, client: ClientInfo | None) -> str:
     if session and 20 <= len(session) <= 100:
         return session_caller(session)
     return ANONYMOUS
+
+
+def challenge_policy_of(client: ClientInfo | None) -> ChallengePolicy:
+    """The caller's challenge policy: its client's, ``server`` in open mode (no client)."""
+    return ChallengePolicy.SERVER if client is None else client.challenge_policy
 
 
 Service = Annotated[VerifierService, Depends(get_service)]

@@ -11,7 +11,14 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
 from vcore.clock import format_datetime
-from verifier.api.deps import Caller, Service, caller_binding, openapi_body, parse_json_body
+from verifier.api.deps import (
+    Caller,
+    Service,
+    caller_binding,
+    challenge_policy_of,
+    openapi_body,
+    parse_json_body,
+)
 from verifier.api.models import (
     ChallengeResponse,
     VerifyBatchRequest,
@@ -195,6 +202,7 @@ async def verify_presentation(request: Request, service: Service, caller: Caller
         challenge=body.options.challenge,
         domain=body.options.domain,
         caller=caller_binding(request, caller),
+        challenge_policy=challenge_policy_of(caller),
     )
     return _result(report.to_json(), report_status(report))
 
@@ -278,6 +286,7 @@ async def verify_qr(request: Request, service: Service, caller: Caller) -> JSONR
             challenge=_form_text(form.get("challenge"), "challenge") or None,
             domain=_form_text(form.get("domain"), "domain") or None,
             caller=caller_binding(request, caller),
+            challenge_policy=challenge_policy_of(caller),
         )
     report = await service.verify_qr(qr)
     return _result(report.to_json(), report_status(report))

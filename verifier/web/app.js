@@ -157,10 +157,19 @@
     const facts = node.querySelector(".facts");
     const isPresentation = Array.isArray(report.credentials);
     const valid = report.verified === true;
-    node.classList.add(valid ? "verdict-valid" : "verdict-invalid");
-    node.querySelector(".verdict-word").textContent = valid ? "✓ VALID" : "✗ NOT VALID";
+    // A verified presentation of no credential (a holder proof, DID authentication) only
+    // shows who answered the challenge: never the green VALID of a credential.
+    const holderProof = isPresentation && valid && report.holderProofOnly === true;
+    const kind = holderProof ? "holder-proof" : valid ? "valid" : "invalid";
+    node.classList.add(`verdict-${kind}`);
+    node.querySelector(".verdict-word").textContent = holderProof
+      ? "Holder proof only"
+      : valid ? "✓ VALID" : "✗ NOT VALID";
     let sub;
-    if (isPresentation) {
+    if (holderProof) {
+      sub = "Holder proof only - no credential: it proves no name, document or claim";
+      addFact(facts, "Signed by", typeof report.holder === "string" ? report.holder : "");
+    } else if (isPresentation) {
       sub = valid ? "Presentation verified for this counter" : "Presentation rejected";
       const inner = report.credentials.filter((r) => r && r.credential);
       if (inner.length) credentialFacts(facts, inner[0]);
