@@ -11,6 +11,11 @@ annotations:
 * ``x-trustid-holderBinding``: ``required`` (default: every subject's ``id`` is the
   holder's DID, did:key / did:jwk / did:web) or ``optional`` (a subject ``id``, if any,
   is any URL: bearer credentials);
+* ``x-trustid-disclosure``: for the SD-JWT formats (``dc+sd-jwt``, ``vc+sd-jwt``), claim
+  name -> ``always`` (a plain claim), ``selective`` (the default for a claim not listed:
+  the holder chooses; an object member by member) or ``never`` (not issued in those
+  formats). Derived claims are listed here too: ``age_over_<N>`` (a boolean computed from
+  ``birthDate`` on the day of issuance, so "over 18" never needs the birth date);
 * ``x-trustid-statusRequired``: ``true`` (default, and set in every shipped type) or
   ``false``. The issuer always gives credentials a status entry; this flag is what it
   tells verifiers, through its trust-list entry (``statusRequired``), so a credential
@@ -46,6 +51,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError, ValidationError
 
 from issuer.errors import ClaimsInvalidError, ConfigurationError
+from vcore.formats import DisclosureMode, DisclosurePolicy
 from vcore.jsontext import loads_strict
 
 __all__ = [
@@ -66,6 +72,7 @@ OPEN_TYPE = "VerifiableCredential"
 """The name of the open type: it governs credentials whose types name no registered type."""
 
 _NAME_RE = re.compile(r"[A-Z][A-Za-z0-9]{2,63}")
+_DERIVED_RE = re.compile(r"age_over_([1-9][0-9]?)")
 _MAX_SCHEMA_FILE = 256 * 1024
 _MAX_ERRORS = 20
 
@@ -83,6 +90,10 @@ class CredentialType:
     holder_required: bool = True
     status_required: bool = True
     """``x-trustid-statusRequired``: verifiers must refuse a credential without status."""
+    disclosure: DisclosurePolicy = field(default_factory=DisclosurePolicy)
+    """``x-trustid-disclosure``: how each claim appears in the SD-JWT formats."""
+    derived_ages: tuple[int, ...] = ()
+    """The N of every derived ``age_over_<N>`` claim (from ``birthDate``)."""
 
     @property
     def is_open(self) -> bool:
@@ -150,6 +161,30 @@ def _days(schema: Mapping[str, Any], name: str, default: int, least: int, path: 
     return value
 
 
+def _disclosure(schema: Mapping[str, Any], path: Path) -> tuple[DisclosurePolicy, tuple[int, ...]]:
+    raw = schema.get("x-trustid-disclosure", {})
+    if not isinstance(raw, dict):
+        raise ConfigurationError(f"{path}: x-trustid-disclosure must be an object")
+    properties = schema.get("properties", {})
+    modes: dict[str, DisclosureMode] = {}
+    ages: list[int] = []
+    for name, value in raw.items():
+        try:
+            modes[name] = DisclosureMode(value)
+        except ValueError:
+            raise ConfigurationError(
+                f"{path}: x-trustid-disclosure.{name} must be always, selective or never"
+            ) from None
+        derived = _DERIVED_RE.fullmatch(name)
+        if derived is not None:
+            if "birthDate" not in properties:
+                raise ConfigurationError(f"{path}: {name} is derived from birthDate, absent here")
+            ages.append(int(derived.group(1)))
+        elif name not in properties or name == "id":
+            raise ConfigurationError(f"{path}: x-trustid-disclosure names no claim {name!r}")
+    return DisclosurePolicy(modes), tuple(sorted(ages))
+
+
 def _load_type(path: Path, source: str) -> CredentialType:
     name = path.stem
     if not _NAME_RE.fullmatch(name):
@@ -176,6 +211,7 @@ def _load_type(path: Path, source: str) -> CredentialType:
     status_required = schema.get("x-trustid-statusRequired", True)
     if not isinstance(status_required, bool):
         raise ConfigurationError(f"{path}: x-trustid-statusRequired must be true or false")
+    disclosure, derived_ages = _disclosure(schema, path)
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     ctype = CredentialType(
         name,
@@ -186,6 +222,8 @@ def _load_type(path: Path, source: str) -> CredentialType:
         backdate_days,
         binding == "required",
         status_required,
+        disclosure,
+        derived_ages,
     )
     examples = schema.get("examples")
     if not isinstance(examples, list) or not examples:

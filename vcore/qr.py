@@ -152,6 +152,8 @@ ALPHANUMERIC_CAPACITY: dict[ECCLevel, tuple[int, ...]] = {
 _ENVELOPES: dict[str, TokenKind] = {
     "application/vc+jwt": "credential",
     "application/vp+jwt": "presentation",
+    "application/dc+sd-jwt": "credential",
+    "application/vc+sd-jwt": "credential",
 }
 _ENVELOPE_TYPES: dict[str, TokenKind] = {
     "EnvelopedVerifiableCredential": "credential",
@@ -209,9 +211,21 @@ def base45_decode(text: str) -> bytes:
 # -- token shape -----------------------------------------------------------------------
 
 
+def _split_sd_jwt(token: str) -> list[str]:
+    # RFC 9901 compact form: <JWS>~<Disclosure>~...~[<KB-JWT>]; the issuer JWS's parts.
+    pieces = token.split("~")
+    if any(not p or not _B64URL_CHARS.issuperset(p) for p in pieces[1:-1]):
+        raise QRError("the QR code does not hold an SD-JWT (a disclosure is not base64url)")
+    if pieces[-1]:
+        _split_token(pieces[-1])
+    return _split_token(pieces[0])
+
+
 def _split_token(token: str) -> list[str]:
     if len(token) > MAX_TOKEN_CHARS:
         raise QRTooLargeError(f"token of {len(token):,} characters exceeds {MAX_TOKEN_CHARS:,}")
+    if "~" in token:
+        return _split_sd_jwt(token)
     parts = token.split(".")
     if len(parts) != 3 or not all(parts) or not all(_B64URL_CHARS.issuperset(p) for p in parts):
         raise QRError("the QR code does not hold a credential or presentation (not a JWS)")
@@ -243,6 +257,10 @@ def classify_token(token: str) -> TokenKind:
     parts = _split_token(token)
     header = _segment_json(parts[0], "header")
     _segment_json(parts[1], "payload")
+    if "~" in token:
+        # An SD-JWT with a KB-JWT is a presentation (it proves the holder is present);
+        # without one it is the credential itself, as its issuer signed it.
+        return "credential" if token.endswith("~") else "presentation"
     if PRESENTATION_FORMATS.certain(token) is not None:
         return "presentation"
     if CREDENTIAL_FORMATS.certain(token) is not None:
@@ -255,6 +273,8 @@ def classify_token(token: str) -> TokenKind:
 
 
 def _compact(token: str) -> str:
+    if "~" in token:
+        raise QRError("an SD-JWT has no compact TID1 form: it goes into the QR code as it is")
     parts = _split_token(token)
     try:
         raw = [b64url_decode(p) for p in parts]

@@ -146,6 +146,7 @@ def create_app(
         engine=engine,
         metrics=metrics,
         audience=settings.audience,
+        require_key_binding=settings.verifier_require_key_binding,
         clock=clock,
     )
     clients = ClientRegistry(engine, clock=clock)

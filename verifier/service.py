@@ -107,6 +107,7 @@ class VerifierService:
         clock: Clock = system_clock,
         challenges: ChallengeStore | None = None,
         qr_decoder: QRDecoderPool | None = None,
+        require_key_binding: bool = False,
     ) -> None:
         self.trust_source = trust_source
         self.keys = keys
@@ -118,6 +119,8 @@ class VerifierService:
         self.clock = clock
         self.challenges = challenges or ChallengeStore(engine, clock=clock)
         self.qr_decoder = qr_decoder or default_pool()
+        # Configuration, never the token: with it, bare credentials are refused.
+        self.require_key_binding = require_key_binding
 
     # ------------------------------------------------------------------ credentials
 
@@ -128,6 +131,7 @@ class VerifierService:
         kind: str = "credential",
         evidence: EvidenceBundle | None = None,
         max_status_age: timedelta | None = None,
+        require_key_binding: bool = False,
     ) -> VerificationReport:
         """Verify one credential (compact token, data URL or enveloped object).
 
@@ -137,12 +141,19 @@ class VerifierService:
             evidence: When given, everything the decision used is recorded into it.
             max_status_age: The oldest status list copy acceptable (else
                 ``status_unavailable``); ``options.maxStatusAge``.
+            require_key_binding: The request's ``options.requireKeyBinding`` (the
+                configuration may require it anyway).
         """
         started = time.perf_counter()
         await self.trust_source.maybe_reload()
         now = self.clock()
         self._start_evidence(evidence, now)
-        plan = plan_credential(value, trust=self.trust_source.current(), now=now)
+        plan = plan_credential(
+            value,
+            trust=self.trust_source.current(),
+            now=now,
+            require_key_binding=require_key_binding or self.require_key_binding,
+        )
         material = await self.gather([plan], evidence=evidence, max_status_age=max_status_age)
         report = decide_credential(plan, material, now=now)
         self.metrics.record(kind, report.verified, report.codes, time.perf_counter() - started)

@@ -52,6 +52,12 @@ class VerifierSettings(BaseSettings):
     verifier_header_timeout: float = Field(
         default=10.0, gt=0, le=300, description="Seconds for a request's complete headers."
     )
+    verifier_require_key_binding: bool = Field(
+        default=False,
+        description="Refuse bare credentials on /credentials/verify and /verify/qr "
+        "(kb_jwt_required): only presentations with a challenge, where an SD-JWT VC "
+        "carries a KB-JWT, are accepted.",
+    )
     data_dir: Path = Path("./var")
     database_url: str | None = None
     verifier_database_url: str | None = None

@@ -17,7 +17,7 @@ from datetime import datetime
 from vcore.clock import format_datetime
 from vcore.dids import parse_did_url
 from vcore.errors import TrustIDError
-from vcore.formats import parse_credential_unverified
+from vcore.formats import lookup, parse_credential_unverified
 from vcore.verify import VerificationReport, verify_credential_token
 from wallet_cli.errors import VerificationError, WalletError
 from wallet_cli.records import (
@@ -110,6 +110,13 @@ def accept_credential(
     view = parse_credential_unverified(token)  # signature verified just above
     warnings: list[str] = []
     bound = _bound_to(view.holder)
+    if view.confirmation is not None:
+        # Bound to a key (SD-JWT VC cnf), not to a subject id: the format checks it.
+        try:
+            lookup(view.format).check_holder_binding(view, holder_did)
+            bound = holder_did
+        except TrustIDError:
+            bound = "another holder key (cnf)"
     if bound != holder_did:
         whom = f"to {bound[:48]}..." if bound else "to no holder (a bearer credential)"
         if not accept_unbound:

@@ -30,7 +30,7 @@ from rich.table import Table
 from rich.text import Text
 
 from vcore.credentials import DEFAULT_LEEWAY
-from vcore.errors import QRTooLargeError
+from vcore.errors import QRError, QRTooLargeError
 from vcore.qr import QRPlan, best_plan, encode_qr_text
 from wallet_cli.records import (
     NAME_FROM_VERIFIER,
@@ -303,8 +303,13 @@ def plan_qr_text(token: str, encoding: Encoding = Encoding.auto) -> QRCodeText:
     if encoding in (Encoding.auto, Encoding.plain):
         candidates.append(QRCodeText(token, best_plan(token), compact=False))
     if encoding in (Encoding.auto, Encoding.compact):
-        text = encode_qr_text(token, compact=True)
-        candidates.append(QRCodeText(text, best_plan(text), compact=True))
+        try:
+            text = encode_qr_text(token, compact=True)
+        except QRError:
+            if encoding is Encoding.compact:
+                raise
+        else:
+            candidates.append(QRCodeText(text, best_plan(text), compact=True))
     fitting = [c for c in candidates if c.plan.fits]
     if fitting:
         return min(fitting, key=lambda c: (c.plan.version or 41, c.plan.ecc != "M", c.compact))

@@ -98,8 +98,11 @@ class CredentialTemplate(_Strict):
 class IssueOptions(_Strict):
     """Issuance options."""
 
-    format: Literal["vc+jwt", "jwt_vc_json"] = Field(
-        default="vc+jwt", description="vc+jwt (VC 2.0, default) or jwt_vc_json (VC-JWT 1.1)."
+    format: Literal["vc+jwt", "jwt_vc_json", "dc+sd-jwt", "vc+sd-jwt"] = Field(
+        default="vc+jwt",
+        description="vc+jwt (VC 2.0, default), jwt_vc_json (VC-JWT 1.1), dc+sd-jwt (IETF "
+        "SD-JWT VC: selective disclosure, key binding, Token Status List) or vc+sd-jwt "
+        "(VC 2.0 secured with SD-JWT).",
     )
     validDays: int | None = Field(  # noqa: N815 - camelCase like the rest of VC-API
         default=None, ge=1, le=MAX_VALID_DAYS, description="Validity in days (default per type)."
@@ -156,7 +159,7 @@ class EnvelopedCredential(BaseModel):
 
     context: list[str] = Field(alias="@context")
     type: Literal["EnvelopedVerifiableCredential"]
-    id: str = Field(description="data:application/vc+jwt,<JWS>")
+    id: str = Field(description="data:application/vc+jwt,<JWS> (or dc+sd-jwt, vc+sd-jwt...)")
 
 
 class IssueResponse(BaseModel):
@@ -173,14 +176,18 @@ class IssueResponse(BaseModel):
         "unless the request gave another)."
     )
     credentialStatus: list[dict[str, Any]] = Field(  # noqa: N815 - VC data model name
-        description="The issuer's BitstringStatusListEntry objects in the credential."
+        description="The issuer's BitstringStatusListEntry objects in the credential "
+        "(for dc+sd-jwt: its status_list {idx, uri})."
     )
 
 
 class CredentialStatusRef(_Strict):
     """Which status of the credential to change."""
 
-    type: Literal["BitstringStatusListEntry"]
+    type: Literal["BitstringStatusListEntry", "status_list"] = Field(
+        description="Either name works for any credential: for an SD-JWT VC (one Token "
+        "Status List slot), revocation sets 1 and suspension 2."
+    )
     statusPurpose: Literal["revocation", "suspension"]  # noqa: N815 - VC data model name
 
 

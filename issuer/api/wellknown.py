@@ -110,6 +110,36 @@ def credential_schema(
     return _published_document(services.publication.schema(type_name), request, SchemaJSONResponse)
 
 
+@router.get(
+    "/types/{type_name}",
+    response_class=Response,
+    responses=problem_responses(
+        {
+            404: "No credential type of this name (`not_found`)",
+            422: "`type_name` is longer than 64 characters (`invalid_request`)",
+        }
+    )
+    | {
+        200: {"content": {"application/json": {}}, "description": "SD-JWT VC Type Metadata"},
+        304: {"description": "Not modified (If-None-Match)"},
+    },
+    summary="SD-JWT VC Type Metadata of a credential type (its vct)",
+)
+def type_metadata(
+    type_name: Annotated[str, Path(max_length=64)],
+    services: ServicesDep,
+    request: Request,
+) -> Response:
+    """Display name, description and claim metadata (`sd`: always / allowed / never) of the
+    type; `vct#integrity` in each credential is the SHA-256 of exactly these bytes."""
+    body = services.publication.type_metadata(type_name)
+    etag = opaque_etag(body)
+    headers = {**_CACHE, "ETag": etag}
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(content=body, media_type="application/json", headers=headers)
+
+
 @router.get("/", summary="Issuer summary")
 def index(services: ServicesDep) -> dict[str, Any]:
     """Who this issuer is and where to look next."""

@@ -31,9 +31,22 @@ from issuer.storage.status_lists import StatusListRepository
 from issuer.storage.tables import StatusEntry, StatusList, StatusListToken
 from vcore.status import pick_free_index
 
-__all__ = ["MAX_OPEN_LISTS", "PURPOSES", "ROLLOVER_NUMERATOR", "allocate_slot", "open_list"]
+__all__ = [
+    "MAX_OPEN_LISTS",
+    "MIN_TOKEN_LIST_ENTRIES",
+    "PURPOSES",
+    "ROLLOVER_NUMERATOR",
+    "STATUS_LIST_PURPOSE",
+    "allocate_slot",
+    "open_list",
+]
 
 PURPOSES = ("revocation", "suspension")
+STATUS_LIST_PURPOSE = "status_list"
+"""The ``purpose`` of IETF Token Status List lists and slots: one 2-bit slot per
+credential (0 valid, 1 revoked, 2 suspended), allocated like the Bitstring ones."""
+MIN_TOKEN_LIST_ENTRIES = 131_072
+"""A Token Status List has at least this many entries, whatever the Bitstring size."""
 MAX_OPEN_LISTS = 4
 ROLLOVER_NUMERATOR = 3  # close a list once allocated > size * 3/4
 _ROLLOVER_DENOMINATOR = 4

@@ -63,6 +63,14 @@ class IssuerContext:
     def schema_url(self, type_name: str) -> str:
         return f"{self.issuer_url}/schemas/{type_name}"
 
+    def token_list_url(self, list_id: int) -> str:
+        """Where an IETF Token Status List is published (``status.status_list.uri``)."""
+        return f"{self.issuer_url}/statuslists/{list_id}"
+
+    def type_url(self, type_name: str) -> str:
+        """The ``vct`` of a type's SD-JWT VCs, where its Type Metadata is served."""
+        return f"{self.issuer_url}/types/{type_name}"
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session; database outages surface as :class:`UnavailableError` (503)."""

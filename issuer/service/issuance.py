@@ -34,20 +34,27 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuer.errors import CredentialTooLargeError, IdempotencyConflictError, InvalidRequestError
-from issuer.service.allocation import PURPOSES, allocate_slot
+from issuer.service.allocation import (
+    MIN_TOKEN_LIST_ENTRIES,
+    PURPOSES,
+    STATUS_LIST_PURPOSE,
+    allocate_slot,
+)
 from issuer.service.context import IssuerContext, Principal
 from issuer.service.issuance_plan import IssuancePlan, check_holder_did, plan_issuance
 from issuer.service.keys import ActiveKey, SigningKeyService
+from issuer.service.type_metadata import derived_claims, integrity_of, type_metadata_bytes
 from issuer.storage.credential_records import CredentialRecordRepository
 from issuer.storage.idempotency import IdempotencyRepository
 from issuer.storage.status_lists import StatusListRepository
 from issuer.storage.tables import CredentialRecord, IdempotencyKey, StatusEntry
 from vcore.credentials import build_credential, new_credential_id
+from vcore.dids import is_offline_did
 from vcore.errors import TrustIDError
-from vcore.formats import sign_credential
+from vcore.formats import SelectiveDisclosureFormat, lookup, sign_credential
 from vcore.jose import MAX_TOKEN_SIZE
 from vcore.jsontext import dumps_compact
-from vcore.status import build_status_entry
+from vcore.status import TOKEN_STATUS_LIST, build_status_entry
 from vcore.vcdm import check_credential
 
 __all__ = [
@@ -64,6 +71,22 @@ log = logging.getLogger("issuer")
 IDEMPOTENCY_TTL = timedelta(hours=24)
 BATCH_CHUNK = 100
 """Items of a batch reserved in one transaction (and recorded in one after signing)."""
+_STATUS_ORDER = (*PURPOSES, STATUS_LIST_PURPOSE)
+
+
+def _selective(fmt: str) -> SelectiveDisclosureFormat | None:
+    """The format, when it signs with a disclosure policy (the SD-JWT formats)."""
+    securing = lookup(fmt)
+    return securing if isinstance(securing, SelectiveDisclosureFormat) else None
+
+
+def _purposes(fmt: str) -> tuple[str, ...]:
+    """The status slots a credential of ``fmt`` gets: one Token Status List slot when the
+    format carries ``status.status_list``, else the Bitstring revocation and suspension."""
+    securing = _selective(fmt)
+    if securing is not None and securing.status_entry_type == TOKEN_STATUS_LIST.entry_type:
+        return (STATUS_LIST_PURPOSE,)
+    return PURPOSES
 
 
 @dataclass(frozen=True)
@@ -74,7 +97,7 @@ class IssueCommand:
         credential: The caller's credential (VC Data Model 2.0; the issuer adds ``id``
             unless given, ``issuer`` unless given, dates unless given, its status entries
             and its schema).
-        fmt: ``vc+jwt`` (default) or ``jwt_vc_json``.
+        fmt: ``vc+jwt`` (default), ``jwt_vc_json``, ``dc+sd-jwt`` or ``vc+sd-jwt``.
         valid_days: Requested validity in days (instead of ``validUntil``) or None.
         request: The whole request body; its canonical hash is what an
             ``Idempotency-Key`` is bound to.
@@ -136,32 +159,56 @@ class IssuanceService:
             now=now,
             resources=self._ctx.resources,
         )
+        if _selective(plan.fmt) is not None and (
+            len(plan.subjects) != 1 or not is_offline_did(plan.holder)
+        ):
+            raise InvalidRequestError(
+                f"options.format {plan.fmt} binds the credential to the holder's key (cnf): "
+                "give one credentialSubject whose id is a did:key or did:jwk"
+            )
         self._check_size(plan)
         return plan
 
     def _status(self, entries: Sequence[StatusEntry]) -> tuple[dict[str, Any], ...]:
         return tuple(
-            build_status_entry(
+            {
+                "type": TOKEN_STATUS_LIST.entry_type,
+                "idx": entry.idx,
+                "uri": self._ctx.token_list_url(entry.list_id),
+            }
+            if entry.purpose == STATUS_LIST_PURPOSE
+            else build_status_entry(
                 list_url=self._ctx.list_url(entry.list_id), index=entry.idx, purpose=entry.purpose
             )
-            for entry in sorted(entries, key=lambda e: PURPOSES.index(e.purpose))
+            for entry in sorted(entries, key=lambda e: _STATUS_ORDER.index(e.purpose))
         )
 
     def _build(
         self, plan: IssuancePlan, credential_id: str, entries: Sequence[StatusEntry]
     ) -> dict[str, Any]:
         own_schema = {"id": self._ctx.schema_url(plan.ctype.name), "type": "JsonSchema"}
+        schemas = [*(s for s in plan.schemas if s.get("id") != own_schema["id"]), own_schema]
+        subjects = plan.subjects
+        if _selective(plan.fmt) is not None:
+            # The holder chooses what to show: a schema requiring claims cannot hold for a
+            # presentation (the vct's Type Metadata describes the claims instead), and the
+            # derived claims ("over 18") are computed today from the birth date.
+            schemas = []
+            today = self._ctx.clock().date()
+            subjects = tuple(
+                {**s, **derived_claims(s, plan.ctype.derived_ages, today)} for s in subjects
+            )
         return build_credential(
             issuer=plan.issuer,
             credential_type=plan.ctype.name,
             types=plan.types,
-            subject=plan.subjects,
+            subject=subjects,
             holder=None,
             credential_id=plan.caller_id or credential_id,
             valid_from=plan.valid_from,
             valid_until=plan.valid_until,
             status=[*plan.status, *self._status(entries)],
-            schema=[*(s for s in plan.schemas if s.get("id") != own_schema["id"]), own_schema],
+            schema=schemas,
             contexts=plan.contexts,
             extra=dict(plan.extra),
         )
@@ -246,16 +293,19 @@ class IssuanceService:
             created_at=now,
         )
         CredentialRecordRepository(session).add(record)
+        size = self._ctx.settings.status_list_size
         entries = [
             allocate_slot(
                 session,
                 purpose=purpose,
                 credential_id=record.id,
-                new_list_size=self._ctx.settings.status_list_size,
+                new_list_size=max(size, MIN_TOKEN_LIST_ENTRIES)
+                if purpose == STATUS_LIST_PURPOSE
+                else size,
                 now=now,
                 rng=self._ctx.rng,
             )
-            for purpose in PURPOSES
+            for purpose in _purposes(plan.fmt)
         ]
         if idempotency_row is not None:
             idempotency_row.credential_id = record.id
@@ -280,6 +330,19 @@ class IssuanceService:
         entries = list(StatusListRepository(session).entries_of(record.id).values())
         thumbprint = record.kid.rpartition("#")[2]
         return _Reservation(record, entries, self._keys.by_thumbprint(session, thumbprint))
+
+    def _sign(self, plan: IssuancePlan, credential: dict[str, Any], key: ActiveKey) -> str:
+        securing = _selective(plan.fmt)
+        if securing is None:
+            return sign_credential(credential, key.signer, fmt=plan.fmt)
+        vct = self._ctx.type_url(plan.ctype.name)
+        return securing.sign_selective(
+            credential,
+            key.signer,
+            policy=plan.ctype.disclosure,
+            vct=vct,
+            vct_integrity=integrity_of(type_metadata_bytes(plan.ctype, vct)),
+        )
 
     # -- the use case ------------------------------------------------------------------------
 
@@ -311,7 +374,7 @@ class IssuanceService:
                 raise InvalidRequestError("validUntil missing")
             plan = plan.with_validity(record.valid_from, record.valid_until)
             credential = self._build(plan, record.id, outcome.entries)
-            token = sign_credential(credential, outcome.key.signer, fmt=plan.fmt)
+            token = self._sign(plan, credential, outcome.key)
             signed_at = self._ctx.clock()
             with session.begin():
                 CredentialRecordRepository(session).record_signed(
@@ -410,7 +473,7 @@ class IssuanceService:
                         index,
                         outcome,
                         key,
-                        sign_credential(credential, outcome.key.signer, fmt=full.fmt),
+                        self._sign(full, credential, outcome.key),
                     )
                 )
             if not signed:

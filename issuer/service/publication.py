@@ -11,6 +11,7 @@ from sqlalchemy import text
 from issuer.errors import NotFoundError
 from issuer.service.context import IssuerContext
 from issuer.service.keys import SigningKeyService
+from issuer.service.type_metadata import type_metadata_bytes
 from vcore.clock import format_datetime
 from vcore.dids import build_did_document
 
@@ -54,6 +55,13 @@ class PublicationService:
         if ctype is None:
             raise NotFoundError(f"no credential type {type_name[:64]!r}")
         return ctype.published_schema(self._ctx.schema_url(type_name))
+
+    def type_metadata(self, type_name: str) -> bytes:
+        """The SD-JWT VC Type Metadata of a type (the exact bytes ``vct#integrity`` covers)."""
+        ctype = self._ctx.types.get(type_name)
+        if ctype is None or ctype.is_open:
+            raise NotFoundError(f"no credential type {type_name[:64]!r}")
+        return type_metadata_bytes(ctype, self._ctx.type_url(type_name))
 
     def trust_entry(self) -> dict[str, Any]:
         """This issuer's entry for a verifier trust list (DESIGN §3)."""

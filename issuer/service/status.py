@@ -6,7 +6,10 @@ change is one transaction that updates the slot, bumps the list's ``version`` an
 appends a ``status_changes`` row (agency, API key, reason, time).
 
 Publishing builds the W3C Bitstring Status List from the database (so a change shows
-at the next fetch) and signs it as a ``vc+jwt`` BitstringStatusListCredential. The
+at the next fetch) and signs it as a ``vc+jwt`` BitstringStatusListCredential; a list of
+the ``status_list`` purpose (SD-JWT VC credentials) is an IETF Token Status List of 2-bit
+values (0 valid, 1 revoked, 2 suspended) signed as ``statuslist+jwt``. An SD-JWT VC has
+one such slot: revoking sets it to 1 (final), suspending to 2, un-suspending to 0. The
 signed token is cached per list and reused while the list's ``version`` and the active
 key are unchanged (so a list is never served signed by a retired or withdrawn key) and it is younger than 12 hours; it is valid for 24 hours (DESIGN
 §4: re-signed at least every 12 h, ``ttl`` 300 s).
@@ -29,19 +32,27 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from issuer.errors import ForbiddenError, NotFoundError, RevocationFinalError
-from issuer.service.allocation import PURPOSES
+from issuer.service.allocation import PURPOSES, STATUS_LIST_PURPOSE
 from issuer.service.context import IssuerContext, Principal
 from issuer.service.keys import SigningKeyService
 from issuer.storage.credential_records import CredentialRecordRepository
 from issuer.storage.status_lists import StatusListRepository
-from issuer.storage.tables import StatusChange
-from vcore.clock import format_datetime
+from issuer.storage.tables import StatusChange, StatusEntry
+from vcore.clock import format_datetime, to_timestamp
 from vcore.formats import sign_credential
+from vcore.jose import sign
 from vcore.keys import b64url_encode
-from vcore.status import BitstringStatusList, build_status_list_credential
+from vcore.signing import Signer
+from vcore.status import (
+    LIST_TYP,
+    BitstringStatusList,
+    TokenStatusList,
+    build_status_list_credential,
+    build_status_list_payload,
+)
 
 __all__ = [
     "LIST_TTL",
@@ -90,6 +101,23 @@ class PublishedStatusList:
     max_age: int
 
 
+_REVOKED, _SUSPENDED = 1, 2  # Token Status List values (draft §7.1)
+
+
+def _token_change(entry: StatusEntry, purpose: str, status: bool) -> int:
+    """The new value of a Token Status List slot for a change of ``purpose``.
+
+    Raises:
+        RevocationFinalError: the credential is revoked (anything but revoking again).
+    """
+    revoking = purpose == "revocation"
+    if entry.status == _REVOKED and not (revoking and status):
+        raise RevocationFinalError("the credential is revoked; revocation is final")
+    if revoking:
+        return _REVOKED if status else entry.status
+    return _SUSPENDED if status else 0
+
+
 class StatusService:
     """Status changes and status-list publication."""
 
@@ -124,18 +152,28 @@ class StatusService:
                 raise ForbiddenError("this credential was issued by another agency")
             repo = StatusListRepository(session)
             entries = repo.entries_of(credential_id, for_update=True)
-            entry = entries.get(purpose)
-            if entry is None:  # pragma: no cover - every record gets both entries
-                raise NotFoundError(f"the credential has no {purpose} entry")
-            revoked = entries["revocation"].status != 0
-            if revoked and not (purpose == "revocation" and new == 1):
-                raise RevocationFinalError("the credential is revoked; revocation is final")
+            token_entry = entries.get(STATUS_LIST_PURPOSE)
+            if token_entry is not None:
+                entry = token_entry
+                new = _token_change(entry, purpose, status)
+                list_url = self._ctx.token_list_url(entry.list_id)
+            else:
+                found = entries.get(purpose)
+                if found is None:  # pragma: no cover - every record gets both entries
+                    raise NotFoundError(f"the credential has no {purpose} entry")
+                entry = found
+                revoked = entries["revocation"].status != 0
+                if revoked and not (purpose == "revocation" and new == 1):
+                    raise RevocationFinalError("the credential is revoked; revocation is final")
+                list_url = self._ctx.list_url(entry.list_id)
             result = StatusChangeResult(
                 credential_id=credential_id,
                 purpose=purpose,
-                status=bool(new),
+                status=status if token_entry is None else new == (
+                    _REVOKED if purpose == "revocation" else _SUSPENDED
+                ),
                 changed=entry.status != new,
-                list_url=self._ctx.list_url(entry.list_id),
+                list_url=list_url,
                 index=entry.idx,
             )
             if not result.changed:
@@ -177,18 +215,23 @@ class StatusService:
             self.published(list_id)
         return len(stale)
 
-    def published(self, list_id: int) -> PublishedStatusList:
+    def published(self, list_id: int, *, token_list: bool = False) -> PublishedStatusList:
         """The signed status list ``list_id`` (cached while unchanged).
 
+        Args:
+            list_id: The list.
+            token_list: Whether the caller serves IETF Token Status Lists
+                (``/statuslists/``) rather than Bitstring lists (``/status-lists/``).
+
         Raises:
-            NotFoundError: no such list.
+            NotFoundError: no such list (of that kind).
         """
         now = self._ctx.clock()
         max_age = int(LIST_TTL.total_seconds())
         with self._ctx.session() as session, session.begin():
             repo = StatusListRepository(session)
             status_list = repo.get(list_id)
-            if status_list is None:
+            if status_list is None or (status_list.purpose == STATUS_LIST_PURPOSE) != token_list:
                 raise NotFoundError(f"no status list {list_id}")
             # Read the version before the bits (see the module docstring).
             version, purpose, size = status_list.version, status_list.purpose, status_list.size
@@ -201,8 +244,21 @@ class StatusService:
                 and now - cached.signed_at < RESIGN_AFTER
             ):
                 return PublishedStatusList(cached.token, cached.etag, max_age)
-            set_indexes = repo.set_indexes(list_id)
+            if token_list:
+                values = repo.statuses(list_id)
+                set_indexes = []
+            else:
+                values = []
+                set_indexes = repo.set_indexes(list_id)
         # Outside any transaction: build and sign.
+        if token_list:
+            token = self._sign_token_list(list_id, size, values, key.signer, now)
+            etag = opaque_etag(token.encode("ascii"))
+            with self._ctx.session() as session, session.begin():
+                StatusListRepository(session).save_token(
+                    list_id, version=version, kid=key.kid, token=token, etag=etag, signed_at=now
+                )
+            return PublishedStatusList(token, etag, max_age)
         bits = BitstringStatusList(size)
         for idx in set_indexes:
             bits.set(idx, 1)
@@ -222,3 +278,24 @@ class StatusService:
                 list_id, version=version, kid=key.kid, token=token, etag=etag, signed_at=now
             )
         return PublishedStatusList(token, etag, max_age)
+
+    def _sign_token_list(
+        self,
+        list_id: int,
+        size: int,
+        values: list[tuple[int, int]],
+        signer: Signer,
+        now: datetime,
+    ) -> str:
+        statuses = TokenStatusList(size, bits=2)
+        for idx, value in values:
+            statuses.set(idx, value)
+        payload = build_status_list_payload(
+            list_url=self._ctx.token_list_url(list_id),
+            issuer=self._ctx.issuer_did,
+            statuses=statuses,
+            issued_at=to_timestamp(now),
+            expires_at=to_timestamp(now + LIST_VALIDITY),
+            ttl_seconds=int(LIST_TTL.total_seconds()),
+        )
+        return sign(payload, signer, typ=LIST_TYP)

@@ -99,6 +99,15 @@ class StatusListRepository:
             )
         )
 
+    def statuses(self, list_id: int) -> list[tuple[int, int]]:
+        """``(index, value)`` of every slot whose value is not 0 (Token Status Lists)."""
+        rows = self._session.execute(
+            select(StatusEntry.idx, StatusEntry.status).where(
+                StatusEntry.list_id == list_id, StatusEntry.status != 0
+            )
+        )
+        return [(int(idx), int(value)) for idx, value in rows]
+
     # -- audit trail -------------------------------------------------------------------
 
     def add_change(self, change: StatusChange) -> None:

@@ -170,7 +170,10 @@ def test_issued_payload_follows_the_policy(issuer_key: PrivateKey, holder_key: P
     parsed = parse_credential_unverified(issued)
     assert isinstance(parsed, SdJwtCredential)
     assert parsed.types == ["VerifiableCredential", "ResidentIdentityCredential"]
-    assert parsed.status_entries == [{"type": "status_list", "idx": 7, "uri": LIST_URL}]
+    assert parsed.status_entries == [
+        {"type": "status_list", "idx": 7, "uri": LIST_URL, "statusPurpose": purpose}
+        for purpose in ("revocation", "suspension")
+    ]
 
 
 def test_two_issuances_share_no_salt_or_digest(

@@ -7,7 +7,8 @@
   view has type ``[VerifiableCredential, <TypeName>]`` (``<TypeName>`` is the last part
   of a ``vct`` of the form ``<issuer URL>/types/<TypeName>`` on the issuer's own
   did:web host, else the whole ``vct``), ``credentialSubject`` = the disclosed claims
-  and one ``credentialStatus`` entry ``{"type": "status_list", "idx", "uri"}``. A token
+  and two ``credentialStatus`` entries ``{"type": "status_list", "idx", "uri",
+  "statusPurpose"}`` (the slot read once for revocation, once for suspension). A token
   of the older drafts' ``typ: vc+sd-jwt`` without ``@context`` reads as this format.
 * ``vc+sd-jwt`` (VC-JOSE-COSE §3.2), media type ``application/vc+sd-jwt``: the VC Data
   Model 2.0 document itself is the payload, its subject claims behind digests; status
@@ -285,6 +286,25 @@ class SdJwtCredential(SecuredCredential):
             return ()
         return tuple(".".join(str(p) for p in d.path) for d in self.sd_jwt.processed.disclosed)
 
+    def claim_modes(self) -> dict[str, DisclosureMode]:
+        """Each subject claim (dotted path): ``always`` shown or ``selective``.
+
+        Read from the holder's full SD-JWT (every Disclosure present).
+        """
+        base = self.claim_base
+        chosen: set[str] = set()
+        if self.sd_jwt is not None:
+            for item in self.sd_jwt.processed.disclosed:
+                if item.path[: len(base)] == base and len(item.path) > len(base):
+                    chosen.add(".".join(str(p) for p in item.path[len(base) :]))
+        modes = {
+            name: DisclosureMode.SELECTIVE if name in chosen else DisclosureMode.ALWAYS
+            for name in self.disclosed
+        }
+        for path in sorted(chosen):
+            modes.setdefault(path, DisclosureMode.SELECTIVE)
+        return modes
+
     @property
     def undisclosed_digests(self) -> int:
         """Digests left unresolved (withheld claims and decoys: the count says nothing)."""
@@ -309,7 +329,18 @@ class SdJwtCredential(SecuredCredential):
 
 @runtime_checkable
 class SelectiveDisclosureFormat(Protocol):
-    """A credential format that can sign with a per-claim disclosure policy."""
+    """A credential format that can sign with a per-claim disclosure policy.
+
+    Attributes:
+        status_entry_type: The status mechanism its credentials carry (registry key of
+            :mod:`vcore.status`): ``status_list`` for ``dc+sd-jwt``,
+            ``BitstringStatusListEntry`` for ``vc+sd-jwt``.
+    """
+
+    @property
+    def status_entry_type(self) -> str:
+        """The status mechanism's entry type."""
+        ...
 
     def sign_selective(
         self,
@@ -439,6 +470,7 @@ class SdJwtVcFormat(_SdJwtFormat):
 
     key = "dc+sd-jwt"
     media_types = ("application/dc+sd-jwt",)
+    status_entry_type = "status_list"
     _typs = ("dc+sd-jwt", "vc+sd-jwt")
 
     def recognise(self, value: object) -> Recognition:
@@ -479,8 +511,11 @@ class SdJwtVcFormat(_SdJwtFormat):
                 raise MalformedError("status must be an object")
             if "status_list" in status:
                 entry = status["status_list"]
+                slot = dict(entry) if isinstance(entry, Mapping) else {}
+                slot.pop("statusPurpose", None)
                 credential["credentialStatus"] = [
-                    {"type": "status_list", **(entry if isinstance(entry, Mapping) else {})}
+                    {"type": "status_list", **slot, "statusPurpose": purpose}
+                    for purpose in ("revocation", "suspension")
                 ]
         return _secured(self.key, sd_jwt, credential, value)
 
@@ -530,6 +565,7 @@ class VcSdJwtFormat(_SdJwtFormat):
 
     key = "vc+sd-jwt"
     media_types = ("application/vc+sd-jwt",)
+    status_entry_type = "BitstringStatusListEntry"
     _typs = ("vc+sd-jwt",)
 
     def recognise(self, value: object) -> Recognition:

@@ -56,6 +56,9 @@ class StatusEntry:
         purpose: What a set value means (``statusPurpose``).
         status_size: Bits per entry (``statusSize`` / ``bits``; 1 when absent).
         entry_type: The registry key of the mechanism that reads this entry.
+        single_purpose: The entry decides only its own purpose, though the value it reads
+            may mean others too (a Token Status List slot read once for revocation and
+            once for suspension).
     """
 
     list_url: str
@@ -63,6 +66,7 @@ class StatusEntry:
     purpose: StatusPurpose
     status_size: int = 1
     entry_type: str = "BitstringStatusListEntry"
+    single_purpose: bool = False
 
 
 @dataclass(frozen=True)

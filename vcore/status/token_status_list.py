@@ -187,8 +187,10 @@ class TokenStatusListMechanism:
     def parse_entry(self, raw: Mapping[str, Any]) -> StatusEntry:
         """Validate ``{"idx": N, "uri": "..."}`` (draft §6.1); ``bits`` come with the list.
 
-        The entry is reported under ``revocation``: one value covers both verdicts
-        (:meth:`asserted`).
+        Without ``statusPurpose`` the entry is reported under ``revocation`` and one value
+        covers both verdicts (:meth:`asserted`). The ``dc+sd-jwt`` format gives the slot
+        twice, with ``statusPurpose`` ``revocation`` and ``suspension``: each then decides
+        its own purpose, so reports carry both status checks as for Bitstring lists.
 
         Raises:
             StatusListError: ``idx`` not a non-negative integer or ``uri`` not a string.
@@ -200,8 +202,15 @@ class TokenStatusListMechanism:
         uri = raw.get("uri")
         if not isinstance(uri, str) or not uri:
             raise StatusListError("status_list.uri must be a non-empty URL string")
+        purpose = raw.get("statusPurpose")
+        if purpose is not None and purpose not in ("revocation", "suspension"):
+            raise StatusListError("status_list statusPurpose must be revocation or suspension")
         return StatusEntry(
-            list_url=uri, index=idx, purpose=StatusPurpose.REVOCATION, entry_type=ENTRY_TYPE
+            list_url=uri,
+            index=idx,
+            purpose=StatusPurpose(purpose or "revocation"),
+            entry_type=ENTRY_TYPE,
+            single_purpose=purpose is not None,
         )
 
     def recognises_list(self, typ: str) -> bool:
@@ -295,13 +304,12 @@ class TokenStatusListMechanism:
             StatusListError: a value this verifier cannot interpret (draft §7.1: 3 is
                 application-specific, 4+ unassigned).
         """
-        if value == 0:
+        if value not in (0, 1, 2):
+            raise StatusListError(f"status value {value} has no meaning this verifier knows")
+        meaning = {0: None, 1: StatusPurpose.REVOCATION, 2: StatusPurpose.SUSPENSION}[value]
+        if entry.single_purpose and meaning is not entry.purpose:
             return None
-        if value == 1:
-            return StatusPurpose.REVOCATION
-        if value == 2:
-            return StatusPurpose.SUSPENSION
-        raise StatusListError(f"status value {value} has no meaning this verifier knows")
+        return meaning
 
 
 TOKEN_STATUS_LIST = register(TokenStatusListMechanism())

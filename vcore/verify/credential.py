@@ -29,6 +29,7 @@ from vcore.errors import TrustIDError, UnknownKeyError
 from vcore.formats.api import parse_credential_unverified
 from vcore.formats.registry import lookup
 from vcore.formats.secured import SecuredCredential
+from vcore.sdjwt.errors import KeyBindingRequiredError
 from vcore.trust_list import TrustEntry, TrustList
 from vcore.verify.evidence import KeyResolver, Material, SchemaResolver, StatusResolver
 from vcore.verify.plan import CredentialPlan
@@ -73,7 +74,13 @@ def _lookup_trust(trust: TrustList, credential: SecuredCredential, now: datetime
     return entry
 
 
-def plan_credential(token: object, *, trust: TrustList | None, now: datetime) -> CredentialPlan:
+def plan_credential(
+    token: object,
+    *,
+    trust: TrustList | None,
+    now: datetime,
+    require_key_binding: bool = False,
+) -> CredentialPlan:
     """Phase 1: read the credential unverified and do the offline checks.
 
     Args:
@@ -83,6 +90,9 @@ def plan_credential(token: object, *, trust: TrustList | None, now: datetime) ->
         trust: The trust list; None skips the trust check (with a warning), for callers
             such as a wallet that has no list and checks the issuer otherwise.
         now: The decision instant (for the accreditation period).
+        require_key_binding: A policy of the caller (request or configuration, never the
+            token): a bare credential cannot prove its holder is present, so it fails
+            ``format`` with ``kb_jwt_required`` (present it with a challenge instead).
 
     Returns:
         The plan; when :attr:`CredentialPlan.failed`, decide right away with empty material.
@@ -91,6 +101,11 @@ def plan_credential(token: object, *, trust: TrustList | None, now: datetime) ->
     text = token if isinstance(token, str) else ""
     try:
         credential = parse_credential_unverified(token)
+        if require_key_binding:
+            raise KeyBindingRequiredError(
+                "this verifier requires key binding: present the credential with a "
+                "challenge (POST /presentations/verify) instead"
+            )
     except TrustIDError as exc:
         steps.fail(CheckId.FORMAT, exc)
         _skip_rest(steps, _PRE_SIGNATURE[1:])

@@ -88,6 +88,8 @@ _PRESENTATION_CHECK = {
     "holder_binding": CheckId.HOLDER_KEY,
     "expired": CheckId.FRESHNESS,
     "not_yet_valid": CheckId.FRESHNESS,
+    "kb_jwt_stale": CheckId.FRESHNESS,
+    "kb_jwt_bad_signature": CheckId.SIGNATURE,
 }
 
 

@@ -128,10 +128,14 @@ def _result(body: dict[str, Any], status: int) -> JSONResponse:
 async def verify_credential(request: Request, service: Service, _caller: Caller) -> JSONResponse:
     body = await parse_json_body(request, VerifyCredentialRequest)
     evidence = _evidence_option(body.options)
+    required = body.options.get("requireKeyBinding", False)
+    if not isinstance(required, bool):
+        raise RequestProblem(422, "invalid_request", "options.requireKeyBinding must be a boolean")
     report = await service.verify_credential(
         body.verifiableCredential,
         evidence=evidence,
         max_status_age=_max_status_age_option(body.options),
+        require_key_binding=required,
     )
     return _result(_with_evidence(report.to_json(), evidence), report_status(report))
 

@@ -142,10 +142,55 @@
     container.hidden = false;
   }
 
+  // Selective disclosure (SD-JWT VC): the result names what the holder showed
+  // (credential.disclosed) and what the type has but was not shown (credential.withheld).
+  const AGE_CLAIM = /^age_over_(\d+)$/;
+
+  function claimLabel(name) {
+    const age = AGE_CLAIM.exec(name);
+    if (age) return `Over ${age[1]}`;
+    const words = String(name)
+      .replace(/\./g, " ")
+      .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+      .replace(/_/g, " ")
+      .toLowerCase();
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  }
+
+  function claimValue(value) {
+    if (value === true) return "yes";
+    if (value === false) return "no";
+    if (Array.isArray(value)) return value.map(claimValue).join(", ");
+    if (value && typeof value === "object") return Object.values(value).map(claimValue).join(", ");
+    return String(value);
+  }
+
+  function disclosedFacts(node, facts, credential) {
+    const disclosed = credential.disclosed;
+    for (const [name, value] of Object.entries(disclosed)) {
+      if (AGE_CLAIM.test(name) && typeof value === "boolean") {
+        // The question a counter asks most: one big yes/no, and no other claim needed.
+        const answer = document.createElement("p");
+        answer.className = `age-answer ${value ? "age-yes" : "age-no"}`;
+        answer.dataset.claim = name;
+        answer.textContent = `${claimLabel(name)}: ${value ? "yes" : "no"}`;
+        facts.before(answer);
+      } else {
+        addFact(facts, claimLabel(name), claimValue(value));
+      }
+    }
+    const withheld = Array.isArray(credential.withheld) ? credential.withheld : [];
+    for (const name of withheld) {
+      if (typeof name === "string") addFact(facts, claimLabel(name), "not shared");
+    }
+  }
+
   function credentialFacts(facts, report) {
     const credential = report.credential;
     if (!credential || typeof credential !== "object") return;
-    addFact(facts, "Holder", holderName(credential));
+    const selective = credential.disclosed && typeof credential.disclosed === "object";
+    if (selective) disclosedFacts(facts.parentNode, facts, credential);
+    else addFact(facts, "Holder", holderName(credential));
     addFact(facts, "Document", typeLabel(credential.type));
     addFact(facts, "Issued by", issuerName(report, credential));
     addFact(facts, "Valid until", formatDate(credential.validUntil, false) || "No end date");

@@ -8,9 +8,11 @@ from typing import Annotated
 
 import typer
 
+from vcore.formats import DisclosureMode, SdJwtCredential
 from wallet_cli.errors import InputError
+from wallet_cli.records import CredentialRecord
 from wallet_cli.render import Encoding, credential_json, print_credential, print_credentials
-from wallet_cli.session import session_of
+from wallet_cli.session import Session, session_of
 from wallet_cli.store import write_output_file
 from wallet_cli.terminal import confirm
 
@@ -65,6 +67,14 @@ def show(
         typer.Option("--png", metavar="FILE", help="Write the credential's QR code as a PNG."),
     ] = None,
     encoding: EncodingOption = Encoding.auto,
+    claims: Annotated[
+        bool,
+        typer.Option(
+            "--claims",
+            help="List every claim and whether it is always shown or yours to choose "
+            "(SD-JWT credentials) when you present it.",
+        ),
+    ] = False,
 ) -> None:
     """Show one credential: its claims, issuer, validity and status; or its QR code.
 
@@ -84,6 +94,9 @@ def show(
         raise InputError("choose one of --json, --qr and --png")
     contents = session.vault().load()
     record = contents.find(credential_id)
+    if claims:
+        _print_claims(session, record, as_json=as_json)
+        return
     if as_json:
         payload = {
             **credential_json(record, session.now),
@@ -105,6 +118,23 @@ def show(
             print_qr(session.out, chosen)
         return
     print_credential(session.out, record, session.now, contents.holder.did)
+
+
+_MODE_WORDS = {DisclosureMode.ALWAYS: "always shown", DisclosureMode.SELECTIVE: "you choose"}
+
+
+def _print_claims(session: Session, record: CredentialRecord, *, as_json: bool) -> None:
+    view = record.view
+    if isinstance(view, SdJwtCredential):
+        modes = view.claim_modes()
+    else:
+        modes = {name: DisclosureMode.ALWAYS for name in view.subject if name != "id"}
+    if as_json:
+        session.json({name: _MODE_WORDS[mode] for name, mode in modes.items()}, indent=None)
+        return
+    width = max((len(name) for name in modes), default=0)
+    for name, mode in modes.items():
+        session.echo(f"{name.ljust(width)}  {_MODE_WORDS[mode]}")
 
 
 def remove(

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from vcore.dids import holder_kid
 from vcore.errors import QRTooLargeError, TrustIDError
-from vcore.formats import build_presentation
-from vcore.presentations import check_holder_binding
+from vcore.formats import DisclosureMode, SdJwtCredential, build_presentation, lookup
+from vcore.sdjwt import present_sd_jwt
+from vcore.signing import SoftwareSigner
 from wallet_cli.commands.browse import EncodingOption
 from wallet_cli.errors import DoesNotFitError, InputError, VerificationError
+from wallet_cli.records import CredentialRecord
 from wallet_cli.render import Encoding, overall_status
-from wallet_cli.session import session_of
+from wallet_cli.session import Session, session_of
 from wallet_cli.store import write_output_file
+from wallet_cli.terminal import confirm
 
 __all__ = ["register"]
 
@@ -35,6 +40,16 @@ def present(
         typer.Option("--audience", help="The verifier's identifier, as it gave it to you."),
     ],
     nonce: Annotated[str, typer.Option("--nonce", help="The verifier's one-time challenge.")],
+    disclose: Annotated[
+        str | None,
+        typer.Option(
+            "--disclose",
+            metavar="NAME[,NAME...]",
+            help="SD-JWT credentials: the claims to show (see `show ID --claims`); every "
+            "other selectively disclosable claim stays in the wallet. Without it you are "
+            "asked, claim by claim.",
+        ),
+    ] = None,
     qr: Annotated[bool, typer.Option("--qr", help="Draw the presentation as a QR code.")] = False,
     png: Annotated[
         Path | None,
@@ -73,7 +88,7 @@ def present(
     holder = contents.holder
     for record in records:
         try:
-            check_holder_binding(holder.did, record.view)
+            lookup(record.view.format).check_holder_binding(record.view, holder.did)
         except TrustIDError:
             raise VerificationError(
                 f"credential {record.short_id} is not issued to this wallet's DID, so a "
@@ -82,14 +97,35 @@ def present(
         state = overall_status(record, session.now)
         if state != "valid":
             session.warn(f"credential {record.short_id} is {state.replace('_', ' ')}")
-    token = build_presentation(
-        [r.token for r in records],
-        holder.private_key,
-        holder.did,
-        audience=audience,
-        nonce=nonce,
-        now=session.now,
-    )
+    selective = [r for r in records if isinstance(r.view, SdJwtCredential)]
+    if selective:
+        if len(records) != 1:
+            raise InputError("an SD-JWT credential is presented on its own: name only it")
+        signer = SoftwareSigner(holder.private_key, holder_kid(holder.did))
+        names = _chosen_claims(session, records[0], disclose)
+        try:
+            token = present_sd_jwt(
+                records[0].token,
+                names,
+                signer=signer,
+                nonce=nonce,
+                audience=audience,
+                now=session.now,
+                base=selective[0].view.claim_base,  # type: ignore[attr-defined]
+            )
+        except TrustIDError as exc:
+            raise InputError(f"{exc.detail} (see `show {records[0].short_id} --claims`)") from None
+    elif disclose is not None:
+        raise InputError("--disclose is for SD-JWT credentials; this one shows every claim")
+    else:
+        token = build_presentation(
+            [r.token for r in records],
+            holder.private_key,
+            holder.did,
+            audience=audience,
+            nonce=nonce,
+            now=session.now,
+        )
     if out is not None:
         write_output_file(session.output_path(out), token.encode("ascii") + b"\n")
         session.say(f"Wrote the presentation ({len(token):,} characters) to {out}")
@@ -119,6 +155,36 @@ def present(
         session.say(f"Wrote {png}")
     else:
         print_qr(session.out, chosen)
+
+
+def _chosen_claims(session: Session, record: CredentialRecord, disclose: str | None) -> list[str]:
+    """The claims to disclose: from --disclose, or asked one by one (nothing by default)."""
+    view = record.view
+    assert isinstance(view, SdJwtCredential)  # noqa: S101 - the caller checked
+    modes = view.claim_modes()
+    always = [name for name, mode in modes.items() if mode is DisclosureMode.ALWAYS]
+    if disclose is not None:
+        names = list(dict.fromkeys(n.strip() for n in disclose.split(",") if n.strip()))
+        if not names:
+            raise InputError("--disclose needs at least one claim name")
+    else:
+        if not sys.stdin.isatty():
+            raise InputError(
+                "say which claims to show with --disclose NAME[,NAME...] "
+                f"(see `trustid-wallet show {record.short_id} --claims`)"
+            )
+        names = [
+            name
+            for name, mode in modes.items()
+            if mode is DisclosureMode.SELECTIVE
+            and "." not in name
+            and confirm(f"Show {name}?")
+        ]
+    shown = ", ".join([*always, *names]) or "no claim (only that you hold this credential)"
+    session.err.print(f"Leaving the wallet: {shown}", soft_wrap=True)
+    if disclose is None and not confirm("Send exactly this?"):
+        raise InputError("nothing was presented")
+    return names
 
 
 def register(app: typer.Typer) -> None:
