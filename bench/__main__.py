@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from bench.report import write_report
-from bench.rows import ROWS, Context
+from bench.rows import ROWS, Context, Result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--only", default="")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--docs", type=Path, default=None, help="Where to write (default docs/).")
     args = parser.parse_args(argv)
     only = {name.strip() for name in args.only.split(",") if name.strip()}
     unknown = only - {row.name for row in ROWS}
@@ -34,14 +35,18 @@ def main(argv: list[str] | None = None) -> int:
             if only and row.name not in only:
                 continue
             print(f"-- {row.name}: {row.title}", flush=True)
-            result = row.run(ctx)
+            try:
+                result = row.run(ctx)
+            except Exception as exc:  # noqa: BLE001 - one broken row must not lose the others
+                result = Result(row.name, row.title, "-", "-", None, "-", None, f"failed: {exc!r}"[:200])
             print(f"   {result.line()}", flush=True)
             results.append(result)
         series = ctx.series
     if not args.no_write:
-        root = Path(__file__).resolve().parent.parent
-        write_report(root / "docs", results, series)
-        print(f"wrote {root / 'docs' / 'benchmarks.md'}")
+        docs = args.docs or Path(__file__).resolve().parent.parent / "docs"
+        docs.mkdir(parents=True, exist_ok=True)
+        write_report(docs, results, series)
+        print(f"wrote {docs / 'benchmarks.md'}")
     return 0
 
 

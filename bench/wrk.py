@@ -76,7 +76,8 @@ def run_wrk(
     threads: int = 1,
     script: Path | None = None,
 ) -> WrkResult:
-    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s",
+    duration = f"{max(1, round(seconds))}s"  # wrk takes whole seconds
+    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", duration,
            "--latency", "--timeout", "10s"]  # fmt: skip
     if script is not None:
         cmd += ["-s", str(script)]
