@@ -302,11 +302,15 @@ def build_did_document(did: str, keys: Sequence[PublicKey]) -> dict[str, Any]:
     }
 
 
-def key_from_did_document(document: object, kid: str) -> PublicKey:
-    """Find the assertion key ``kid`` in a resolved DID document.
+def key_from_did_document(
+    document: object, kid: str, *, relationship: str = "assertionMethod"
+) -> PublicKey:
+    """Find the key ``kid`` in a resolved DID document, for ``relationship``.
 
     The document's ``id`` must equal the DID of ``kid`` (a document served for one DID
-    cannot speak for another), and the method must be listed under ``assertionMethod``.
+    cannot speak for another), and the method must be listed under ``relationship``:
+    ``assertionMethod`` (an issuer's key, the default) or ``authentication`` (a
+    presentation holder's key).
     The key is a ``publicKeyJwk`` (JsonWebKey) or, for a ``Multikey`` method, a
     ``publicKeyMultibase``.
 
@@ -322,7 +326,7 @@ def key_from_did_document(document: object, kid: str) -> PublicKey:
     methods = document.get("verificationMethod")
     if not isinstance(methods, list):
         raise DIDError("DID document has no verificationMethod list")
-    assertion = document.get("assertionMethod", [])
+    assertion = document.get(relationship, [])
     allowed = {
         (m if isinstance(m, str) else m.get("id") if isinstance(m, Mapping) else None)
         for m in (assertion if isinstance(assertion, list) else [])
@@ -336,7 +340,7 @@ def key_from_did_document(document: object, kid: str) -> PublicKey:
         if method_id != kid:
             continue
         if kid not in allowed and f"#{parsed.fragment}" not in allowed:
-            raise UnknownKeyError(f"{kid} is not an assertion method of its DID")
+            raise UnknownKeyError(f"{kid} is not listed under {relationship} in its DID document")
         if method.get("type") == "Multikey" and "publicKeyMultibase" in method:
             # CID 1.0 §2.2.2: what Data Integrity issuers publish (vcore.data_integrity)
             return decode_multikey(method["publicKeyMultibase"])

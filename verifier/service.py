@@ -28,6 +28,7 @@ from vcore.keys import PublicKey
 from vcore.verify import (
     CredentialPlan,
     Material,
+    PresentationPlan,
     PresentationReport,
     VerificationReport,
     decide_credential,
@@ -227,40 +228,45 @@ class VerifierService:
         await self.trust_source.maybe_reload()
         now = self.clock()
         caller_owned = challenge_policy.caller_owned
-        plan = plan_presentation(
-            value,
-            nonce=challenge,
-            audience=domain or self.audience,
-            trust=self.trust_source.current(),
-            now=now,
-            require_issued_at=not caller_owned,
-        )
-        issued_here = not caller_owned
-        if not plan.failed:
-            use = await anyio.to_thread.run_sync(self.challenges.check, challenge, caller)
-            if caller_owned and use == ChallengeUse.UNKNOWN:
-                pass  # the caller's own challenge: it tracks single use itself
-            elif use == ChallengeUse.EXPIRED:
-                plan = plan.with_failure(
-                    "nonce", ChallengeExpiredError("the challenge expired; ask for a new one")
-                )
-            elif use == ChallengeUse.USED:
-                plan = plan.with_failure(
-                    "nonce",
-                    NonceReusedError(
-                        "this presentation's challenge was already used; ask for a new one"
-                    ),
-                )
-            elif use != ChallengeUse.OK:
-                plan = plan.with_failure(
-                    "nonce",
-                    ChallengeUnknownError(
-                        "this challenge was not issued to you by this verifier; ask for one "
-                        "with POST /challenges"
-                    ),
-                )
+        trust = self.trust_source.current()
+
+        def plan_with(holder_keys: dict[str, PublicKey | TrustIDError] | None) -> PresentationPlan:
+            return plan_presentation(
+                value,
+                nonce=challenge,
+                audience=domain or self.audience,
+                trust=trust,
+                now=now,
+                require_issued_at=not caller_owned,
+                holder_keys=holder_keys,
+            )
+
+        plan = plan_with(None)
+        verdict: tuple[TrustIDError | None, bool] | None = None
+        if plan.holder_key_needed is not None:
+            # A did:web holder: fetch its document only for an answer to an open challenge.
+            verdict = await self._challenge_verdict(challenge, caller, caller_owned=caller_owned)
+            if verdict[0] is None:
+                kid = plan.holder_key_needed
+                key: PublicKey | TrustIDError
+                try:
+                    key = await self.keys.holder_key(kid)
+                except TrustIDError as exc:
+                    key = exc
+                plan = plan_with({kid: key})
             else:
-                issued_here = True
+                plan = PresentationPlan(checks=[], holder=plan.holder).with_failure(
+                    "nonce", verdict[0]
+                )
+        issued_here = False
+        if not plan.failed:
+            if verdict is None:
+                verdict = await self._challenge_verdict(
+                    challenge, caller, caller_owned=caller_owned
+                )
+            error, issued_here = verdict
+            if error is not None:
+                plan = plan.with_failure("nonce", error)
         material = Material() if plan.failed else await self.gather(plan.credentials)
         report = decide_presentation(plan, material, now=now)
         if report.verified and issued_here:
@@ -275,6 +281,36 @@ class VerifierService:
                 report = decide_presentation(plan, Material(), now=now)
         self.metrics.record(kind, report.verified, report.codes, time.perf_counter() - started)
         return report
+
+    async def _challenge_verdict(
+        self, challenge: str, caller: str, *, caller_owned: bool
+    ) -> tuple[TrustIDError | None, bool]:
+        """Whether the challenge may be answered: ``(error or None, issued by us)``.
+
+        A challenge this verifier issued must be the caller's and open; under the
+        ``caller`` policy one it never issued is the caller's own (it tracks its use).
+        """
+        use = await anyio.to_thread.run_sync(self.challenges.check, challenge, caller)
+        if use == ChallengeUse.OK:
+            return None, True
+        if caller_owned and use == ChallengeUse.UNKNOWN:
+            return None, False
+        if use == ChallengeUse.EXPIRED:
+            return ChallengeExpiredError("the challenge expired; ask for a new one"), False
+        if use == ChallengeUse.USED:
+            return (
+                NonceReusedError(
+                    "this presentation's challenge was already used; ask for a new one"
+                ),
+                False,
+            )
+        return (
+            ChallengeUnknownError(
+                "this challenge was not issued to you by this verifier; ask for one "
+                "with POST /challenges"
+            ),
+            False,
+        )
 
     # ------------------------------------------------------------------------- QR
 

@@ -477,8 +477,23 @@ def test_envelopes() -> None:
         {**_ENVELOPE, "id": 5},
         "data:application/vc+jwt,x",
     ):
-        assert _code(bad, check_envelope) == "vcdm_envelope"
-    assert _code(vp_envelope, check_envelope) == "vcdm_envelope"
+        assert _code(bad, check_envelope) == "envelope_invalid"
+    assert _code(vp_envelope, check_envelope) == "envelope_invalid"
+
+
+def test_one_envelope_rule_one_code() -> None:
+    # vcore.vcdm and the formats' envelope parser check the same VCDM rule (§4.13): one
+    # code for both, and either error is caught as the other.
+    from vcore.errors import EnvelopeError, VcdmEnvelopeError
+    from vcore.formats.envelope import EnvelopeKind, open_envelope
+
+    bad = {**_ENVELOPE, "@context": []}
+    with pytest.raises(EnvelopeError) as from_vcdm:
+        check_envelope(bad)
+    with pytest.raises(EnvelopeError) as from_formats:
+        open_envelope(bad, EnvelopeKind.CREDENTIAL)
+    assert isinstance(from_vcdm.value, VcdmEnvelopeError)
+    assert from_vcdm.value.code == from_formats.value.code == "envelope_invalid"
 
 
 def test_non_objects_are_refused() -> None:

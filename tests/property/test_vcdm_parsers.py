@@ -106,7 +106,7 @@ def test_any_member_values(members: dict[str, Any]) -> None:
 def test_any_document(document: Any) -> None:
     _refused_with_a_code(check_credential, document)
     _refused_with_a_code(check_presentation, document)
-    assert _code_of(check_envelope, document) in {None, "vcdm_envelope"}
+    assert _code_of(check_envelope, document) in {None, "envelope_invalid"}
 
 
 @bounded(200)

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.asgi_client import AppClient
@@ -29,10 +30,14 @@ from tests.verifier.support import (
     app_client,
     holder_proof,
     public_resolver,
+    resolver_map,
     undated_presentation,
     write_json,
 )
-from vcore.formats import build_presentation, envelope_presentation
+from vcore.dids import build_did_document
+from vcore.formats import build_presentation, envelope_credential, envelope_presentation
+from vcore.jose import sign
+from vcore.signing import SoftwareSigner
 from verifier.app import create_app
 from verifier.challenges import ChallengePolicy
 from verifier.settings import VerifierSettings
@@ -43,7 +48,14 @@ BEARER = "bearer credential: not bound to the presenter"
 
 
 class Env:
-    def __init__(self, tmp_path: Path, now: datetime, *, holder_binding: object = None) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        now: datetime,
+        *,
+        holder_binding: object = None,
+        host_resolver: Any = public_resolver,
+    ) -> None:
         self.clock = Clock(now)
         self.web = FakeWeb(self.clock)
         self.issuer = self.web.add(Issuer(None))
@@ -64,7 +76,7 @@ class Env:
                 verifier_status_max_age=0,
             ),
             transport=self.web.transport(),
-            host_resolver=public_resolver,
+            host_resolver=host_resolver,
             clock=self.clock,
         )
 
@@ -394,3 +406,83 @@ def test_an_older_database_gains_the_policy_column_with_server_for_old_clients(
         "new": ChallengePolicy.CALLER,
         "old": ChallengePolicy.SERVER,
     }
+
+
+# ------------------------------------------------------------------ did:web holders
+
+WEB_HOLDER = "did:web:wallet.example:users:mei"
+WEB_HOLDER_DOC = "https://wallet.example/users/mei/did.json"
+
+
+def _web_holder(env: Env, *, relationship: str = "authentication") -> tuple[Holder, str]:
+    """A holder whose DID is did:web: its document served by the fake web."""
+    holder = Holder()
+    public = holder.key.public_key()
+    kid = f"{WEB_HOLDER}#{public.thumbprint()}"
+    document = build_did_document(WEB_HOLDER, [public])
+    for name in ("assertionMethod", "authentication"):
+        if name != relationship:
+            document[name] = []
+    env.web.extra[WEB_HOLDER_DOC] = lambda _request: httpx.Response(200, json=document)
+    return holder, kid
+
+
+def _web_vp(env: Env, holder: Holder, kid: str, nonce: str) -> str:
+    token, _ = env.issuer.issue(WEB_HOLDER, now=env.clock.value, with_status=False)
+    payload = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": WEB_HOLDER,
+        "verifiableCredential": [envelope_credential(token)],
+        "nonce": nonce,
+        "aud": AUDIENCE,
+        "iat": int(env.clock.value.timestamp()),
+    }
+    return sign(payload, SoftwareSigner(holder.key, kid), typ="vp+jwt")
+
+
+def test_a_did_web_holder_is_resolved_and_bound(env: Env, client: AppClient) -> None:
+    holder, kid = _web_holder(env)
+    challenge = client.post("/challenges").json()["challenge"]
+    response = _verify(client, _web_vp(env, holder, kid, challenge), {"challenge": challenge})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["holder"] == WEB_HOLDER
+    assert _checks(body["credentials"][0])["holder_binding"]["status"] == "passed"
+    assert env.web.count(WEB_HOLDER_DOC) == 1
+    # another key than the document's: refused, and the cached document is not refetched
+    # before 30 s (a random kid must not make the verifier hammer the holder's host)
+    other = Holder()
+    challenge = client.post("/challenges").json()["challenge"]
+    forged = _web_vp(env, other, f"{WEB_HOLDER}#{other.key.public_key().thumbprint()}", challenge)
+    assert _codes(_verify(client, forged, {"challenge": challenge})) == ["unknown_key"]
+    assert env.web.count(WEB_HOLDER_DOC) == 1
+
+
+def test_a_did_web_holder_key_must_be_an_authentication_method(env: Env, client: AppClient) -> None:
+    holder, kid = _web_holder(env, relationship="assertionMethod")
+    challenge = client.post("/challenges").json()["challenge"]
+    response = _verify(client, _web_vp(env, holder, kid, challenge), {"challenge": challenge})
+    assert _codes(response) == ["unknown_key"]
+    assert "authentication" in response.json()["problemDetails"][0]["detail"]
+
+
+def test_a_did_web_holder_is_not_fetched_without_an_open_challenge(
+    env: Env, client: AppClient
+) -> None:
+    holder, kid = _web_holder(env)
+    response = _verify(client, _web_vp(env, holder, kid, "made-up"), {"challenge": "made-up"})
+    assert _codes(response) == ["challenge_unknown"]
+    assert env.web.count("wallet.example") == 0
+
+
+def test_a_did_web_holder_on_a_private_address_is_not_fetched(
+    tmp_path: Path, fixed_now: datetime
+) -> None:
+    env = Env(tmp_path, fixed_now, host_resolver=resolver_map({"wallet.example": "10.0.0.7"}))
+    holder, kid = _web_holder(env)
+    with app_client(env.app) as client:
+        challenge = client.post("/challenges").json()["challenge"]
+        response = _verify(client, _web_vp(env, holder, kid, challenge), {"challenge": challenge})
+        assert _codes(response) == ["unknown_key"]
+    assert env.web.count("wallet.example") == 0

@@ -33,7 +33,7 @@ Tree::
     │       ├── VcdmValidityError             vcdm_validity           §4.9
     │       ├── VcdmStatusEntryError          vcdm_status             §4.10
     │       ├── VcdmSchemaEntryError          vcdm_schema             §4.11
-    │       ├── VcdmEnvelopeError             vcdm_envelope           §4.13.1, §4.13.2
+    │       ├── VcdmEnvelopeError             envelope_invalid (also an EnvelopeError) §4.13
     │       ├── VcdmHolderError               vcdm_holder             §4.13
     │       ├── VcdmVerifiableCredentialError vcdm_verifiable_credential §4.13
     │       ├── VcdmRelatedResourceError      vcdm_related_resource   §5.3

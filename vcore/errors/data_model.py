@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vcore.errors.base import MalformedError
+from vcore.errors.formats import EnvelopeError
 
 __all__ = [
     "DataModelError",
@@ -107,11 +108,16 @@ class VcdmSchemaEntryError(DataModelError):
     title = "Invalid credentialSchema"
 
 
-class VcdmEnvelopeError(DataModelError):
-    """VCDM 2.0 §4.13.1/§4.13.2: an enveloped object has the v2 context, type, data: id."""
+class VcdmEnvelopeError(DataModelError, EnvelopeError):
+    """VCDM 2.0 §4.13.1/§4.13.2: an enveloped object has the v2 context, type, data: id.
 
-    code = "vcdm_envelope"
-    title = "Invalid enveloped credential or presentation"
+    The same rule the formats' envelope parser enforces, so the same code:
+    ``envelope_invalid`` (:class:`~vcore.errors.EnvelopeError`). ``vcdm_envelope`` is
+    no longer emitted (no outside tool relied on it; DESIGN §6 names neither).
+    """
+
+    code = "envelope_invalid"
+    title = "Invalid envelope"
 
 
 class VcdmHolderError(DataModelError):

@@ -65,7 +65,10 @@ def offline_holder_key(key_id: str) -> PublicKey:
         HolderBindingError: the holder DID cannot be resolved offline.
     """
     if not is_offline_did(parse_did_url(key_id).did):
-        raise HolderBindingError("holder must be a did:key or did:jwk")
+        raise HolderBindingError(
+            "the holder's key must come from a did:key or did:jwk (or a did:web document "
+            "the verifier resolves)"
+        )
     return resolve_offline(key_id)
 
 

@@ -12,11 +12,14 @@ report says ``holderProofOnly``: it proves who answered the challenge, not any c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from vcore.dids import parse_did_url
 from vcore.errors import (
     ExpiredError,
+    HolderBindingError,
     MalformedError,
     NotYetValidError,
     PresentationError,
@@ -25,6 +28,7 @@ from vcore.errors import (
 from vcore.formats.registry import detect_presentation
 from vcore.formats.secured import SecuredPresentation
 from vcore.formats.vp_jwt import offline_holder_key
+from vcore.keys import PublicKey
 from vcore.trust_list import TrustList
 from vcore.verify.credential import decide_credential, gather, plan_credential
 from vcore.verify.evidence import KeyResolver, Material, SchemaResolver, StatusResolver
@@ -35,6 +39,7 @@ __all__ = [
     "NO_CREDENTIAL",
     "PresentationPlan",
     "decide_presentation",
+    "did_needs_document",
     "plan_presentation",
     "verify_presentation_token",
 ]
@@ -50,6 +55,9 @@ class PresentationPlan:
         nonce: The nonce the presentation carried, once it verified (for single use).
         credentials: One plan per credential inside.
         problems: Presentation-level problems.
+        holder_key_needed: The holder's key id when it needs a document (a did:web
+            holder) that the caller did not give: the plan failed (fail closed) and the
+            app may fetch that key and plan again with ``holder_keys``.
     """
 
     checks: list[Check]
@@ -57,6 +65,7 @@ class PresentationPlan:
     nonce: str | None = None
     credentials: tuple[CredentialPlan, ...] = ()
     problems: tuple[Problem, ...] = ()
+    holder_key_needed: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -93,6 +102,19 @@ _PRESENTATION_CHECK = {
 }
 
 
+class _HolderKeyNeededError(HolderBindingError):
+    """A did:web holder's key, not given: the plan fails closed until it is fetched."""
+
+    def __init__(self, kid: str) -> None:
+        super().__init__("the holder's key (a did:web DID document) has not been resolved")
+        self.kid = kid
+
+
+def did_needs_document(did: str) -> bool:
+    """Whether a holder DID's keys come from a fetched document (did:web) not the DID itself."""
+    return did.startswith("did:web:")
+
+
 NO_CREDENTIAL = "no credential presented: a holder proof only"
 """The ``presentation.credentials`` detail (and warning) of a holder proof."""
 
@@ -117,11 +139,14 @@ def plan_presentation(
     trust: TrustList | None,
     now: datetime,
     require_issued_at: bool = True,
+    holder_keys: Mapping[str, PublicKey | TrustIDError] | None = None,
 ) -> PresentationPlan:
     """Phase 1 for a presentation: holder signature and replay protections, then credentials.
 
     Every credential inside is planned with :func:`plan_credential`. Holder keys are
-    resolved offline (did:key, did:jwk), so this needs no network.
+    resolved offline (did:key, did:jwk), so this needs no network; a did:web holder's key
+    comes from ``holder_keys`` (fetched by the app, see
+    :attr:`PresentationPlan.holder_key_needed`).
 
     Args:
         token: The presentation (compact JWS, data URL, envelope or secured document).
@@ -131,8 +156,22 @@ def plan_presentation(
         now: The decision instant.
         require_issued_at: False only when the caller owns the challenge (see
             :meth:`vcore.formats.protocols.PresentationFormat.verify`).
+        holder_keys: Holder keys (or the error that stood for one) by key id, for
+            holders whose DID needs a document.
     """
     parsed: SecuredPresentation | None = None
+
+    def key_for(kid: str) -> PublicKey:
+        did = parse_did_url(kid).did
+        if holder_keys is not None and kid in holder_keys:
+            found = holder_keys[kid]
+            if isinstance(found, TrustIDError):
+                raise found
+            return found
+        if did_needs_document(did):
+            raise _HolderKeyNeededError(kid)
+        return offline_holder_key(kid)
+
     try:
         detected = detect_presentation(token)
         fmt = detected.format
@@ -142,7 +181,7 @@ def plan_presentation(
             nonce=nonce,
             audience=audience,
             now=now,
-            key_for=offline_holder_key,
+            key_for=key_for,
             require_issued_at=require_issued_at,
         )
     except TrustIDError as exc:
@@ -150,6 +189,7 @@ def plan_presentation(
             checks=[Check(_failed_check(exc), CheckStatus.FAILED, exc.detail, exc.code)],
             holder=None if parsed is None else parsed.holder,
             problems=(Problem.from_error(exc),),
+            holder_key_needed=exc.kid if isinstance(exc, _HolderKeyNeededError) else None,
         )
     count = len(parsed.credentials)
     freshness = (

@@ -1,14 +1,19 @@
 """Issuer keys by ``kid``: did:jwk/did:key offline; did:web via its DID document.
 
 DID documents are cached 5 min (failures 30 s); while an issuer is unreachable its last
-good document is kept for up to 24 h. Only trust-listed DIDs are resolved.
+good document is kept for up to 24 h. Only trust-listed DIDs are resolved as issuers.
+
+A presentation's did:web *holder* is resolved too (:meth:`KeyResolver.holder_key`), with
+the same outbound policy (HTTPS, no private addresses, size and time limits), its key
+listed under ``authentication``, only once the presentation answered an open challenge,
+and in a bounded cache of its own: holders are not trust-listed, so anyone can name one.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -20,6 +25,7 @@ from vcore.clock import Clock, system_clock
 from vcore.dids import is_offline_did, key_from_did_document, parse_did_url, resolve_offline
 from vcore.errors import (
     DIDError,
+    HolderBindingError,
     OutboundURLError,
     TrustIDError,
     UnknownKeyError,
@@ -37,6 +43,7 @@ from verifier.resolution.single_flight import SingleFlight
 __all__ = [
     "DID_DOC_MAX_BYTES",
     "DID_TTL",
+    "HOLDER_DOC_CACHE",
     "KEY_REFRESH_MIN_AGE",
     "NEGATIVE_TTL",
     "STALE_LIMIT",
@@ -57,6 +64,8 @@ NEGATIVE_TTL = timedelta(seconds=30)
 KEY_REFRESH_MIN_AGE = timedelta(seconds=30)
 STALE_LIMIT = timedelta(hours=24)
 """How long a last good copy (DID document, status list) may stand in for a fresh one."""
+HOLDER_DOC_CACHE = 1024
+"""Holders' DID documents kept at most (least recently used go first)."""
 
 
 class DidMethod(StrEnum):
@@ -198,6 +207,7 @@ class KeyResolver:
         self._clock = clock
         self._events = events
         self._docs: dict[str, _CachedDoc] = {}
+        self._holder_docs: LRUCache[str, _CachedDoc] = LRUCache(HOLDER_DOC_CACHE)
         self._flight: SingleFlight[_CachedDoc] = SingleFlight()
 
     async def key_for(self, kid: str, *, evidence: EvidenceBundle | None = None) -> PublicKey:
@@ -228,16 +238,42 @@ class KeyResolver:
             cached = await self._document(did, refresh=True)
         return None, cached.evidence
 
-    async def _document(self, did: str, *, refresh: bool) -> _CachedDoc:
+    async def holder_key(self, kid: str) -> PublicKey:
+        """A presentation holder's key from its did:web document (``authentication``).
+
+        Not gated by the trust list (holders are not listed): call it only for a
+        presentation that answered an open challenge. Same outbound policy as issuers;
+        no JWKS fallback (a holder's key must be an ``authentication`` method).
+
+        Raises:
+            HolderBindingError: not a did:web key id.
+            UnknownKeyError, DIDError: the document cannot be had, or lacks the key.
+        """
+        did = parse_did_url(kid).did
+        if did_method(did) is not DidMethod.WEB:
+            raise HolderBindingError("only a did:web holder's key is fetched")
+        cached = await self._document(did, refresh=False, holder=True)
+        evidence = cached.evidence
+        if _lacks_holder_key(evidence, kid) and (
+            self._clock() - evidence.fetched_at >= KEY_REFRESH_MIN_AGE
+        ):
+            evidence = (await self._document(did, refresh=True, holder=True)).evidence
+        return _holder_key_in(evidence, kid)
+
+    async def _document(self, did: str, *, refresh: bool, holder: bool = False) -> _CachedDoc:
         now = self._clock()
-        cached = self._docs.get(did)
+        docs: MutableMapping[str, _CachedDoc] = self._holder_docs if holder else self._docs
+        cached = docs.get(did)
         if cached is not None and not refresh and now < cached.expires_at:
             self._events("did", "hit")
             return cached
         self._events("did", "miss")
-        return await self._flight.do(did, lambda: self._fetch(did))
+        flight = f"holder:{did}" if holder else did
+        return await self._flight.do(flight, lambda: self._fetch(did, docs, jwks=not holder))
 
-    async def _fetch(self, did: str) -> _CachedDoc:
+    async def _fetch(
+        self, did: str, docs: MutableMapping[str, _CachedDoc], *, jwks: bool = True
+    ) -> _CachedDoc:
         try:
             url = did_web_url(did, self._fetcher.allow)
         except TrustIDError as exc:
@@ -253,7 +289,7 @@ class KeyResolver:
                 )
                 kind = DocumentKind.DID
             except FetchFailedError as exc:
-                jwks_url = _jwks_url(did, url)
+                jwks_url = _jwks_url(did, url) if jwks else None
                 if jwks_url is None or not exc.not_found:
                     raise
                 url = jwks_url
@@ -274,7 +310,7 @@ class KeyResolver:
         except TrustIDError as exc:
             error = DIDError(f"the DID document of {did} is unusable: {exc.detail}")
             entry = self._failed(did, url, error)
-        previous = self._docs.get(did)
+        previous = docs.get(did)
         if (
             entry.evidence.error is not None
             and previous is not None
@@ -289,13 +325,31 @@ class KeyResolver:
             self._events("did", "stale")
             previous.expires_at = self._clock() + NEGATIVE_TTL
             return previous
-        self._docs[did] = entry
+        docs[did] = entry
         return entry
 
     def _failed(self, did: str, url: str | None, error: TrustIDError) -> _CachedDoc:
         now = self._clock()
         evidence = DocumentEvidence(did, url, DocumentKind.DID, None, error, now)
         return _CachedDoc(evidence, now + NEGATIVE_TTL)
+
+
+def _holder_key_in(evidence: DocumentEvidence, kid: str) -> PublicKey:
+    if evidence.error is not None:
+        raise evidence.error
+    if evidence.document is None or evidence.kind is not DocumentKind.DID:
+        raise UnknownKeyError(f"no DID document is recorded for {evidence.did}")
+    return key_from_did_document(evidence.document, kid, relationship="authentication")
+
+
+def _lacks_holder_key(evidence: DocumentEvidence, kid: str) -> bool:
+    try:
+        _holder_key_in(evidence, kid)
+    except UnknownKeyError:
+        return True
+    except TrustIDError:
+        return False
+    return False
 
 
 def _jwks_url(did: str, did_url: str) -> str | None:
