@@ -1,6 +1,7 @@
 """Run one benchmark server: ``python -m bench.serve APP STACK PORT`` (BENCH_DIR set).
 
-APP is ``verifier`` or ``hello``; STACK one of :data:`STACKS`. The server runs one worker
+APP is ``verifier`` or ``hello``; STACK one of :data:`STACKS` (``service``: as the
+services run). The server runs one worker
 process with access logs off, as a production process would behind a load balancer.
 """
 
@@ -9,12 +10,16 @@ from __future__ import annotations
 import subprocess
 import sys
 
-STACKS = ("uvicorn-h11", "uvicorn-fast", "granian")
+STACKS = ("service", "uvicorn-h11", "uvicorn-fast", "granian")
 _TARGETS = {"verifier": "bench.world:verifier_app", "hello": "bench.world:hello_app"}
 
 
 def command(app: str, stack: str, port: int) -> list[str]:
     target = _TARGETS[app]
+    if stack == "service":
+        # Exactly what `trustid-verifier serve` runs: uvicorn with trustid_http.server's
+        # options (httptools + uvloop, header deadline, connection bound).
+        return [sys.executable, "-m", "bench.serve_service", target, str(port)]
     if stack == "granian":
         return [
             sys.executable, "-m", "granian", "--interface", "asgi", "--factory",

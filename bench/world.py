@@ -51,10 +51,15 @@ class SimulatedIssuer:
         self.did = did_web_from_url(BASE)
         self.kid = f"{self.did}#{self.key.public_key().thumbprint()}"
         self.signer = SoftwareSigner(self.key, self.kid)
-        now = system_clock()
         self.lists: dict[str, str] = {}
-        for purpose in ("revocation", "suspension"):
-            url = f"{BASE}/status-lists/{purpose}"
+        self.holder = did_key_for(generate_key().public_key())
+
+    def list_token(self, purpose: str, number: int) -> str:
+        """The signed list ``<purpose><number>`` (131,072 entries, every 98th set)."""
+        url = f"{BASE}/status-lists/{purpose}{number}"
+        token = self.lists.get(url)
+        if token is None:
+            now = system_clock()
             bits = BitstringStatusList()
             for index in range(0, 131_072, 98):
                 bits.set(index, 1)
@@ -66,13 +71,15 @@ class SimulatedIssuer:
                 valid_from=format_datetime(now - timedelta(minutes=1)),
                 valid_until=format_datetime(now + timedelta(hours=24)),
             )
-            self.lists[url] = sign(payload, self.signer, typ="vc+jwt")
-        self.holder = did_key_for(generate_key().public_key())
+            token = self.lists[url] = sign(payload, self.signer, typ="vc+jwt")
+        return token
 
-    def credential(self, index: int, *, schema: bool = False) -> str:
+    def credential(self, index: int, *, schema: bool = False, list_number: int = 0) -> str:
         now = system_clock()
         status = [
-            build_status_entry(list_url=f"{BASE}/status-lists/{p}", index=index, purpose=p)
+            build_status_entry(
+                list_url=f"{BASE}/status-lists/{p}{list_number}", index=index, purpose=p
+            )
             for p in ("revocation", "suspension")
         ]
         credential = build_credential(
@@ -94,9 +101,14 @@ class SimulatedIssuer:
             return httpx.Response(200, json=build_did_document(self.did, [self.key.public_key()]))
         if url == f"{BASE}/schemas/{TYPE}":
             return httpx.Response(200, json=SCHEMA)
-        token = self.lists.get(url)
-        if token is None:
+        prefix = f"{BASE}/status-lists/"
+        if not url.startswith(prefix):
             return httpx.Response(404)
+        name = url.removeprefix(prefix)
+        purpose = name.rstrip("0123456789")
+        if purpose not in ("revocation", "suspension") or purpose == name:
+            return httpx.Response(404)
+        token = self.list_token(purpose, int(name.removeprefix(purpose)))
         etag = '"' + hashlib.sha256(token.encode()).hexdigest()[:16] + '"'
         if request.headers.get("if-none-match") == etag:
             return httpx.Response(304, headers={"ETag": etag})

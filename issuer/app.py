@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from issuer.api import health, issue, status, wellknown
+from issuer.api import bulk, health, issue, status, wellknown
 from issuer.middleware import install_middleware
 from issuer.problems import install_issuer_problems
 from issuer.service import IssuerServices, open_services
@@ -80,6 +80,7 @@ def create_app(
         # Ready services are usable at once, also by ASGI hosts that skip the lifespan.
         app.state.services = services
     app.include_router(issue.router)
+    app.include_router(bulk.router)
     app.include_router(status.router)
     app.include_router(wellknown.router)
     app.include_router(health.router)

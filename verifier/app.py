@@ -138,6 +138,7 @@ def create_app(
             keys,
             trust_source.current,
             max_age=settings.status_max_age,
+            stale_if_error=settings.stale_if_error,
             clock=clock,
             events=metrics.event,
         ),

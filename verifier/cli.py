@@ -164,7 +164,13 @@ def serve(
     if not application.state.clients.any():
         bar = "!" * 78
         typer.echo(f"{bar}\n{OPEN_MODE_WARNING}\n{bar}", err=True)
-    uvicorn.run(application, host=host, port=port, log_level=log_level)
+    from trustid_http.server import uvicorn_options
+
+    options = uvicorn_options(
+        header_timeout=settings.verifier_header_timeout,
+        max_connections=settings.verifier_max_connections,
+    )
+    uvicorn.run(application, host=host, port=port, log_level=log_level, **options)
 
 
 def _read_input(path: Path) -> str:

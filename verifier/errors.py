@@ -14,9 +14,11 @@ from enum import StrEnum
 from vcore.errors import TrustIDError
 
 __all__ = [
+    "DecoderBusyError",
     "EvidenceError",
     "FetchFailedError",
     "FetchFailure",
+    "ImageTooComplexError",
     "InvalidRequestError",
     "RateLimitedError",
     "SchemaUnavailableError",
@@ -107,6 +109,28 @@ class RateLimitedError(VerifierError):
 
     code = "rate_limited"
     title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class ImageTooComplexError(VerifierError):
+    """A QR image was not decoded within its budget (the worker was killed): 422."""
+
+    code = "image_too_complex"
+    title = "Image too complex to decode"
+
+
+class DecoderBusyError(VerifierError):
+    """Every QR decoder is busy and the queue is full: 503 with ``Retry-After``.
+
+    Attributes:
+        retry_after: Seconds to wait before trying again.
+    """
+
+    code = "busy"
+    title = "Busy"
 
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)

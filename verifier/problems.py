@@ -24,6 +24,7 @@ from trustid_http.problems import (
     problem_responses,
 )
 from vcore.errors import QRError, TrustIDError
+from verifier.errors import DecoderBusyError
 
 __all__ = [
     "AUTHENTICATE",
@@ -42,7 +43,13 @@ RequestProblem = HTTPProblem
 
 _QR_STATUS = {"image_too_large": 413, "unsupported_media": 415}
 # verifier.errors codes whose status is not 400 (service code raises no HTTP status).
-_VERIFIER_STATUS = {"invalid_request": 422, "unauthorized": 401, "rate_limited": 429}
+_VERIFIER_STATUS = {
+    "invalid_request": 422,
+    "unauthorized": 401,
+    "rate_limited": 429,
+    "image_too_complex": 422,
+    "busy": 503,
+}
 
 
 def problem_from_error(error: TrustIDError) -> HTTPProblem:
@@ -50,7 +57,10 @@ def problem_from_error(error: TrustIDError) -> HTTPProblem:
     status = _QR_STATUS.get(error.code) or _VERIFIER_STATUS.get(error.code, 400)
     if not isinstance(error, QRError) and error.code == "too_large":
         status = 413
-    return HTTPProblem(status, error.code, error.detail, title=error.title)
+    headers = {}
+    if isinstance(error, DecoderBusyError):
+        headers["Retry-After"] = str(error.retry_after)
+    return HTTPProblem(status, error.code, error.detail, title=error.title, headers=headers)
 
 
 def _count(request: Request, code: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 import anyio
@@ -46,6 +46,7 @@ from verifier.challenges import (
 )
 from verifier.errors import EvidenceError, InvalidRequestError
 from verifier.metrics import VerifierMetrics
+from verifier.qr_pool import QRDecoderPool, default_pool
 from verifier.resolution import (
     BundleKeys,
     BundleSchemas,
@@ -61,12 +62,16 @@ from verifier.resolution import (
 
 __all__ = [
     "NONCE_LIFETIME",
+    "OFF_LOOP_BATCH",
     "QRInput",
     "VerifierService",
     "gather",
     "report_status",
     "verify_credential_offline",
 ]
+
+OFF_LOOP_BATCH = 16
+"""Batches larger than this are planned and decided in a worker thread."""
 
 NONCE_LIFETIME = CHALLENGE_LIFETIME
 """An issued challenge is open for 5 minutes (as long as a presentation is fresh)."""
@@ -102,6 +107,7 @@ class VerifierService:
         audience: str,
         clock: Clock = system_clock,
         challenges: ChallengeStore | None = None,
+        qr_decoder: QRDecoderPool | None = None,
         require_key_binding: bool = False,
     ) -> None:
         self.trust_source = trust_source
@@ -113,6 +119,7 @@ class VerifierService:
         self.audience = audience
         self.clock = clock
         self.challenges = challenges or ChallengeStore(engine, clock=clock)
+        self.qr_decoder = qr_decoder or default_pool()
         # Configuration, never the token: with it, bare credentials are refused.
         self.require_key_binding = require_key_binding
 
@@ -124,6 +131,7 @@ class VerifierService:
         *,
         kind: str = "credential",
         evidence: EvidenceBundle | None = None,
+        max_status_age: timedelta | None = None,
         require_key_binding: bool = False,
     ) -> VerificationReport:
         """Verify one credential (compact token, data URL or enveloped object).
@@ -132,6 +140,8 @@ class VerifierService:
             value: The credential.
             kind: The metrics label.
             evidence: When given, everything the decision used is recorded into it.
+            max_status_age: The oldest status list copy acceptable (else
+                ``status_unavailable``); ``options.maxStatusAge``.
             require_key_binding: The request's ``options.requireKeyBinding`` (the
                 configuration may require it anyway).
         """
@@ -145,23 +155,40 @@ class VerifierService:
             now=now,
             require_key_binding=require_key_binding or self.require_key_binding,
         )
-        material = await self.gather([plan], evidence=evidence)
+        material = await self.gather([plan], evidence=evidence, max_status_age=max_status_age)
         report = decide_credential(plan, material, now=now)
         self.metrics.record(kind, report.verified, report.codes, time.perf_counter() - started)
         return report
 
     async def verify_batch(
-        self, values: Sequence[object], *, evidence: EvidenceBundle | None = None
+        self,
+        values: Sequence[object],
+        *,
+        evidence: EvidenceBundle | None = None,
+        max_status_age: timedelta | None = None,
     ) -> list[VerificationReport]:
-        """Verify many credentials with one fetch per distinct key, list and schema."""
+        """Verify many credentials with one fetch per distinct key, list and schema.
+
+        Planning and deciding a large batch is CPU work of seconds: it runs in a worker
+        thread so the event loop keeps answering other requests meanwhile.
+        """
         started = time.perf_counter()
         await self.trust_source.maybe_reload()
         now = self.clock()
         self._start_evidence(evidence, now)
         trust = self.trust_source.current()
-        plans = [plan_credential(value, trust=trust, now=now) for value in values]
-        material = await self.gather(plans, evidence=evidence)
-        reports = [decide_credential(plan, material, now=now) for plan in plans]
+
+        def plan_all() -> list[CredentialPlan]:
+            return [plan_credential(value, trust=trust, now=now) for value in values]
+
+        off_loop = len(values) > OFF_LOOP_BATCH
+        plans = await anyio.to_thread.run_sync(plan_all) if off_loop else plan_all()
+        material = await self.gather(plans, evidence=evidence, max_status_age=max_status_age)
+
+        def decide_all() -> list[VerificationReport]:
+            return [decide_credential(plan, material, now=now) for plan in plans]
+
+        reports = await anyio.to_thread.run_sync(decide_all) if off_loop else decide_all()
         elapsed = time.perf_counter() - started
         for report in reports:
             self.metrics.record("batch_item", report.verified, report.codes, None)
@@ -298,9 +325,8 @@ class VerifierService:
         from vcore.qr import classify_token, decode_qr_text
 
         if qr.image is not None:
-            from verifier.qr_image import decode_qr_image
-
-            text = await anyio.to_thread.run_sync(decode_qr_image, qr.image, qr.content_type)
+            # In a killable worker process with a time budget (verifier.qr_pool).
+            text = await self.qr_decoder.decode(qr.image, qr.content_type)
         elif qr.text is not None and qr.text.strip():
             text = qr.text
         else:
@@ -325,15 +351,23 @@ class VerifierService:
     # ----------------------------------------------------------------- fetching
 
     async def gather(
-        self, plans: Sequence[CredentialPlan], *, evidence: EvidenceBundle | None = None
+        self,
+        plans: Sequence[CredentialPlan],
+        *,
+        evidence: EvidenceBundle | None = None,
+        max_status_age: timedelta | None = None,
     ) -> Material:
         """Fetch what the plans need (see :func:`gather`) from the online resolvers."""
         sources = Sources(self.keys, self.status_lists, self.schemas)
-        return await gather(plans, sources, evidence=evidence)
+        return await gather(plans, sources, evidence=evidence, max_status_age=max_status_age)
 
 
 async def gather(
-    plans: Sequence[CredentialPlan], sources: Sources, *, evidence: EvidenceBundle | None = None
+    plans: Sequence[CredentialPlan],
+    sources: Sources,
+    *,
+    evidence: EvidenceBundle | None = None,
+    max_status_age: timedelta | None = None,
 ) -> Material:
     """Fetch what the plans need, each distinct thing once, concurrently, in two rounds.
 
@@ -375,7 +409,7 @@ async def gather(
         for issuer in issuers:
             try:
                 material.status_lists[url] = await sources.status_lists.get(
-                    url, issuer, evidence=evidence
+                    url, issuer, evidence=evidence, max_age=max_status_age
                 )
                 return
             except TrustIDError as exc:

@@ -1,7 +1,9 @@
 """Verifier configuration: one pydantic-settings class, read through :func:`get_settings`.
 
 Environment variables (prefix ``TRUSTID_``, DESIGN §3): ``TRUST_LIST``, ``TRUST_ANCHOR``,
-``ALLOW_INSECURE_HOSTS``, ``VERIFIER_STATUS_MAX_AGE``, ``DATA_DIR``, ``DATABASE_URL``
+``ALLOW_INSECURE_HOSTS``, ``VERIFIER_STATUS_MAX_AGE``, ``VERIFIER_STALE_IF_ERROR``
+(seconds, default 3600, at most 86400), ``VERIFIER_MAX_CONNECTIONS``,
+``VERIFIER_HEADER_TIMEOUT``, ``DATA_DIR``, ``DATABASE_URL``
 (or ``VERIFIER_DATABASE_URL`` when the issuer's database URL is set in the same
 environment), ``VERIFIER_URL``, ``VERIFIER_RATE_LIMIT``, ``REDIS_URL`` (rate limits shared by all replicas), ``REDIS_KEY_PREFIX``,
 ``METRICS_TOKEN`` (operator Bearer token for ``/metrics``).
@@ -36,6 +38,19 @@ class VerifierSettings(BaseSettings):
     )
     verifier_status_max_age: int | None = Field(
         default=None, ge=0, description="Cap on status-list caching in seconds (0 = refetch)."
+    )
+    verifier_stale_if_error: int = Field(
+        default=3600,
+        ge=0,
+        le=86400,
+        description="Seconds a cached status list is served while its issuer is unreachable "
+        "(then status_unavailable: fail closed); default 1 h, at most 24 h.",
+    )
+    verifier_max_connections: int = Field(
+        default=1000, ge=1, description="Concurrent connections per process (then 503)."
+    )
+    verifier_header_timeout: float = Field(
+        default=10.0, gt=0, le=300, description="Seconds for a request's complete headers."
     )
     verifier_require_key_binding: bool = Field(
         default=False,
@@ -74,6 +89,11 @@ class VerifierSettings(BaseSettings):
         if self.verifier_status_max_age is None:
             return None
         return timedelta(seconds=self.verifier_status_max_age)
+
+    @property
+    def stale_if_error(self) -> timedelta:
+        """The stale-if-error window of status lists."""
+        return timedelta(seconds=self.verifier_stale_if_error)
 
     @property
     def db_url(self) -> str:

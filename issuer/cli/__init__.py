@@ -27,8 +27,10 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from issuer.cli.agencies import agency_app
-from issuer.cli.keys import keys_app, revoke
+from issuer.cli.bulk import issue_batch, revoke, suspend
+from issuer.cli.keys import keys_app
 from issuer.cli.output import JsonFlag, admin_services, new_table, print_json
+from issuer.cli.publish import publish
 from issuer.credential_types import load_types
 from issuer.data_dir import describe_database
 from issuer.errors import ConfigurationError, UnavailableError, UnknownTypeError
@@ -51,6 +53,9 @@ app.add_typer(agency_app, name="agency")
 app.add_typer(types_app, name="types")
 app.add_typer(keys_app, name="keys")
 app.command("revoke")(revoke)
+app.command("suspend")(suspend)
+app.command("issue-batch")(issue_batch)
+app.command("publish")(publish)
 
 
 @app.callback()
@@ -82,6 +87,8 @@ def serve(
     """Run the issuer API (creates and migrates the database, and a signing key, on first start)."""
     import uvicorn
 
+    from trustid_http.server import uvicorn_options
+
     if log_level.lower() not in _LOG_LEVELS:
         raise typer.BadParameter(f"unknown log level {log_level!r}", param_hint="--log-level")
 
@@ -99,12 +106,13 @@ def serve(
             f"(public URL {settings.issuer_url}; {where})",
             err=True,
         )
+        # Header deadline (10 s), connection bound, quiet logs: trustid_http.server.
         uvicorn.run(
             create_app(settings, services=services),
             host=host,
             port=port,
             log_level=log_level.lower(),
-            server_header=False,
+            **uvicorn_options(),
         )
 
 

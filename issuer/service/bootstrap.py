@@ -21,6 +21,7 @@ from issuer.errors import ConfigurationError, UnavailableError
 from issuer.keystore import ensure_data_dir, load_kek
 from issuer.service.agencies import AgencyService
 from issuer.service.allocation import PURPOSES, open_list
+from issuer.service.bulk_status import BulkStatusService
 from issuer.service.context import IssuerContext
 from issuer.service.issuance import IssuanceService
 from issuer.service.key_revocation import KeyRevocationService
@@ -56,6 +57,7 @@ class IssuerServices:
     status: StatusService
     publication: PublicationService
     key_revocation: KeyRevocationService
+    bulk_status: BulkStatusService
 
     def close(self) -> None:
         self.ctx.dispose()
@@ -146,6 +148,7 @@ def open_services(
         status=status,
         publication=PublicationService(ctx, keys),
         key_revocation=KeyRevocationService(ctx, keys, status),
+        bulk_status=BulkStatusService(ctx, keys, status),
     )
     if settings.status_list_size < MIN_BITSTRING_ENTRIES:
         log.warning(

@@ -50,6 +50,7 @@ from issuer.storage.status_lists import StatusListRepository
 from issuer.storage.tables import CredentialRecord, IdempotencyKey, StatusEntry
 from vcore.credentials import build_credential, new_credential_id
 from vcore.dids import is_offline_did
+from vcore.errors import TrustIDError
 from vcore.formats import SelectiveDisclosureFormat, lookup, sign_credential
 from vcore.jose import MAX_TOKEN_SIZE
 from vcore.jsontext import dumps_compact
@@ -57,6 +58,7 @@ from vcore.status import TOKEN_STATUS_LIST, build_status_entry
 from vcore.vcdm import check_credential
 
 __all__ = [
+    "BATCH_CHUNK",
     "IDEMPOTENCY_TTL",
     "IssuanceService",
     "IssueCommand",
@@ -67,6 +69,8 @@ __all__ = [
 log = logging.getLogger("issuer")
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
+BATCH_CHUNK = 100
+"""Items of a batch reserved in one transaction (and recorded in one after signing)."""
 _STATUS_ORDER = (*PURPOSES, STATUS_LIST_PURPOSE)
 
 
@@ -392,3 +396,105 @@ class IssuanceService:
             outcome.key.thumbprint,
         )
         return IssuedCredential(token, record.id, self._status(outcome.entries))
+
+    # -- batches ----------------------------------------------------------------------------
+
+    def issue_batch(
+        self,
+        principal: Principal,
+        items: Sequence[tuple[IssueCommand, str | None]],
+        *,
+        chunk: int = BATCH_CHUNK,
+    ) -> list[IssuedCredential | TrustIDError]:
+        """Issue many credentials; ``result[i]`` answers ``items[i]`` (command, key).
+
+        Each item is validated alone (a refused one is its error, and leaves nothing
+        behind). The valid ones go in chunks: one transaction reserves every record,
+        slot and idempotency key of the chunk (each item in a savepoint, so one item's
+        conflict does not undo the others), the chunk is signed outside any
+        transaction, and one transaction records the digests (and sealed responses).
+        The order of events per item is :meth:`issue`'s, so a retried item with the same
+        idempotency key gets the same credential.
+        """
+        now = self._ctx.clock()
+        results: list[IssuedCredential | TrustIDError | None] = [None] * len(items)
+        planned: list[tuple[int, IssuancePlan, str, str | None]] = []
+        seen: set[str] = set()
+        for index, (cmd, key) in enumerate(items):
+            try:
+                if key is not None:
+                    if key in seen:
+                        raise IdempotencyConflictError(
+                            "this idempotencyKey appears twice in the batch"
+                        )
+                    seen.add(key)
+                plan = self._plan(principal, cmd, now)
+            except TrustIDError as exc:
+                results[index] = exc
+                continue
+            planned.append((index, plan, request_digest(cmd.request), key))
+        for start in range(0, len(planned), chunk):
+            self._issue_chunk(principal, planned[start : start + chunk], now, results)
+        done = [r for r in results if r is not None]
+        if len(done) != len(items):  # pragma: no cover - every index is answered above
+            raise RuntimeError("a batch item was left without a result")
+        return done
+
+    def _issue_chunk(
+        self,
+        principal: Principal,
+        chunk: Sequence[tuple[int, IssuancePlan, str, str | None]],
+        now: datetime,
+        results: list[IssuedCredential | TrustIDError | None],
+    ) -> None:
+        reserved: list[tuple[int, IssuancePlan, _Reservation, str | None]] = []
+        with self._ctx.session() as session:
+            with session.begin():
+                for index, plan, digest, key in chunk:
+                    try:
+                        with session.begin_nested():
+                            outcome = self._reserve(session, principal, plan, digest, key, now)
+                    except TrustIDError as exc:
+                        results[index] = exc
+                        continue
+                    if isinstance(outcome, IssuedCredential):
+                        results[index] = outcome
+                    else:
+                        reserved.append((index, plan, outcome, key))
+            signed: list[tuple[int, _Reservation, str | None, str]] = []
+            for index, plan, outcome, key in reserved:
+                record = outcome.record
+                if record.valid_until is None:  # pragma: no cover - we always set it
+                    raise InvalidRequestError("validUntil missing")
+                full = plan.with_validity(record.valid_from, record.valid_until)
+                credential = self._build(full, record.id, outcome.entries)
+                signed.append(
+                    (
+                        index,
+                        outcome,
+                        key,
+                        self._sign(full, credential, outcome.key),
+                    )
+                )
+            if not signed:
+                return
+            signed_at = self._ctx.clock()
+            with session.begin():
+                CredentialRecordRepository(session).record_signed_many(
+                    [
+                        (o.record.id, hashlib.sha256(t.encode("ascii")).hexdigest(), signed_at)
+                        for _i, o, _k, t in signed
+                    ]
+                )
+                idempotency = IdempotencyRepository(session)
+                for _index, _outcome, key, token in signed:
+                    if key is not None:
+                        sealed = self._ctx.kek.seal(
+                            token.encode("ascii"), aad=self._idempotency_aad(principal, key)
+                        )
+                        idempotency.store_response(principal.agency_id, key, sealed)
+        for index, outcome, _key, token in signed:
+            results[index] = IssuedCredential(
+                token, outcome.record.id, self._status(outcome.entries)
+            )
+        log.info("issued %d credentials in a batch for agency %s", len(signed), principal.agency_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import update
@@ -31,3 +32,11 @@ class CredentialRecordRepository:
             .where(CredentialRecord.id == credential_id)
             .values(token_sha256=token_sha256, signed_at=signed_at)
         )
+
+    def record_signed_many(self, rows: Sequence[tuple[str, str, datetime]]) -> None:
+        """:meth:`record_signed` for many (id, digest, time): one executemany UPDATE."""
+        if rows:
+            self._session.execute(
+                update(CredentialRecord),
+                [{"id": i, "token_sha256": d, "signed_at": t} for i, d, t in rows],
+            )

@@ -318,20 +318,44 @@ def test_max_age_zero_always_refetches_and_sees_a_revocation(fixed_now: datetime
     run(scenario)
 
 
-def test_stale_if_error_for_24_hours_then_fail_closed(rig: Rig) -> None:
+def test_stale_if_error_for_1_hour_by_default_then_fail_closed(rig: Rig) -> None:
     async def scenario() -> None:
         _, lists, _, client = rig.build()
         async with client:
             fresh = await lists.get(rig.rev_url, rig.issuer.did)
             assert not fresh.stale
             rig.web.down.add("registry.example")
-            rig.clock.advance(hours=2)
+            rig.clock.advance(minutes=50)
             stale = await lists.get(rig.rev_url, rig.issuer.did)
             assert stale.stale
             assert stale.fetched_at == fresh.fetched_at
-            rig.clock.advance(hours=22, minutes=1)
-            with pytest.raises(StatusUnavailableError, match="more than 24 h old"):
+            rig.clock.advance(minutes=10, seconds=1)
+            with pytest.raises(StatusUnavailableError, match="older than 1 h"):
                 await lists.get(rig.rev_url, rig.issuer.did)
+
+    run(scenario)
+
+
+def test_stale_if_error_at_its_24_hour_maximum(rig: Rig) -> None:
+    async def scenario() -> None:
+        _, lists, _, client = rig.build()
+        lists = StatusListResolver(
+            lists._fetcher, lists._keys, lambda: rig.trust, max_age=None,
+            stale_if_error=timedelta(hours=24), clock=rig.clock,
+        )  # fmt: skip
+        async with client:
+            fresh = await lists.get(rig.rev_url, rig.issuer.did)
+            rig.web.down.add("registry.example")
+            rig.clock.advance(hours=23, minutes=59)
+            assert (await lists.get(rig.rev_url, rig.issuer.did)).fetched_at == fresh.fetched_at
+            rig.clock.advance(minutes=2)
+            with pytest.raises(StatusUnavailableError, match="older than 24 h"):
+                await lists.get(rig.rev_url, rig.issuer.did)
+        with pytest.raises(ValueError, match="24 hours"):
+            StatusListResolver(
+                lists._fetcher, lists._keys, lambda: rig.trust, max_age=None,
+                stale_if_error=timedelta(hours=25),
+            )  # fmt: skip
 
     run(scenario)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import anyio.to_thread
@@ -131,7 +132,10 @@ async def verify_credential(request: Request, service: Service, _caller: Caller)
     if not isinstance(required, bool):
         raise RequestProblem(422, "invalid_request", "options.requireKeyBinding must be a boolean")
     report = await service.verify_credential(
-        body.verifiableCredential, evidence=evidence, require_key_binding=required
+        body.verifiableCredential,
+        evidence=evidence,
+        max_status_age=_max_status_age_option(body.options),
+        require_key_binding=required,
     )
     return _result(_with_evidence(report.to_json(), evidence), report_status(report))
 
@@ -142,6 +146,27 @@ def _evidence_option(options: dict[str, Any]) -> EvidenceBundle | None:
     if not isinstance(include, bool):
         raise RequestProblem(422, "invalid_request", "options.includeEvidence must be a boolean")
     return EvidenceBundle() if include else None
+
+
+_MAX_STATUS_AGE_LIMIT = 86_400
+
+
+def _max_status_age_option(options: dict[str, Any]) -> timedelta | None:
+    """``options.maxStatusAge``: seconds, the oldest status list copy acceptable."""
+    value = options.get("maxStatusAge")
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not 0 <= value <= _MAX_STATUS_AGE_LIMIT
+    ):
+        raise RequestProblem(
+            422,
+            "invalid_request",
+            f"options.maxStatusAge must be a whole number of seconds from 0 to {_MAX_STATUS_AGE_LIMIT}",
+        )
+    return timedelta(seconds=value)
 
 
 def _with_evidence(body: dict[str, Any], evidence: EvidenceBundle | None) -> dict[str, Any]:
@@ -162,7 +187,9 @@ async def verify_batch(request: Request, service: Service, _caller: Caller) -> J
         item.get("verifiableCredential") if isinstance(item, dict) else item for item in body.items
     ]
     evidence = _evidence_option(body.options)
-    reports = await service.verify_batch(values, evidence=evidence)
+    reports = await service.verify_batch(
+        values, evidence=evidence, max_status_age=_max_status_age_option(body.options)
+    )
     return _result(_with_evidence({"results": [r.to_json() for r in reports]}, evidence), 200)
 
 

@@ -9,6 +9,7 @@ not hold is unavailable, exactly as an unreachable issuer would be.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from vcore.errors import StatusUnavailableError, TrustIDError, UnknownKeyError
@@ -76,9 +77,16 @@ class BundleStatusLists:
         self._keys = keys
 
     async def get(
-        self, url: str, issuer: str, *, evidence: EvidenceBundle | None = None
+        self,
+        url: str,
+        issuer: str,
+        *,
+        evidence: EvidenceBundle | None = None,
+        max_age: timedelta | None = None,
     ) -> StatusListSnapshot:
         """The recorded status list at ``url`` (``issuer`` is checked at decision).
+
+        ``max_age`` is not applied again: the recorded decision already did.
 
         Raises:
             TrustIDError: the error recorded for it.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Protocol
 
 from vcore.keys import PublicKey
@@ -29,9 +30,16 @@ class StatusListSource(Protocol):
     """Verified status lists by URL."""
 
     async def get(
-        self, url: str, issuer: str, *, evidence: EvidenceBundle | None = None
+        self,
+        url: str,
+        issuer: str,
+        *,
+        evidence: EvidenceBundle | None = None,
+        max_age: timedelta | None = None,
     ) -> StatusListSnapshot:
         """The list at ``url`` for a credential of ``issuer``; recorded in ``evidence``.
+
+        ``max_age``: the oldest copy acceptable (``options.maxStatusAge``), if any.
 
         Raises:
             TrustIDError: refused or unavailable.

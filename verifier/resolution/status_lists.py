@@ -2,7 +2,11 @@
 
 A list is fresh for its ``ttl`` clamped to [60 s, 1 h], capped by
 ``TRUSTID_VERIFIER_STATUS_MAX_AGE``; it is revalidated with ``If-None-Match``, served
-stale up to 24 h when the issuer is unreachable and refused after that (fail closed).
+stale while the issuer is unreachable for at most the stale-if-error window
+(``TRUSTID_VERIFIER_STALE_IF_ERROR``, default 1 h, at most 24 h) and refused after that
+(fail closed). A request may demand a copy no older than ``max_age`` (a relying party's
+``options.maxStatusAge``): a cached copy older than that is refetched, and if only an
+older one can be had, the list is unavailable (``status_unavailable``, fail closed).
 Concurrent requests for one URL share one fetch.
 """
 
@@ -35,7 +39,6 @@ from verifier.resolution.evidence import DocumentEvidence, EvidenceBundle, Statu
 from verifier.resolution.fetcher import EventSink, Fetcher, no_events
 from verifier.resolution.keys import (
     NEGATIVE_TTL,
-    STALE_LIMIT,
     DidMethod,
     KeyResolver,
     KeySource,
@@ -107,6 +110,18 @@ class _CachedList:
     retry_at: datetime | None = None
 
 
+STALE_IF_ERROR = timedelta(hours=1)
+"""How long a cached list is served while its issuer is unreachable (default)."""
+MAX_STALE_IF_ERROR = timedelta(hours=24)
+
+
+def _describe(window: timedelta) -> str:
+    seconds = int(window.total_seconds())
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    return f"{seconds} s"
+
+
 class StatusListResolver:
     """Signature-checked status lists per URL with ttl, ETag and stale-if-error."""
 
@@ -117,9 +132,13 @@ class StatusListResolver:
         trust: Callable[[], TrustList],
         *,
         max_age: timedelta | None,
+        stale_if_error: timedelta = STALE_IF_ERROR,
         clock: Clock = system_clock,
         events: EventSink = no_events,
     ) -> None:
+        if not timedelta(0) <= stale_if_error <= MAX_STALE_IF_ERROR:
+            raise ValueError("stale-if-error must be between 0 and 24 hours")
+        self._stale = stale_if_error
         self._fetcher = fetcher
         self._keys = keys
         self._trust = trust
@@ -171,16 +190,34 @@ class StatusListResolver:
         return url
 
     async def get(
-        self, url: str, issuer: str, *, evidence: EvidenceBundle | None = None
+        self,
+        url: str,
+        issuer: str,
+        *,
+        evidence: EvidenceBundle | None = None,
+        max_age: timedelta | None = None,
     ) -> StatusListSnapshot:
         """The status list at ``url`` for a credential of ``issuer``; recorded in ``evidence``.
 
+        Args:
+            url: The list's URL.
+            issuer: The credential's issuer (the list must be on its host).
+            evidence: Where to record what was used.
+            max_age: The oldest copy the caller accepts (``options.maxStatusAge``).
+
         Raises:
             OutboundURLError: the URL is refused.
-            StatusUnavailableError: no copy fresh enough (none, or older than 24 h).
+            StatusUnavailableError: no copy fresh enough (none, older than the
+                stale-if-error window, or older than ``max_age``).
         """
         try:
-            snapshot = await self._get(url, issuer)
+            snapshot = await self._get(url, issuer, max_age)
+            age = self._clock() - snapshot.fetched_at
+            if max_age is not None and age > max_age:
+                raise StatusUnavailableError(
+                    f"the freshest copy of the status list is {int(age.total_seconds())} s old;"
+                    f" options.maxStatusAge asks for at most {int(max_age.total_seconds())} s"
+                )
         except TrustIDError as exc:
             if evidence is not None:
                 evidence.add_status_list(StatusListEvidence(url, None, exc, self._clock()))
@@ -194,18 +231,24 @@ class StatusListResolver:
             )
         return snapshot
 
-    async def _get(self, url: str, issuer: str) -> StatusListSnapshot:
+    async def _get(
+        self, url: str, issuer: str, max_age: timedelta | None = None
+    ) -> StatusListSnapshot:
         self.check_origin(url, issuer)
         now = self._clock()
         cached = self._cache.get(url)
-        if cached is not None and now < cached.fresh_until:
+        young_enough = cached is not None and (
+            max_age is None or now - cached.snapshot.fetched_at <= max_age
+        )
+        if cached is not None and young_enough and now < cached.fresh_until:
             self._events("status_list", "hit")
             return cached.snapshot
         if (
             cached is not None
+            and young_enough
             and cached.retry_at is not None
             and now < cached.retry_at
-            and now - cached.snapshot.fetched_at <= STALE_LIMIT
+            and now - cached.snapshot.fetched_at <= self._stale
         ):
             self._events("status_list", "stale")
             return cached.snapshot.with_stale(True)
@@ -221,7 +264,7 @@ class StatusListResolver:
             entry = await self._fetch(url, cached)
         except TrustIDError as exc:
             now = self._clock()
-            if cached is not None and now - cached.snapshot.fetched_at <= STALE_LIMIT:
+            if cached is not None and now - cached.snapshot.fetched_at <= self._stale:
                 cached.retry_at = now + NEGATIVE_TTL
                 self._events("status_list", "stale")
                 log.warning(
@@ -234,7 +277,11 @@ class StatusListResolver:
             self._events("status_list", "unavailable")
             error = StatusUnavailableError(
                 f"the status list could not be fetched ({exc.detail})"
-                + ("" if cached is None else "; the cached copy is more than 24 h old")
+                + (
+                    ""
+                    if cached is None
+                    else f"; the cached copy is older than {_describe(self._stale)}"
+                )
             )
             self._failures[url] = (now + NEGATIVE_TTL, error)
             raise error from exc
