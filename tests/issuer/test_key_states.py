@@ -197,7 +197,6 @@ def test_status_list_etag_is_a_hash_of_the_served_bytes(any_issuer: Harness) -> 
     any_issuer.change(agency, credential_id, "suspension", True)
     any_issuer.change(agency, credential_id, "suspension", False)
     again = fetch_list(any_issuer, url)
-    assert "-" not in again.headers["etag"].strip('"') or again.headers["etag"].count("-") < 2
     assert (
         again.headers["etag"]
         == '"' + b64url_encode(hashlib.sha256(again.content).digest()[:18]) + '"'
