@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Connection,
     DateTime,
     Engine,
     Integer,
@@ -118,9 +119,18 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
 
-    Base.metadata.create_all(engine)
-    _upgrade(engine)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # Replicas starting together on a fresh database would race each other's
+            # CREATE TABLE; one transaction-scoped advisory lock serialises them.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+        Base.metadata.create_all(connection)
+        _upgrade(connection)
     return engine
+
+
+# The advisory-lock key for schema creation ("TrustID verifier schema", any fixed int64).
+_SCHEMA_LOCK = 0x7472_7573_7469_6476
 
 
 # Columns added to existing tables since their first release: (table, column, DDL).
@@ -133,13 +143,12 @@ _ADDED_COLUMNS = (
 )
 
 
-def _upgrade(engine: Engine) -> None:
+def _upgrade(connection: Connection) -> None:
     """Add the columns an older database lacks (existing clients keep ``server``)."""
     for table, column, ddl in _ADDED_COLUMNS:
-        present = {c["name"] for c in inspect(engine).get_columns(table)}
+        present = {c["name"] for c in inspect(connection).get_columns(table)}
         if column not in present:
-            with engine.begin() as connection:
-                connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}"))
+            connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}"))
 
 
 def add_client(
