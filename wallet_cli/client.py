@@ -157,7 +157,9 @@ class WalletClient:
         Raises:
             OutboundURLError, NetworkError: as for :meth:`fetch_did_document`.
         """
-        body = self._get(url, MAX_STATUS_LIST, "application/vc+jwt, application/jwt")
+        body = self._get(
+            url, MAX_STATUS_LIST, "application/vc+jwt, application/statuslist+jwt, application/jwt"
+        )
         return body.decode("ascii", errors="replace").strip()
 
     def fetch_credential(self, url: str) -> str:

@@ -33,6 +33,12 @@ __all__ = [
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_IMAGE_PIXELS = 16_000_000
 _JWS_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+# An SD-JWT (RFC 9901 §4): the issuer's JWS, its Disclosures, each followed by "~".
+_SD_JWT_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(?:~[A-Za-z0-9_-]+)*~")
+
+
+def _is_token(text: str) -> bool:
+    return bool(_JWS_RE.fullmatch(text) or _SD_JWT_RE.fullmatch(text))
 
 
 def token_from_text(text: str) -> str:
@@ -57,8 +63,8 @@ def token_from_text(text: str) -> str:
             token = text
     except TrustIDError as exc:
         raise InputError(f"no credential found in the input: {exc.detail}") from None
-    if not _JWS_RE.fullmatch(token):
-        raise InputError("the input is not a credential (expected a compact JWT)")
+    if not _is_token(token):
+        raise InputError("the input is not a credential (expected a compact JWT or SD-JWT)")
     return token
 
 
@@ -135,7 +141,7 @@ def read_credential_source(
     if source.startswith(("https://", "http://")):
         with client() as http:
             return token_from_text(http.fetch_credential(source))
-    if _JWS_RE.fullmatch(source.strip()) or source.startswith(("data:", "TID1:")):
+    if _is_token(source.strip()) or source.startswith(("data:", "TID1:")):
         return token_from_text(source)
     raw = read_input_file(Path(source), MAX_CREDENTIAL_BODY)
     try:

@@ -6,7 +6,8 @@ are translated at the boundary with ``raise ... from exc``.
 
 The classes live in one module per family (:mod:`~vcore.errors.base` holds the root;
 ``jose``, ``formats``, ``data_model``, ``data_integrity``, ``keys``, ``credential``,
-``status``, ``trust``, ``presentation``, ``outbound``, ``qr``); import them from here.
+``status``, ``trust``, ``presentation``, ``sd_jwt``, ``outbound``, ``qr``); import them
+from here.
 
 Tree::
 
@@ -17,6 +18,11 @@ Tree::
     │   ├── EnvelopeError                     envelope_invalid
     │   ├── FormatNotSupportedError           format_unsupported
     │   ├── ClaimNotAllowedError              claim_not_allowed
+    │   ├── SdJwtError                        sd_jwt_invalid          (RFC 9901)
+    │   │   ├── DisclosureInvalidError        sd_jwt_disclosure_invalid
+    │   │   ├── DisclosureUnreferencedError   sd_jwt_disclosure_unreferenced
+    │   │   ├── DisclosureDuplicateError      sd_jwt_disclosure_duplicate
+    │   │   └── SdAlgUnsupportedError         sd_alg_unsupported
     │   ├── DataIntegrityError                proof_invalid
     │   │   ├── CryptosuiteUnsupportedError   cryptosuite_unsupported
     │   │   ├── ContextNotAllowedError        context_not_allowed
@@ -61,6 +67,11 @@ Tree::
     ├── StatusRequiredError                   status_required
     ├── SchemaInvalidError                    schema_invalid
     ├── PresentationError                     presentation_invalid
+    │   ├── KeyBindingError                   kb_jwt_invalid          (RFC 9901 §4.3)
+    │   │   ├── KeyBindingRequiredError       kb_jwt_required
+    │   │   ├── KeyBindingSignatureError      kb_jwt_bad_signature
+    │   │   ├── KeyBindingTimeError           kb_jwt_stale
+    │   │   └── SdHashMismatchError           sd_hash_mismatch
     │   ├── NonceMismatchError                nonce_mismatch
     │   ├── AudienceMismatchError             audience_mismatch
     │   ├── HolderBindingError                holder_binding
@@ -158,6 +169,18 @@ from vcore.errors.qr import (
     QRTooLargeError,
     UnsupportedImageError,
 )
+from vcore.errors.sd_jwt import (
+    DisclosureDuplicateError,
+    DisclosureInvalidError,
+    DisclosureUnreferencedError,
+    KeyBindingError,
+    KeyBindingRequiredError,
+    KeyBindingSignatureError,
+    KeyBindingTimeError,
+    SdAlgUnsupportedError,
+    SdHashMismatchError,
+    SdJwtError,
+)
 from vcore.errors.status import (
     RevokedError,
     StatusListError,
@@ -186,6 +209,9 @@ __all__ = [
     "DIDError",
     "DataIntegrityError",
     "DataModelError",
+    "DisclosureDuplicateError",
+    "DisclosureInvalidError",
+    "DisclosureUnreferencedError",
     "EnvelopeError",
     "ExpiredError",
     "FormatNotSupportedError",
@@ -195,6 +221,10 @@ __all__ = [
     "InvalidKeyError",
     "IssuerMismatchError",
     "JSONLDError",
+    "KeyBindingError",
+    "KeyBindingRequiredError",
+    "KeyBindingSignatureError",
+    "KeyBindingTimeError",
     "MalformedError",
     "NoQRFoundError",
     "NonceMismatchError",
@@ -209,6 +239,9 @@ __all__ = [
     "QRTooLargeError",
     "RevokedError",
     "SchemaInvalidError",
+    "SdAlgUnsupportedError",
+    "SdHashMismatchError",
+    "SdJwtError",
     "StatusListError",
     "StatusRequiredError",
     "StatusUnavailableError",
