@@ -65,7 +65,7 @@ def test_hostile_date_in_a_signed_credential_is_a_coded_refusal(
         }
     else:
         assert codes, (member, value)
-        assert codes[0] in ("vcdm_validity", "malformed", "expired", "not_yet_valid")
+        assert codes == ["vcdm_validity"], (member, value)
 
 
 @pytest.mark.parametrize("claim", ["exp", "nbf", "iat"])
@@ -75,9 +75,8 @@ def test_hostile_numeric_date_claim_is_a_coded_refusal(
 ) -> None:
     token = world.signed({**world.document(), claim: value})
     status, codes = verify(client, token)
-    assert status == 400 or claim == "iat", (claim, value, codes)
-    if status == 400:
-        assert codes[0] in ("malformed", "expired", "not_yet_valid"), codes
+    # Found by this campaign: a malformed iat was ignored (the token verified).
+    assert (status, codes) == (400, ["malformed"]), (claim, value)
 
 
 def test_one_hostile_item_never_fails_the_rest_of_a_batch(world: World, client: AppClient) -> None:
@@ -129,7 +128,7 @@ def test_expired_credential_is_refused(world: World, client: AppClient) -> None:
 
 def test_credential_valid_only_from_tomorrow_is_refused(world: World, client: AppClient) -> None:
     token = world.credential(valid_from=world.now + timedelta(days=1))
-    assert verify(client, token)[1][0] in ("not_yet_valid", "vcdm_validity")
+    assert verify(client, token) == (400, ["not_yet_valid"])
 
 
 def test_exp_claim_before_valid_until_wins(world: World, client: AppClient) -> None:
@@ -150,7 +149,7 @@ def test_vc_jwt_1_1_whose_iss_differs_from_the_vc_issuer_is_refused(
     token = world.signed(payload, typ="JWT")
     status, codes = verify(client, token)
     assert status == 400
-    assert codes[0] in ("issuer_mismatch", "vcdm_issuer", "malformed")
+    assert codes == ["issuer_mismatch"]
     assert "rogue.example" not in _hosts(world)
 
 
@@ -180,7 +179,7 @@ def test_status_list_at_an_internal_address_is_never_fetched(
     token = world.signed(world.document(credentialStatus=[_status_entry(url)]))
     status, codes = verify(client, token)
     assert status == 400
-    assert codes[0] in ("status_unavailable", "url_not_allowed", "vcdm_status"), codes
+    assert codes == ["status_unavailable"]
     assert [str(r.url) for r in world.web.requests] == [
         "https://registry.example/.well-known/did.json"
     ]

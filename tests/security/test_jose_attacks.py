@@ -45,7 +45,7 @@ def test_alg_none_token_is_refused_and_nothing_fetched(world: World, client: App
     forged = f"{segment({'alg': 'none', 'typ': 'vc+jwt'})}.{payload}."
     status, codes = verify(client, forged)
     assert status == 400
-    assert codes[0] in ("alg_not_allowed", "malformed")
+    assert codes == ["malformed"]  # "alg none" with an empty signature
     assert _fetched(world) == []
     del head
 
@@ -104,7 +104,7 @@ def test_kid_with_an_internal_url_fetches_nothing(world: World, client: AppClien
     forged = tamper(world.credential(), header={"kid": "http://169.254.169.254/latest/meta-data"})
     status, codes = verify(client, forged)
     assert status == 400
-    assert codes[0] in ("issuer_mismatch", "did_invalid", "unknown_key")
+    assert codes == ["unknown_key"]
     assert not any("169.254" in url for url in _fetched(world))
 
 
@@ -114,7 +114,7 @@ def test_kid_with_a_path_traversal_fragment_is_an_unknown_key(
     forged = tamper(world.credential(), header={"kid": f"{world.issuer.did}#../../etc/passwd"})
     status, codes = verify(client, forged)
     assert status == 400
-    assert codes[0] in ("unknown_key", "did_invalid", "malformed")
+    assert codes == ["unknown_key"]
     assert all(url == "https://registry.example/.well-known/did.json" for url in _fetched(world))
 
 
@@ -131,7 +131,7 @@ def test_eddsa_header_over_a_p256_key_is_refused(world: World, client: AppClient
     forged = tamper(world.credential(), header={"alg": "EdDSA"})
     status, codes = verify(client, forged)
     assert status == 400
-    assert codes[0] in ("alg_not_allowed", "bad_signature", "invalid_key")
+    assert codes == ["alg_not_allowed"]
 
 
 def test_der_encoded_ecdsa_signature_is_refused(world: World, client: AppClient) -> None:
@@ -144,12 +144,12 @@ def test_der_encoded_ecdsa_signature_is_refused(world: World, client: AppClient)
 
 def test_truncated_signature_is_refused(world: World, client: AppClient) -> None:
     token = world.credential()
-    assert verify(client, token[:-8])[1][0] in ("bad_signature", "malformed")
+    assert verify(client, token[:-8]) == (400, ["malformed"])
 
 
 def test_stripped_signature_is_refused(world: World, client: AppClient) -> None:
     head, payload, _ = world.credential().split(".")
-    assert verify(client, f"{head}.{payload}.")[1][0] in ("bad_signature", "malformed")
+    assert verify(client, f"{head}.{payload}.") == (400, ["malformed"])
 
 
 def test_non_canonical_base64_in_the_signature_is_refused(world: World, client: AppClient) -> None:
@@ -162,7 +162,7 @@ def test_non_canonical_base64_in_the_signature_is_refused(world: World, client: 
     assert mutated != signature
     status, codes = verify(client, f"{head}.{payload}.{mutated}")
     assert status == 400
-    assert codes[0] in ("malformed", "bad_signature")
+    assert codes == ["malformed"]
 
 
 def test_padding_and_whitespace_inside_a_token_are_refused(world: World, client: AppClient) -> None:
@@ -171,7 +171,7 @@ def test_padding_and_whitespace_inside_a_token_are_refused(world: World, client:
     for mutated in (token + "=", token.replace(".", ".\n", 1), token.replace(".", " .", 1)):
         status, codes = verify(client, mutated)
         assert status == 400, mutated
-        assert codes[0] in ("malformed", "bad_signature"), mutated
+        assert codes == ["malformed"], mutated
 
 
 def test_duplicate_alg_members_in_the_header_are_refused(world: World, client: AppClient) -> None:
@@ -196,7 +196,7 @@ def test_compressed_payload_zip_header_is_refused(world: World, client: AppClien
     header = {**json.loads(b64url_decode(head)), "zip": "DEF"}
     status, codes = verify(client, f"{segment(header)}.{deflated}.{signature}")
     assert status == 400
-    assert codes[0] in ("header_not_allowed", "malformed")
+    assert codes == ["malformed"]  # the verifier never inflates
     assert _fetched(world) == []
 
 
@@ -211,7 +211,7 @@ def test_jws_json_serialization_is_refused(world: World, client: AppClient) -> N
     general = {"payload": payload, "signatures": [{"protected": head, "signature": signature}]}
     status, codes = verify(client, general)
     assert status == 400
-    assert codes[0] in ("malformed", "format_unsupported", "envelope_invalid")
+    assert codes == ["malformed"]
     assert _fetched(world) == []
 
 
@@ -240,7 +240,7 @@ def test_presentation_token_submitted_as_a_credential_is_refused(
     )
     status, codes = verify(client, vp)
     assert status == 400
-    assert codes[0] in ("malformed", "format_unsupported")
+    assert codes == ["malformed"]
     assert _fetched(world) == []
 
 
@@ -251,7 +251,7 @@ def test_status_list_token_submitted_as_a_citizens_credential_is_refused(
     token = world.issuer.list_token(state.url, world.now)
     status, codes = verify(client, token)
     assert status == 400
-    assert codes[0] in ("type_not_accredited", "vcdm_subject", "malformed", "untrusted_issuer")
+    assert codes == ["type_not_accredited"]
 
 
 def test_typ_header_swapped_to_jwt_cannot_downgrade_the_format(
@@ -262,14 +262,14 @@ def test_typ_header_swapped_to_jwt_cannot_downgrade_the_format(
     forged = tamper(world.credential(), header={"typ": "JWT"})
     status, codes = verify(client, forged)
     assert status == 400
-    assert codes[0] in ("bad_signature", "malformed", "vcdm_invalid")
+    assert codes == ["malformed"]
 
 
 def test_kid_with_control_characters_is_refused(world: World, client: AppClient) -> None:
     forged = tamper(world.credential(), header={"kid": f"{world.issuer.kid}\u0000\u202e"})
     status, codes = verify(client, forged)
     assert status == 400
-    assert codes[0] in ("malformed", "did_invalid", "unknown_key", "issuer_mismatch")
+    assert codes == ["unknown_key"]
     for url in _fetched(world):
         assert "\u0000" not in url
         assert "%00" not in url

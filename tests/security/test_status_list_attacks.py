@@ -93,7 +93,7 @@ def test_list_published_under_another_url_cannot_be_substituted(
     other = world.issuer.status_list("revocation", 2).url  # a clean list of the same issuer
     _serve_token(world, url, world.signed(_list_payload(world, other), typ="vc+jwt"))
     world.issuer.lists[other] = world.issuer.lists[url]
-    assert verify(client, token)[1][0] in ("status_list_invalid", "status_unavailable")
+    assert verify(client, token) == (400, ["status_unavailable"])
 
 
 def test_list_signed_by_an_untrusted_issuer_is_refused(world: World, client: AppClient) -> None:
@@ -102,7 +102,7 @@ def test_list_signed_by_an_untrusted_issuer_is_refused(world: World, client: App
     _serve_token(world, url, world.signed(payload, issuer=world.rogue))
     status, codes = verify(client, token)
     assert status == 400
-    assert codes[0] in ("status_list_invalid", "status_unavailable", "issuer_mismatch")
+    assert codes == ["status_unavailable"]
 
 
 def test_list_claiming_the_issuer_but_signed_by_another_key_is_refused(
@@ -116,7 +116,7 @@ def test_list_claiming_the_issuer_but_signed_by_another_key_is_refused(
     _serve_token(world, url, forged)
     status, codes = verify(client, token)
     assert status == 400
-    assert codes[0] in ("status_list_invalid", "status_unavailable", "bad_signature")
+    assert codes == ["status_unavailable"]
 
 
 def test_unsigned_alg_none_list_is_refused(world: World, client: AppClient) -> None:
@@ -125,7 +125,7 @@ def test_unsigned_alg_none_list_is_refused(world: World, client: AppClient) -> N
     _serve_token(world, url, forged)
     status, codes = verify(client, token)
     assert status == 400
-    assert codes[0] in ("status_list_invalid", "status_unavailable")
+    assert codes == ["status_unavailable"]
 
 
 def test_expired_list_with_no_fresh_copy_fails_closed(world: World, client: AppClient) -> None:
@@ -221,7 +221,7 @@ def test_list_of_the_other_purpose_is_refused(world: World, client: AppClient) -
 def test_a_credential_that_is_not_a_status_list_is_refused(world: World, client: AppClient) -> None:
     token, url = _credential(world)
     _serve_token(world, url, world.signed(world.document(id=url)))
-    assert verify(client, token)[1][0] in ("status_list_invalid", "status_unavailable")
+    assert verify(client, token) == (400, ["status_unavailable"])
 
 
 @pytest.mark.parametrize("answer", [500, 503, 404, 403])
@@ -273,7 +273,7 @@ def test_html_error_page_instead_of_a_list_fails_closed(world: World, client: Ap
     )
     status, codes = verify(client, token)
     assert status == 400
-    assert codes[0] in ("status_unavailable", "status_list_invalid")
+    assert codes == ["status_unavailable"]
 
 
 def test_revocation_hidden_by_a_list_of_the_wrong_issuer_still_fails(
@@ -289,5 +289,4 @@ def test_revocation_hidden_by_a_list_of_the_wrong_issuer_still_fails(
     )
     status, codes = verify(client, token)
     assert status == 400
-    assert codes[0] != "revoked" or codes == ["revoked"]
-    assert codes[0] in ("status_list_invalid", "status_unavailable", "issuer_mismatch", "revoked")
+    assert codes == ["status_unavailable"]

@@ -77,7 +77,12 @@ FLOORS: list[tuple[str, str, bool, str]] = [
     ),
     ("idna", "3.7", True, "CVE-2024-3651 (quadratic-time encode: DoS, fixed 3.7)"),
     ("certifi", "2024.7.4", False, "CVE-2024-39689 (GLOBALTRUST roots, removed 2024.7.4)"),
-    ("requests", "2.32.4", False, "CVE-2024-47081 (.netrc credentials to the wrong host, fixed 2.32.4)"),
+    (
+        "requests",
+        "2.32.4",
+        False,
+        "CVE-2024-47081 (.netrc credentials to the wrong host, fixed 2.32.4)",
+    ),
     ("urllib3", "2.5.0", False, "CVE-2025-50181 (redirects not disabled per pool, fixed 2.5.0)"),
     ("werkzeug", "3.0.6", False, "CVE-2024-49767 (multipart resource exhaustion, fixed 3.0.6)"),
     ("jinja2", "3.1.6", False, "CVE-2025-27516 (sandbox escape through |attr, fixed 3.1.6)"),
@@ -92,7 +97,9 @@ def _installed(name: str) -> Version | None:
         return None
 
 
-@pytest.mark.parametrize(("name", "floor", "required", "advisories"), FLOORS, ids=[f[0] for f in FLOORS])
+@pytest.mark.parametrize(
+    ("name", "floor", "required", "advisories"), FLOORS, ids=[f[0] for f in FLOORS]
+)
 def test_dependency_is_past_its_known_advisories(
     name: str, floor: str, required: bool, advisories: str
 ) -> None:
@@ -123,7 +130,18 @@ def test_pyproject_cannot_install_a_release_below_a_floor() -> None:
 
 def test_bandit_finds_nothing_in_the_packages() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "bandit", "-q", "-c", "pyproject.toml", "-f", "json", "-r", *PACKAGES],
+        [
+            sys.executable,
+            "-m",
+            "bandit",
+            "-q",
+            "-c",
+            "pyproject.toml",
+            "-f",
+            "json",
+            "-r",
+            *PACKAGES,
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

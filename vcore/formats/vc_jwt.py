@@ -278,10 +278,15 @@ class _JwtFormat:
     def check_times(self, credential: SecuredCredential, now: datetime) -> None:
         """``exp`` and ``nbf`` when present; the stricter of them and the document wins.
 
+        ``iat`` decides nothing, but a malformed one (not a NumericDate in years
+        1970-9999) is refused like a malformed ``exp``: no claim of a token is read loosely.
+
         Raises:
             ExpiredError, NotYetValidError, MalformedError.
         """
         claims = credential.claims
+        if "iat" in claims:
+            from_timestamp(claims["iat"])
         if "exp" in claims and from_timestamp(claims["exp"]) < now - DEFAULT_LEEWAY:
             raise ExpiredError(f"expired at {format_datetime(from_timestamp(claims['exp']))}")
         if "nbf" in claims and from_timestamp(claims["nbf"]) > now + DEFAULT_LEEWAY:
