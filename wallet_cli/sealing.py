@@ -12,6 +12,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 
+from vcore.errors import TrustIDError
 from vcore.jsontext import dumps_compact, loads_strict
 from vcore.keys import b64url_decode, b64url_encode
 from wallet_cli.errors import InputError, VaultError
@@ -177,7 +178,7 @@ def _parse(data: bytes, magic: str, what: str) -> _Parsed:
     header = data[:newline]
     try:
         fields = loads_strict(header)
-    except ValueError:
+    except (ValueError, TrustIDError):  # loads_strict raises MalformedError, not ValueError
         raise VaultError(f"the {what} header is damaged or truncated") from None
     if not isinstance(fields, dict):
         raise VaultError(f"the {what} header is damaged")
@@ -259,7 +260,7 @@ def open_sealed(
 def contents_from(plaintext: bytes, what: str) -> WalletContents:
     try:
         return WalletContents.from_json(loads_strict(plaintext))
-    except ValueError as exc:
+    except (ValueError, TrustIDError) as exc:
         raise VaultError(f"the {what} contents are not readable: {exc}") from None
 
 

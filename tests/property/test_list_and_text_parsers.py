@@ -1,5 +1,5 @@
-"""Property tests for the parsers not covered elsewhere (issue 9): status lists, QR text
-and trust lists.
+"""Property tests for the parsers not covered elsewhere (issue 9): status lists, QR text,
+trust lists and wallet vault headers.
 
 Each parser, fed anything (random and mutated real inputs), returns a value or raises
 the one error family it documents, with a code: never another exception, never a hang.
@@ -27,6 +27,8 @@ from vcore.status.bitstring import parse_status_entry, read_status_list_credenti
 from vcore.status.bitstring_list import parse_status_list_unverified
 from vcore.status.token_status_list import TokenStatusList
 from vcore.trust_list import load_trust_list, parse_trust_list, sign_trust_list
+from wallet_cli.errors import VaultError
+from wallet_cli.store import TEST_KDF, VAULT_MAGIC, SealingKey, open_sealed, seal
 
 pytestmark = pytest.mark.property
 
@@ -300,6 +302,40 @@ def test_signed_trust_list_claims(claims: dict[str, Any]) -> None:
         load_trust_list(resigned, anchor=_ANCHOR.public_key(), now=NOW)
     except TrustListError as exc:
         _coded(exc)
+
+
+# -- wallet vault headers --------------------------------------------------------------------
+
+_SEALING = SealingKey.derive("correct horse battery", magic=VAULT_MAGIC, params=TEST_KDF)
+_VAULT = seal(b'{"credentials": []}', _SEALING)
+_SPLIT = _VAULT.index(b"\n") if b"\n" in _VAULT else len(_VAULT) // 2
+
+vault_bytes = st.one_of(
+    st.binary(max_size=300),
+    st.integers(0, len(_VAULT)).map(lambda i: _VAULT[:i]),
+    st.tuples(st.integers(0, len(_VAULT) - 1), st.integers(0, 255)).map(
+        lambda t: _VAULT[: t[0]] + bytes([t[1]]) + _VAULT[t[0] + 1 :]
+    ),
+    st.tuples(st.integers(0, _SPLIT), st.integers(0, 255)).map(
+        lambda t: _VAULT[: t[0]] + bytes([t[1]]) + _VAULT[t[0] + 1 :]
+    ),
+    st.binary(max_size=40).map(lambda b: _VAULT + b),
+    json_values.map(lambda v: json.dumps(v).encode() + b"\n" + _VAULT[_SPLIT + 1 :]),
+)
+
+
+@bounded(100)
+@given(vault_bytes)
+def test_vault_header(data: bytes) -> None:
+    try:
+        plaintext, _ = open_sealed(
+            data, "correct horse battery", magic=VAULT_MAGIC, allow_test_kdf=True
+        )
+    except VaultError:
+        event("refused")
+    else:
+        assert plaintext == b'{"credentials": []}'
+        event("opened")
 
 
 def test_the_strategies_reach_the_parsers() -> None:
