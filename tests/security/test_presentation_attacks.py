@@ -261,3 +261,27 @@ def test_presentation_over_the_size_limit_is_refused(world: World, client: AppCl
     status, codes = _present(client, _vp(world, challenge, credentials=many), challenge)
     assert status in (400, 413)
     assert codes[0] in ("too_large", "malformed")
+
+
+@pytest.mark.parametrize("nbf", [True, "1790000000", 10**30, -1, None, "future"])
+def test_presentation_with_a_malformed_or_future_nbf_is_refused(
+    world: World, client: AppClient, nbf: object
+) -> None:
+    challenge = _challenge(client)
+    payload = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": world.citizen.did,
+        "verifiableCredential": [envelope_credential(world.credential(with_status=False))],
+        "nonce": challenge,
+        "aud": AUDIENCE,
+        "iat": int(world.now.timestamp()),
+        "nbf": int((world.now + timedelta(hours=1)).timestamp()) if nbf == "future" else nbf,
+    }
+    vp = jose.sign(
+        payload, SoftwareSigner(world.citizen.key, holder_kid(world.citizen.did)), typ="vp+jwt"
+    )
+    status, codes = _present(client, vp, challenge)
+    assert status == 400
+    assert codes[0] in ("malformed", "not_yet_valid", "presentation_invalid")
+    _still_open(world, client, challenge)

@@ -30,6 +30,7 @@ from vcore.errors import (
     HolderBindingError,
     MalformedError,
     NonceMismatchError,
+    NotYetValidError,
 )
 from vcore.formats.envelope import EnvelopeKind, envelope
 from vcore.formats.protocols import HolderKeyResolver
@@ -198,6 +199,10 @@ class _JwtPresentationFormat:
             )
         if "exp" in payload and from_timestamp(payload["exp"]) < now - IAT_MAX_SKEW:
             raise ExpiredError("presentation has expired")
+        # nbf is read even when iat dated the presentation: a malformed one is refused,
+        # never skipped (issue 9 §4: no claim of a token is read loosely).
+        if "nbf" in payload and from_timestamp(payload["nbf"]) > now + IAT_MAX_SKEW:
+            raise NotYetValidError("presentation is not valid yet (nbf)")
         return payload
 
 
