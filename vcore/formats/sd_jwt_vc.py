@@ -29,16 +29,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 from vcore.clock import format_datetime, from_timestamp, parse_datetime, to_timestamp
 from vcore.credentials import DEFAULT_LEEWAY, VC2_CONTEXT, credential_type_of
 from vcore.dids import (
     did_jwk_for,
-    did_web_to_url,
     holder_kid,
     is_offline_did,
     parse_did_url,
@@ -55,6 +53,15 @@ from vcore.errors import (
 from vcore.formats.binding import check_subject_is_holder, issuer_key_id
 from vcore.formats.protocols import HolderKeyResolver
 from vcore.formats.registry import register_credential_format, register_presentation_format
+from vcore.formats.sd_jwt_claims import (
+    _ALL_SELECTIVE,
+    DisclosureMode,
+    DisclosurePolicy,
+    did_web_base_url,
+    mark_claims,
+    type_name_of_vct,
+    withheld_claims,
+)
 from vcore.formats.secured import Recognition, SecuredCredential, SecuredPresentation
 from vcore.formats.vc_jwt import _check_shape, _normalise_vc2
 from vcore.jose import sign, verify
@@ -65,7 +72,6 @@ from vcore.sdjwt import (
     MAX_SD_JWT_SIZE,
     DecoyPolicy,
     KeyBindingRequiredError,
-    Selective,
     UnverifiedSdJwt,
     build_sd_payload,
     confirmation_key,
@@ -100,117 +106,6 @@ _REGISTERED = frozenset(
     {"iss", "iat", "nbf", "exp", "vct", "vct#integrity", "cnf", "status", "sub", "jti"}
 )
 _IAT_ROUNDING = timedelta(hours=24)
-
-
-class DisclosureMode(StrEnum):
-    """How a claim appears in an SD-JWT credential (``x-trustid-disclosure``)."""
-
-    ALWAYS = "always"
-    SELECTIVE = "selective"
-    NEVER = "never"
-
-
-@dataclass(frozen=True)
-class DisclosurePolicy:
-    """Per-claim disclosure modes; unlisted claims get :attr:`default`.
-
-    Attributes:
-        modes: Claim name -> mode (top-level subject claims).
-        default: The mode of a claim not in :attr:`modes`.
-    """
-
-    modes: Mapping[str, DisclosureMode] = field(default_factory=dict)
-    default: DisclosureMode = DisclosureMode.SELECTIVE
-
-    def mode(self, name: str) -> DisclosureMode:
-        """The mode of ``name``."""
-        return self.modes.get(name, self.default)
-
-
-_ALL_SELECTIVE = DisclosurePolicy()
-
-
-def mark_claims(claims: Mapping[str, Any], policy: DisclosurePolicy) -> dict[str, Any]:
-    """Wrap the claims the policy makes selective in :class:`~vcore.sdjwt.Selective`.
-
-    An object claim is disclosable as a whole and each member on its own (an address can
-    be shown without the street); arrays are disclosed whole.
-    """
-    out: dict[str, Any] = {}
-    for name, value in claims.items():
-        mode = policy.mode(name)
-        if mode is DisclosureMode.NEVER:
-            continue
-        if mode is DisclosureMode.ALWAYS:
-            out[name] = value
-        elif isinstance(value, Mapping):
-            out[name] = Selective({k: Selective(v) for k, v in value.items()})
-        else:
-            out[name] = Selective(value)
-    return out
-
-
-def _metadata_paths(type_metadata: Mapping[str, Any]) -> list[tuple[str, ...]]:
-    claims = type_metadata.get("claims")
-    paths: list[tuple[str, ...]] = []
-    for claim in claims if isinstance(claims, list) else []:
-        path = claim.get("path") if isinstance(claim, Mapping) else None
-        if (
-            isinstance(path, list)
-            and path
-            and all(isinstance(p, str) for p in path)
-            and claim.get("sd") != "never"
-        ):
-            paths.append(tuple(path))
-    return paths
-
-
-def withheld_claims(
-    disclosed: Mapping[str, Any], type_metadata: Mapping[str, Any] | None
-) -> list[str]:
-    """Dotted names of the type's claims (Type Metadata ``claims[].path``) not disclosed.
-
-    A member of a withheld object is not listed again (``address``, not also
-    ``address.locality``).
-    """
-    if type_metadata is None:
-        return []
-    withheld: list[str] = []
-    for path in _metadata_paths(type_metadata):
-        node: Any = disclosed
-        for depth, part in enumerate(path):
-            if not isinstance(node, Mapping) or part not in node:
-                name = ".".join(path[: depth + 1])
-                parents = {".".join(path[:i]) for i in range(1, depth + 1)}
-                if name not in withheld and not parents.intersection(withheld):
-                    withheld.append(name)
-                break
-            node = node[part]
-    return withheld
-
-
-def did_web_base_url(did: str, *, scheme: str = "https") -> str:
-    """The base URL a did:web DID names (``did:web:host:path`` -> ``https://host/path``).
-
-    Raises:
-        DIDError: not a did:web DID.
-    """
-    document = did_web_to_url(did, scheme=scheme)
-    return document.removesuffix("/.well-known/did.json").removesuffix("/did.json")
-
-
-def type_name_of_vct(vct: str, issuer: str) -> str:
-    """The credential type a ``vct`` names (see the module docstring)."""
-    if issuer.startswith("did:web:"):
-        for scheme in ("https", "http"):
-            try:
-                base = did_web_base_url(issuer, scheme=scheme) + "/types/"
-            except TrustIDError:
-                return vct
-            name = vct.removeprefix(base)
-            if name != vct and name and "/" not in name and "#" not in name:
-                return name
-    return vct
 
 
 def _typ_of(header: Mapping[str, Any]) -> str:
