@@ -10,6 +10,7 @@ from issuer.api.deps import IdempotencyKeyHeader, PrincipalDep, ServicesDep, req
 from issuer.api.models import IssueRequest, IssueResponse
 from issuer.api.routing import StrictJSONRoute
 from issuer.problems import problem_responses
+from issuer.service import IssuedCredential
 from vcore.formats import envelope_credential
 
 router = APIRouter(route_class=StrictJSONRoute, tags=["credentials"])
@@ -35,6 +36,7 @@ _PROBLEMS = problem_responses(
     "/credentials/issue",
     status_code=201,
     response_model=IssueResponse,
+    response_model_exclude_unset=True,
     dependencies=[Depends(require_json)],
     responses=_PROBLEMS,
     summary="Issue a credential",
@@ -59,6 +61,13 @@ def issue_credential(
     response.headers["Cache-Control"] = "no-store"
     if issued.replayed:
         response.headers["Idempotent-Replayed"] = "true"
+    answer = _copy(issued)
+    if issued.copies:
+        answer["copies"] = [_copy(c) for c in issued.copies]
+    return answer
+
+
+def _copy(issued: IssuedCredential) -> dict[str, Any]:
     return {
         "verifiableCredential": envelope_credential(issued.token),
         "credentialId": issued.credential_id,

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from issuer.credential_types import MAX_VALID_DAYS
 from issuer.service import IssueCommand
+from issuer.service.issuance import MAX_COPIES
 from issuer.service.status import StatusChangeResult
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "IssueOptions",
     "IssueRequest",
     "IssueResponse",
+    "IssuedCopy",
     "StatusChangeRequest",
     "StatusChangeResponse",
 ]
@@ -107,6 +109,15 @@ class IssueOptions(_Strict):
     validDays: int | None = Field(  # noqa: N815 - camelCase like the rest of VC-API
         default=None, ge=1, le=MAX_VALID_DAYS, description="Validity in days (default per type)."
     )
+    copies: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_COPIES,
+        description=f"dc+sd-jwt and vc+sd-jwt only: issue 1 to {MAX_COPIES} copies of the "
+        "credential, each with its own credentialId, status index, salts and decoys, so the "
+        "holder can show a different copy to each verifier. The response lists them in "
+        "`copies`; each copy is revoked or suspended on its own credentialId.",
+    )
 
 
 class IssueRequest(_Strict):
@@ -143,12 +154,17 @@ class IssueRequest(_Strict):
     )
 
     def to_command(self) -> IssueCommand:
+        request = self.model_dump(mode="json", by_alias=True)
+        if self.options.copies == 1:
+            # One copy hashes as before the option existed (stored Idempotency-Keys hold).
+            del request["options"]["copies"]
         return IssueCommand(
             credential=self.credential.document(),
             fmt=self.options.format,
             valid_days=self.options.validDays,
             # With defaults filled in, an omitted option and its default value hash alike.
-            request=self.model_dump(mode="json", by_alias=True),
+            request=request,
+            copies=self.options.copies,
         )
 
 
@@ -160,6 +176,14 @@ class EnvelopedCredential(BaseModel):
     context: list[str] = Field(alias="@context")
     type: Literal["EnvelopedVerifiableCredential"]
     id: str = Field(description="data:application/vc+jwt,<JWS> (or dc+sd-jwt, vc+sd-jwt...)")
+
+
+class IssuedCopy(BaseModel):
+    """One copy of a credential issued with ``options.copies``."""
+
+    verifiableCredential: EnvelopedCredential  # noqa: N815 - VC-API name
+    credentialId: str  # noqa: N815 - VC-API name
+    credentialStatus: list[dict[str, Any]]  # noqa: N815 - VC data model name
 
 
 class IssueResponse(BaseModel):
@@ -178,6 +202,10 @@ class IssueResponse(BaseModel):
     credentialStatus: list[dict[str, Any]] = Field(  # noqa: N815 - VC data model name
         description="The issuer's BitstringStatusListEntry objects in the credential "
         "(for dc+sd-jwt: its status_list {idx, uri})."
+    )
+    copies: list[IssuedCopy] | None = Field(
+        default=None,
+        description="Only with options.copies > 1: every copy, the one above first.",
     )
 
 

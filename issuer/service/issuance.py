@@ -60,6 +60,7 @@ from vcore.vcdm import check_credential
 __all__ = [
     "BATCH_CHUNK",
     "IDEMPOTENCY_TTL",
+    "MAX_COPIES",
     "IssuanceService",
     "IssueCommand",
     "IssuedCredential",
@@ -72,6 +73,8 @@ IDEMPOTENCY_TTL = timedelta(hours=24)
 BATCH_CHUNK = 100
 """Items of a batch reserved in one transaction (and recorded in one after signing)."""
 _STATUS_ORDER = (*PURPOSES, STATUS_LIST_PURPOSE)
+MAX_COPIES = 10
+"""Most copies of one credential a single request may ask for (``options.copies``)."""
 
 
 def _selective(fmt: str) -> SelectiveDisclosureFormat | None:
@@ -101,12 +104,15 @@ class IssueCommand:
         valid_days: Requested validity in days (instead of ``validUntil``) or None.
         request: The whole request body; its canonical hash is what an
             ``Idempotency-Key`` is bound to.
+        copies: How many copies of the credential (SD-JWT formats only): each its own
+            record, status slot, salts and decoys, so no two verifiers can link them.
     """
 
     credential: Mapping[str, Any]
     fmt: str
     valid_days: int | None
     request: Mapping[str, Any]
+    copies: int = 1
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,8 @@ class IssuedCredential:
     credential_id: str
     status: tuple[dict[str, Any], ...] = ()
     replayed: bool = False
+    copies: tuple[IssuedCredential, ...] = ()
+    """With ``options.copies`` > 1: every copy, this one first (empty otherwise)."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +137,18 @@ class _Reservation:
     record: CredentialRecord
     entries: Sequence[StatusEntry]
     key: ActiveKey
+
+
+def _copy_key(key: str | None, copy: int) -> str | None:
+    """The idempotency key of copy ``copy`` (0-based) of a request with key ``key``.
+
+    Copy 0 keeps the caller's key; the others get a key no caller can send (it starts
+    with a control character, which the header refuses) that fits the 255-character
+    column whatever the caller's key length, so a retry replays every copy.
+    """
+    if key is None or copy == 0:
+        return key
+    return f"\x1ecopy{copy}:" + hashlib.sha256(key.encode("ascii")).hexdigest()
 
 
 def request_digest(request: Mapping[str, Any]) -> str:
@@ -159,6 +179,11 @@ class IssuanceService:
             now=now,
             resources=self._ctx.resources,
         )
+        if cmd.copies != 1 and (_selective(plan.fmt) is None or not 1 <= cmd.copies <= MAX_COPIES):
+            raise InvalidRequestError(
+                f"options.copies must be 1 to {MAX_COPIES}, and above 1 only for the SD-JWT "
+                "formats (dc+sd-jwt, vc+sd-jwt), whose copies share no salt, digest or index"
+            )
         if _selective(plan.fmt) is not None and (
             len(plan.subjects) != 1 or not is_offline_did(plan.holder)
         ):
@@ -364,6 +389,8 @@ class IssuanceService:
         now = self._ctx.clock()
         plan = self._plan(principal, cmd, now)
         digest = request_digest(cmd.request)
+        if cmd.copies > 1:
+            return self._issue_copies(principal, plan, digest, idempotency_key, cmd.copies, now)
         with self._ctx.session() as session:
             with session.begin():
                 outcome = self._reserve(session, principal, plan, digest, idempotency_key, now)
@@ -397,6 +424,37 @@ class IssuanceService:
         )
         return IssuedCredential(token, record.id, self._status(outcome.entries))
 
+    def _issue_copies(
+        self,
+        principal: Principal,
+        plan: IssuancePlan,
+        digest: str,
+        idempotency_key: str | None,
+        copies: int,
+        now: datetime,
+    ) -> IssuedCredential:
+        """N copies of one credential, issued as a chunk of a batch (same order of events,
+        one reservation transaction for all copies): all are issued or the first error is
+        raised (a copy already issued under the same key is replayed, not reissued)."""
+        results: list[IssuedCredential | TrustIDError | None] = [None] * copies
+        chunk = [(i, plan, digest, _copy_key(idempotency_key, i)) for i in range(copies)]
+        self._issue_chunk(principal, chunk, now, results)
+        issued: list[IssuedCredential] = []
+        for result in results:
+            if isinstance(result, TrustIDError):
+                raise result
+            if result is None:  # pragma: no cover - _issue_chunk answers every index
+                raise RuntimeError("a copy was left without a result")
+            issued.append(result)
+        first = issued[0]
+        return IssuedCredential(
+            first.token,
+            first.credential_id,
+            first.status,
+            replayed=all(c.replayed for c in issued),
+            copies=tuple(issued),
+        )
+
     # -- batches ----------------------------------------------------------------------------
 
     def issue_batch(
@@ -422,6 +480,10 @@ class IssuanceService:
         seen: set[str] = set()
         for index, (cmd, key) in enumerate(items):
             try:
+                if cmd.copies != 1:
+                    raise InvalidRequestError(
+                        "options.copies is for POST /credentials/issue; a batch item is one copy"
+                    )
                 if key is not None:
                     if key in seen:
                         raise IdempotencyConflictError(
