@@ -2,6 +2,7 @@
 
 * :mod:`vcore.sdjwt.disclosures`: Disclosures, digests, decoys, ``_sd_alg`` (``sha-256``).
 * :mod:`vcore.sdjwt.serialization`: the compact ``jwt~d1~...~[kb]`` form, ``sd_hash``.
+* :mod:`vcore.sdjwt.json_serialization`: the JWS JSON form (§8), read into compact parts.
 * :mod:`vcore.sdjwt.issuance`: :class:`Selective` markers -> signed payload + Disclosures.
 * :mod:`vcore.sdjwt.processing`: the strict §7.1 rebuild of the claims.
 * :mod:`vcore.sdjwt.presentation`: choose Disclosures by claim path, append a KB-JWT.
@@ -46,6 +47,7 @@ from vcore.sdjwt.issuance import (
     build_sd_payload,
     issue_sd_jwt,
 )
+from vcore.sdjwt.json_serialization import read_json_sd_jwt
 from vcore.sdjwt.key_binding import (
     KB_JWT_TYP,
     KB_MAX_AGE,
@@ -116,6 +118,7 @@ __all__ = [
     "parse_disclosure",
     "present_sd_jwt",
     "process_disclosures",
+    "read_json_sd_jwt",
     "read_sd_jwt_unverified",
     "sd_hash",
     "select_disclosures",

@@ -61,11 +61,14 @@ class VerifiedSdJwt:
 def read_sd_jwt_unverified(value: object) -> UnverifiedSdJwt:
     """Split ``value`` and apply its Disclosures, without checking any signature.
 
+    ``value`` is the compact text, or parts already split (a JSON-serialised SD-JWT read
+    by :func:`~vcore.sdjwt.json_serialization.read_json_sd_jwt`).
+
     Raises:
         SdJwtError (and subclasses), MalformedError, AlgorithmNotAllowedError,
         HeaderNotAllowedError: not a well-formed SD-JWT.
     """
-    compact = CompactSdJwt.parse(value)
+    compact = value if isinstance(value, CompactSdJwt) else CompactSdJwt.parse(value)
     jws = decode_unverified(compact.jwt, max_size=MAX_SD_JWT_SIZE)
     return UnverifiedSdJwt(compact, jws, process_disclosures(jws.payload, compact.disclosures))
 
@@ -81,6 +84,8 @@ def verify_sd_jwt(
     now: datetime | None = None,
 ) -> VerifiedSdJwt:
     """Verify an SD-JWT with the issuer's key; with key binding when required.
+
+    ``value``: the compact text or :class:`CompactSdJwt` parts.
 
     Key binding is checked when ``require_key_binding`` (a KB-JWT that was sent but not
     asked for is ignored, never trusted); it then needs ``nonce``, ``audience``, ``now``.
