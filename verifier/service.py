@@ -166,11 +166,14 @@ class VerifierService:
         *,
         evidence: EvidenceBundle | None = None,
         max_status_age: timedelta | None = None,
+        require_key_binding: bool = False,
     ) -> list[VerificationReport]:
         """Verify many credentials with one fetch per distinct key, list and schema.
 
         Planning and deciding a large batch is CPU work of seconds: it runs in a worker
         thread so the event loop keeps answering other requests meanwhile.
+        ``require_key_binding`` (the request's ``options.requireKeyBinding``, or the
+        configuration) applies to every item, as in :meth:`verify_credential`.
         """
         started = time.perf_counter()
         await self.trust_source.maybe_reload()
@@ -178,8 +181,13 @@ class VerifierService:
         self._start_evidence(evidence, now)
         trust = self.trust_source.current()
 
+        key_binding = require_key_binding or self.require_key_binding
+
         def plan_all() -> list[CredentialPlan]:
-            return [plan_credential(value, trust=trust, now=now) for value in values]
+            return [
+                plan_credential(value, trust=trust, now=now, require_key_binding=key_binding)
+                for value in values
+            ]
 
         off_loop = len(values) > OFF_LOOP_BATCH
         plans = await anyio.to_thread.run_sync(plan_all) if off_loop else plan_all()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -72,8 +73,8 @@ class World:
         )
 
 
-@pytest.fixture
-def world(tmp_path: Path, fixed_now: datetime) -> Iterator[World]:
+@contextmanager
+def make_world(tmp_path: Path, fixed_now: datetime, **settings_kw: Any) -> Iterator[World]:
     issuer_clock = MutableClock(fixed_now)
     with running_issuer(make_settings(tmp_path / "issuer"), issuer_clock) as harness:
         harness.agency("Resident Registry", [RESIDENT])
@@ -83,7 +84,9 @@ def world(tmp_path: Path, fixed_now: datetime) -> Iterator[World]:
             answer = harness.client.request(
                 request.method, request.url.raw_path.decode(), headers=dict(request.headers)
             )
-            return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+            return httpx.Response(
+                answer.status_code, headers=answer.headers, content=answer.content
+            )
 
         trust = {
             "issuers": [
@@ -100,6 +103,7 @@ def world(tmp_path: Path, fixed_now: datetime) -> Iterator[World]:
             verifier_url=AUDIENCE,
             verifier_status_max_age=0,
             allow_insecure_hosts="issuer.test:8100",
+            **settings_kw,
         )
         clock = Clock(fixed_now)
         app = create_app(
@@ -110,6 +114,12 @@ def world(tmp_path: Path, fixed_now: datetime) -> Iterator[World]:
         )
         with app_client(app) as client:
             yield World(harness, client, clock)
+
+
+@pytest.fixture
+def world(tmp_path: Path, fixed_now: datetime) -> Iterator[World]:
+    with make_world(tmp_path, fixed_now) as made:
+        yield made
 
 
 def test_only_age_over_18_is_disclosed(world: World, caplog: pytest.LogCaptureFixture) -> None:
@@ -171,3 +181,85 @@ def test_credential_endpoint_and_the_key_binding_option(world: World) -> None:
     assert [p["code"] for p in refused.json()["problemDetails"]] == ["kb_jwt_required"]
     credential = parse_credential_unverified(bare)
     assert isinstance(credential, SdJwtCredential)
+
+
+def _batch(world: World, items: list[Any], **options: Any) -> httpx.Response:
+    return world.verifier.post(
+        "/credentials/verify/batch",
+        json={"items": [{"verifiableCredential": i} for i in items], "options": options},
+    )
+
+
+def test_batch_takes_the_key_binding_option(world: World) -> None:
+    bare = present_sd_jwt(world.token, ["givenName"])
+    bound = world.present(["givenName"], nonce="n-1")
+    ok = _batch(world, [bare, bound])
+    assert ok.status_code == 200, ok.text
+    assert [r["verified"] for r in ok.json()["results"]] == [True, True]
+    refused = _batch(world, [bare, bound], requireKeyBinding=True)
+    assert refused.status_code == 200
+    results = refused.json()["results"]
+    # A credential endpoint has no challenge: with the policy, every bare or bound
+    # SD-JWT is refused, as on /credentials/verify.
+    assert [[p["code"] for p in r["problemDetails"]] for r in results] == [
+        ["kb_jwt_required"],
+        ["kb_jwt_required"],
+    ]
+    invalid = _batch(world, [bare], requireKeyBinding="yes")
+    assert invalid.status_code == 422
+    assert invalid.json()["code"] == "invalid_request"
+
+
+def test_the_configured_key_binding_policy_applies_to_batches(
+    tmp_path: Path, fixed_now: datetime
+) -> None:
+    with make_world(tmp_path, fixed_now, verifier_require_key_binding=True) as configured:
+        bare = present_sd_jwt(configured.token, ["givenName"])
+        # The request cannot lift the configuration.
+        response = _batch(configured, [bare], requireKeyBinding=False)
+        assert response.status_code == 200
+        (result,) = response.json()["results"]
+        assert [p["code"] for p in result["problemDetails"]] == ["kb_jwt_required"]
+        single = configured.verifier.post(
+            "/credentials/verify", json={"verifiableCredential": bare}
+        )
+        assert [p["code"] for p in single.json()["problemDetails"]] == ["kb_jwt_required"]
+
+
+ALL_CLAIMS = ["givenName", "familyName", "birthDate", "residentNumber", "address", "age_over_18"]
+
+
+def test_the_verifier_logs_no_claim_value_at_debug(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every claim disclosed, through every endpoint, with DEBUG logging everywhere: no
+    disclosed value (nor a Disclosure or salt) reaches a log record."""
+    caplog.set_level(logging.DEBUG)
+    for name in ("", "verifier", "httpx", "uvicorn", "trustid"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    bare = present_sd_jwt(world.token, ALL_CLAIMS)
+    assert (
+        world.verifier.post("/credentials/verify", json={"verifiableCredential": bare}).status_code
+        == 200
+    )
+    assert _batch(world, [bare, bare]).status_code == 200
+    response = world.verify_presentation(ALL_CLAIMS)
+    assert response.status_code == 200, response.text
+    disclosed = response.json()["credentials"][0]["credential"]["disclosed"]
+    values = [
+        MARKER,
+        disclosed["familyName"],
+        disclosed["birthDate"],
+        disclosed["residentNumber"],
+        disclosed["address"]["streetAddress"],
+    ]
+    compact = CompactSdJwt.parse(bare)
+    secrets = [
+        *values,
+        *(d.salt for d in compact.disclosures),
+        *(d.encoded for d in compact.disclosures),
+    ]
+    assert caplog.records  # logging was on
+    logged = caplog.text + "".join(str(r.__dict__) for r in caplog.records)
+    for secret in secrets:
+        assert str(secret) not in logged, secret

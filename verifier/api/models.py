@@ -20,7 +20,9 @@ MAX_BATCH = 1000
 class VerifyCredentialRequest(BaseModel):
     """``{"verifiableCredential": <enveloped object or compact JWT>, "options": {}}``.
 
-    ``options.includeEvidence: true`` adds the evidence bundle to the result.
+    ``options.includeEvidence: true`` adds the evidence bundle to the result;
+    ``options.requireKeyBinding: true`` refuses an SD-JWT without KB-JWT
+    (``kb_jwt_required``); ``options.maxStatusAge`` (seconds) bounds the status list age.
     """
 
     model_config = ConfigDict(extra="ignore")
@@ -52,7 +54,8 @@ class VerifyBatchRequest(BaseModel):
 
     Items are checked one by one, so one malformed item gets its own failed result
     instead of failing the whole batch. ``options.includeEvidence: true`` adds one
-    evidence bundle for the whole batch.
+    evidence bundle for the whole batch; ``options.requireKeyBinding`` and
+    ``options.maxStatusAge`` apply to every item as on ``/credentials/verify``.
     """
 
     model_config = ConfigDict(extra="ignore")

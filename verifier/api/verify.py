@@ -128,16 +128,22 @@ def _result(body: dict[str, Any], status: int) -> JSONResponse:
 async def verify_credential(request: Request, service: Service, _caller: Caller) -> JSONResponse:
     body = await parse_json_body(request, VerifyCredentialRequest)
     evidence = _evidence_option(body.options)
-    required = body.options.get("requireKeyBinding", False)
-    if not isinstance(required, bool):
-        raise RequestProblem(422, "invalid_request", "options.requireKeyBinding must be a boolean")
     report = await service.verify_credential(
         body.verifiableCredential,
         evidence=evidence,
         max_status_age=_max_status_age_option(body.options),
-        require_key_binding=required,
+        require_key_binding=_key_binding_option(body.options),
     )
     return _result(_with_evidence(report.to_json(), evidence), report_status(report))
+
+
+def _key_binding_option(options: dict[str, Any]) -> bool:
+    """``options.requireKeyBinding``: refuse SD-JWTs without a KB-JWT (the configuration
+    may require it anyway; the holder's token never decides)."""
+    required = options.get("requireKeyBinding", False)
+    if not isinstance(required, bool):
+        raise RequestProblem(422, "invalid_request", "options.requireKeyBinding must be a boolean")
+    return required
 
 
 def _evidence_option(options: dict[str, Any]) -> EvidenceBundle | None:
@@ -188,7 +194,10 @@ async def verify_batch(request: Request, service: Service, _caller: Caller) -> J
     ]
     evidence = _evidence_option(body.options)
     reports = await service.verify_batch(
-        values, evidence=evidence, max_status_age=_max_status_age_option(body.options)
+        values,
+        evidence=evidence,
+        max_status_age=_max_status_age_option(body.options),
+        require_key_binding=_key_binding_option(body.options),
     )
     return _result(_with_evidence({"results": [r.to_json() for r in reports]}, evidence), 200)
 
