@@ -428,6 +428,7 @@ async def gather(
     async def schema(url: str, issuer: str) -> None:
         try:
             material.schemas[url] = await sources.schemas.get(url, issuer, evidence=evidence)
+            material.integrity[url] = sources.schemas.integrity(url)
         except TrustIDError as exc:
             material.schemas[url] = exc
 

@@ -9,7 +9,7 @@ key-binding policy, and no claim value in the verifier's logs.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -74,7 +74,13 @@ class World:
 
 
 @contextmanager
-def make_world(tmp_path: Path, fixed_now: datetime, **settings_kw: Any) -> Iterator[World]:
+def make_world(
+    tmp_path: Path,
+    fixed_now: datetime,
+    type_metadata: Callable[[bytes], bytes] | None = None,
+    **settings_kw: Any,
+) -> Iterator[World]:
+    """An issuer and a verifier; ``type_metadata`` rewrites the Type Metadata served."""
     issuer_clock = MutableClock(fixed_now)
     with running_issuer(make_settings(tmp_path / "issuer"), issuer_clock) as harness:
         harness.agency("Resident Registry", [RESIDENT])
@@ -84,9 +90,11 @@ def make_world(tmp_path: Path, fixed_now: datetime, **settings_kw: Any) -> Itera
             answer = harness.client.request(
                 request.method, request.url.raw_path.decode(), headers=dict(request.headers)
             )
-            return httpx.Response(
-                answer.status_code, headers=answer.headers, content=answer.content
-            )
+            content = answer.content
+            if request.url.path.startswith("/types/") and type_metadata is not None:
+                content = type_metadata(content)
+            headers = {k: v for k, v in answer.headers.items() if k != "content-length"}
+            return httpx.Response(answer.status_code, headers=headers, content=content)
 
         trust = {
             "issuers": [
@@ -263,3 +271,58 @@ def test_the_verifier_logs_no_claim_value_at_debug(
     logged = caplog.text + "".join(str(r.__dict__) for r in caplog.records)
     for secret in secrets:
         assert str(secret) not in logged, secret
+
+
+def _checks(report: dict[str, Any]) -> dict[str, str]:
+    return {c["id"]: c["status"] for c in report["checks"]}
+
+
+def test_vct_integrity_is_checked_against_the_fetched_type_metadata(world: World) -> None:
+    response = world.verify_presentation(["age_over_18"])
+    assert response.status_code == 200, response.text
+    credential = response.json()["credentials"][0]
+    assert _checks(credential)["schema"] == "passed"
+    assert not [w for w in credential.get("warnings", []) if "vct#integrity" in w]
+    # The evidence bundle records the digests the check used (offline re-verification).
+    bare = present_sd_jwt(world.token, ["givenName"])
+    single = world.verifier.post(
+        "/credentials/verify",
+        json={"verifiableCredential": bare, "options": {"includeEvidence": True}},
+    )
+    assert single.status_code == 200, single.text
+    (recorded,) = [s for s in single.json()["evidence"]["schemas"] if "/types/" in s["url"]]
+    vct_integrity = parse_credential_unverified(bare).claims["vct#integrity"]
+    assert vct_integrity in recorded["integrity"]
+
+
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        lambda body: body + b" ",  # same JSON, other bytes: SRI pins bytes
+        lambda body: body.replace(b'"display"', b'"displaz"', 1),
+    ],
+    ids=["one-byte-more", "changed-member"],
+)
+def test_type_metadata_not_matching_vct_integrity_is_refused(
+    tmp_path: Path, fixed_now: datetime, rewrite: Callable[[bytes], bytes]
+) -> None:
+    with make_world(tmp_path, fixed_now, type_metadata=rewrite) as tampered:
+        response = tampered.verify_presentation(["age_over_18"])
+        assert response.status_code == 400, response.text
+        report = response.json()
+        assert [p["code"] for p in report["problemDetails"]] == ["vct_integrity_mismatch"]
+        single = tampered.verifier.post(
+            "/credentials/verify",
+            json={"verifiableCredential": present_sd_jwt(tampered.token, ["givenName"])},
+        )
+        assert [p["code"] for p in single.json()["problemDetails"]] == ["vct_integrity_mismatch"]
+
+
+def test_type_metadata_that_cannot_be_fetched_leaves_a_warning(
+    tmp_path: Path, fixed_now: datetime
+) -> None:
+    with make_world(tmp_path, fixed_now, type_metadata=lambda _body: b"not json") as broken:
+        response = broken.verify_presentation(["age_over_18"])
+        assert response.status_code == 200, response.text
+        warnings = response.json()["credentials"][0]["warnings"]
+        assert any("vct#integrity not checked" in w for w in warnings)

@@ -66,6 +66,7 @@ Tree::
     ├── StatusListError                       status_list_invalid
     ├── StatusRequiredError                   status_required
     ├── SchemaInvalidError                    schema_invalid
+    │   └── TypeMetadataIntegrityError        vct_integrity_mismatch  (SD-JWT VC vct#integrity)
     ├── PresentationError                     presentation_invalid
     │   ├── KeyBindingError                   kb_jwt_invalid          (RFC 9901 §4.3)
     │   │   ├── KeyBindingRequiredError       kb_jwt_required
@@ -103,6 +104,7 @@ from vcore.errors.credential import (
     ProofExpiredError,
     ProofNotYetValidError,
     SchemaInvalidError,
+    TypeMetadataIntegrityError,
 )
 from vcore.errors.data_integrity import (
     ContextNotAllowedError,
@@ -251,6 +253,7 @@ __all__ = [
     "TrustListError",
     "TrustListExpiredError",
     "TrustListReplayError",
+    "TypeMetadataIntegrityError",
     "TypeNotAccreditedError",
     "UndefinedTermError",
     "UnknownKeyError",

@@ -10,6 +10,7 @@ __all__ = [
     "ProofExpiredError",
     "ProofNotYetValidError",
     "SchemaInvalidError",
+    "TypeMetadataIntegrityError",
 ]
 
 
@@ -46,3 +47,14 @@ class SchemaInvalidError(TrustIDError):
 
     code = "schema_invalid"
     title = "Claims do not match the schema"
+
+
+class TypeMetadataIntegrityError(SchemaInvalidError):
+    """The Type Metadata at the ``vct`` does not match ``vct#integrity``.
+
+    SD-JWT VC Type Metadata pinned by a W3C Subresource Integrity string; also raised when
+    that claim is not a usable integrity string.
+    """
+
+    code = "vct_integrity_mismatch"
+    title = "Type Metadata does not match vct#integrity"

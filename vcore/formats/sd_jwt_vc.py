@@ -213,6 +213,11 @@ class SdJwtCredential(SecuredCredential):
             return vct
         return None
 
+    @property
+    def type_metadata_integrity(self) -> object:
+        """The signed ``vct#integrity`` (an SRI string, checked against the fetched bytes)."""
+        return self.claims.get("vct#integrity")
+
     def disclosure(self, type_metadata: Mapping[str, Any] | None) -> dict[str, Any]:
         """The claims shown, and the type's claims (from its metadata) not shown.
 

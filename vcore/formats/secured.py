@@ -144,6 +144,14 @@ class SecuredCredential:
         """
         return None
 
+    @property
+    def type_metadata_integrity(self) -> object:
+        """The signed integrity string of the type metadata (``vct#integrity``), or None.
+
+        The pipeline checks the fetched metadata's bytes against it.
+        """
+        return None
+
     def disclosure(self, type_metadata: Mapping[str, Any] | None) -> dict[str, Any] | None:
         """``{"disclosed", "withheld"}`` for a selectively disclosed credential, else None."""
         return None

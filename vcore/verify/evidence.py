@@ -38,6 +38,9 @@ class Material:
     keys: dict[str, PublicKey | TrustIDError] = field(default_factory=dict)
     status_lists: dict[str, StatusListSnapshot | TrustIDError] = field(default_factory=dict)
     schemas: dict[str, Mapping[str, Any] | TrustIDError | None] = field(default_factory=dict)
+    # The SRI tokens (vcore.integrity.integrity_of) of each fetched schema's bytes, for the
+    # documents a credential pins by digest (SD-JWT VC vct#integrity).
+    integrity: dict[str, frozenset[str]] = field(default_factory=dict)
     # Signature outcomes by token (None = verified), from :func:`verify_signatures`.
     signatures: dict[str, TrustIDError | None] = field(default_factory=dict, repr=False)
     # Decoded lists, shared by every credential decided with this material (a batch of a

@@ -25,6 +25,7 @@ from jsonschema.validators import validator_for
 
 from vcore.errors import SchemaInvalidError, TrustIDError
 from vcore.formats.secured import SecuredCredential
+from vcore.integrity import check_integrity
 from vcore.verify.evidence import Material
 from vcore.verify.plan import CredentialPlan
 from vcore.verify.report import CheckId, Steps
@@ -107,6 +108,27 @@ def check_schema(credential: SecuredCredential, schema: Mapping[str, Any]) -> No
         raise SchemaInvalidError(f"{where}: {error.message[:200]}")
 
 
+def _check_type_metadata(
+    credential: SecuredCredential, material: Material, warnings: list[str]
+) -> bool:
+    """True when the fetched type metadata matched ``vct#integrity``.
+
+    Raises:
+        TypeMetadataIntegrityError: it did not, or the claim is unusable.
+    """
+    url = credential.type_metadata_url
+    claim = credential.type_metadata_integrity
+    if url is None or claim is None:
+        return False
+    fetched = material.schemas.get(url)
+    satisfied = material.integrity.get(url)
+    if not isinstance(fetched, Mapping) or not satisfied:
+        warnings.append(f"vct#integrity not checked: the Type Metadata at {url} was not fetched")
+        return False
+    check_integrity(claim, satisfied)
+    return True
+
+
 def decide_schema(
     plan: CredentialPlan,
     credential: SecuredCredential,
@@ -114,8 +136,18 @@ def decide_schema(
     steps: Steps,
     warnings: list[str],
 ) -> None:
-    """Add the ``schema`` check (skipped when no schema is known)."""
+    """Add the ``schema`` check (skipped when no schema is known).
+
+    A credential that pins its type metadata by digest (``vct#integrity``) fails it with
+    ``vct_integrity_mismatch`` when the fetched metadata's bytes do not match; metadata
+    that was not fetched (another host, unavailable) leaves a warning.
+    """
     checked = 0
+    try:
+        pinned = _check_type_metadata(credential, material, warnings)
+    except TrustIDError as exc:
+        steps.fail(CheckId.SCHEMA, exc)
+        return
     for url in plan.schema_urls:
         if url == credential.type_metadata_url:
             continue  # type metadata, not a JSON Schema (see plan_credential)
@@ -133,5 +165,7 @@ def decide_schema(
         checked += 1
     if checked:
         steps.passed(CheckId.SCHEMA, f"the claims match the {credential.credential_type} schema")
+    elif pinned:
+        steps.passed(CheckId.SCHEMA, "the Type Metadata matches the credential's vct#integrity")
     else:
         steps.skip(CheckId.SCHEMA, f"no schema for {credential.credential_type} is known")

@@ -99,6 +99,8 @@ class SchemaEvidence:
     schema: Mapping[str, Any] | None
     error: TrustIDError | None
     fetched_at: datetime
+    integrity: frozenset[str] = frozenset()
+    """SRI tokens of the fetched bytes (``vcore.integrity.integrity_of``); empty if unknown."""
 
 
 @dataclass
@@ -206,8 +208,17 @@ class EvidenceBundle:
                 schema=None if error is not None else _object(item.get("schema"), "schema"),
                 error=error,
                 fetched_at=_req_time(item.get("fetchedAt"), "schemas.fetchedAt"),
+                integrity=_integrity(item.get("integrity")),
             )
         return bundle
+
+
+def _integrity(value: object) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise EvidenceError("schemas.integrity must be a list of strings")
+    return frozenset(value)
 
 
 def _put(table: dict[str, Any], key: str, evidence: Any) -> None:
@@ -262,6 +273,8 @@ def _schema_json(item: SchemaEvidence) -> dict[str, Any]:
         out["error"] = _error_json(item.error)
     else:
         out["schema"] = item.schema
+        if item.integrity:
+            out["integrity"] = sorted(item.integrity)
     return out
 
 

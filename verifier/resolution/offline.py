@@ -130,3 +130,8 @@ class BundleSchemas:
         """
         recorded = self._bundle.schemas.get(url)
         return None if recorded is None else schema_in(recorded)
+
+    def integrity(self, url: str) -> frozenset[str]:
+        """The recorded SRI tokens of ``url`` (empty for a bundle made without them)."""
+        recorded = self._bundle.schemas.get(url)
+        return frozenset() if recorded is None else recorded.integrity

@@ -9,6 +9,7 @@ from typing import Any
 
 from vcore.clock import Clock, system_clock
 from vcore.errors import TrustIDError
+from vcore.integrity import integrity_of
 from vcore.jsontext import loads_strict
 from vcore.outbound import check_url, did_web_url, url_host_port
 from verifier.errors import EvidenceError, SchemaUnavailableError
@@ -72,6 +73,11 @@ class SchemaResolver:
             evidence.add_schema(cached.evidence)
         return schema_in(cached.evidence)
 
+    def integrity(self, url: str) -> frozenset[str]:
+        """The SRI tokens of the bytes last fetched from ``url`` (empty when none)."""
+        cached = self._cache.get(url)
+        return frozenset() if cached is None else cached.evidence.integrity
+
     async def _fetch(self, url: str) -> _CachedSchema:
         try:
             fetched = await self._fetcher.get(
@@ -84,7 +90,10 @@ class SchemaResolver:
             if not isinstance(schema, dict):
                 raise SchemaUnavailableError("not a JSON object")
             entry = _CachedSchema(
-                SchemaEvidence(url, schema, None, self._clock()), self._clock() + SCHEMA_TTL
+                SchemaEvidence(
+                    url, schema, None, self._clock(), integrity=integrity_of(fetched.body)
+                ),
+                self._clock() + SCHEMA_TTL,
             )
         except TrustIDError as exc:
             error = SchemaUnavailableError(exc.detail)

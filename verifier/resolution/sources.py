@@ -60,6 +60,10 @@ class SchemaSource(Protocol):
         """
         ...
 
+    def integrity(self, url: str) -> frozenset[str]:
+        """The SRI tokens of the bytes behind the last :meth:`get` of ``url``."""
+        ...
+
 
 @dataclass(frozen=True)
 class Sources:
