@@ -26,6 +26,7 @@ __all__ = [
     "MAX_DID_DOCUMENT",
     "MAX_ISSUER_METADATA",
     "MAX_STATUS_LIST",
+    "MAX_TYPE_METADATA",
     "MAX_VERIFIER_RESPONSE",
     "WalletClient",
     "guarded_http_client",
@@ -34,6 +35,7 @@ __all__ = [
 MAX_DID_DOCUMENT = 100 * 1024
 MAX_ISSUER_METADATA = 100 * 1024
 MAX_STATUS_LIST = 1024 * 1024
+MAX_TYPE_METADATA = 256 * 1024
 MAX_CREDENTIAL_BODY = 64 * 1024
 MAX_VERIFIER_RESPONSE = 1024 * 1024
 _TIMEOUT = DEFAULT_TIMEOUT
@@ -72,6 +74,11 @@ class WalletClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def allow(self) -> frozenset[str]:
+        """The hosts allowed over plain http / private addresses (tests, local issuers)."""
+        return self._allow
 
     def check_url(self, url: str) -> str:
         """The URL normalised, if the policy allows it.
@@ -161,6 +168,15 @@ class WalletClient:
             url, MAX_STATUS_LIST, "application/vc+jwt, application/statuslist+jwt, application/jwt"
         )
         return body.decode("ascii", errors="replace").strip()
+
+    def fetch_type_metadata(self, url: str) -> bytes:
+        """GET SD-JWT VC Type Metadata (a ``vct`` URL, at most 256 KiB), the raw bytes
+        (``vct#integrity`` is a digest of exactly them).
+
+        Raises:
+            OutboundURLError, NetworkError: as for :meth:`fetch_did_document`.
+        """
+        return self._get(url, MAX_TYPE_METADATA, "application/json")
 
     def fetch_credential(self, url: str) -> str:
         """GET a credential an issuer offers at a URL: a JWT or a VC-API JSON body."""

@@ -138,6 +138,9 @@ def accept_credential(
     if resolver.offline:
         warnings.append("checked offline against cached keys; status not checked")
     declared = resolver.issuer_display_name(view.issuer)
+    type_metadata, metadata_note = resolver.type_metadata(view)
+    if metadata_note is not None:
+        warnings.append(metadata_note)
     record = CredentialRecord(
         id=local_id_for(view),
         token=view.token,
@@ -147,6 +150,7 @@ def accept_credential(
         issuer_name_source=NAME_SELF_DECLARED,
         notes=list(warnings),
         status=status_from_report(report, now),
+        type_metadata=type_metadata,
     )
     return Acceptance(record=record, warnings=warnings, report=report)
 

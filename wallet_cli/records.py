@@ -150,6 +150,8 @@ class CredentialRecord:
     issuer_name_source: str | None = None
     notes: list[str] = field(default_factory=list)
     status: StatusRecord = field(default_factory=StatusRecord)
+    type_metadata: dict[str, Any] | None = None
+    """SD-JWT VC Type Metadata fetched at receipt (matched ``vct#integrity``), or None."""
 
     @cached_property
     def view(self) -> SecuredCredential:
@@ -186,6 +188,8 @@ class CredentialRecord:
             "issuer_name_source": self.issuer_name_source,
             "notes": list(self.notes),
             "status": self.status.to_json(),
+            # Only when there is one, so older wallets read newer vaults unchanged.
+            **({"type_metadata": self.type_metadata} if self.type_metadata is not None else {}),
         }
 
     @classmethod
@@ -202,6 +206,7 @@ class CredentialRecord:
             ),
             notes=[_require(n, str, "credential.notes[]") for n in notes],
             status=StatusRecord.from_json(data.get("status", {})),
+            type_metadata=_optional(data.get("type_metadata"), dict, "credential.type_metadata"),
         )
         record.view  # noqa: B018 - a stored token must still parse
         return record

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from vcore.clock import format_datetime
 from vcore.dids import is_offline_did, key_from_did_document, parse_did_url, resolve_offline
-from vcore.errors import StatusUnavailableError, TrustIDError, UnknownKeyError
+from vcore.errors import MalformedError, StatusUnavailableError, TrustIDError, UnknownKeyError
+from vcore.formats import SecuredCredential
+from vcore.integrity import check_integrity, integrity_of
+from vcore.jsontext import loads_strict
 from vcore.keys import PublicKey, public_key_from_jwk
+from vcore.outbound import did_web_url, url_host_port
 from vcore.verify import StatusListSnapshot, read_list_unverified, verify_list
 from wallet_cli.client import WalletClient
 from wallet_cli.errors import NetworkError, WalletError
@@ -113,6 +118,33 @@ class Resolver:
         except (WalletError, TrustIDError):
             return None
         return metadata_display_name(metadata)
+
+    def type_metadata(self, view: SecuredCredential) -> tuple[dict[str, Any] | None, str | None]:
+        """A credential's Type Metadata (SD-JWT VC ``vct``), and a note when it was refused.
+
+        Online only, and only from the did:web issuer's own host (as the verifier does).
+        The bytes must match a signed ``vct#integrity``. Cosmetic otherwise: it only names
+        the claims a type has that this credential lacks, so failing is a note, never an
+        error.
+        """
+        url = view.type_metadata_url
+        client = self._http() if url is not None else None
+        if url is None or client is None or not view.issuer.startswith("did:web:"):
+            return None, None
+        try:
+            home = url_host_port(did_web_url(view.issuer, client.allow))
+            if url_host_port(client.check_url(url)) != home:
+                return None, None
+            body = client.fetch_type_metadata(url)
+            metadata = loads_strict(body)
+            if not isinstance(metadata, dict):
+                raise MalformedError("not a JSON object")
+            if view.type_metadata_integrity is not None:
+                check_integrity(view.type_metadata_integrity, integrity_of(body))
+        except (WalletError, TrustIDError) as exc:
+            reason = exc.message if isinstance(exc, WalletError) else exc.detail
+            return None, f"the credential type's metadata was not kept: {reason}"
+        return metadata, None
 
     def status_for(self, url: str) -> StatusListSnapshot:
         """A signature-checked status list; any failure is ``status_unavailable``.

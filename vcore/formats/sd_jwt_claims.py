@@ -73,7 +73,9 @@ def mark_claims(claims: Mapping[str, Any], policy: DisclosurePolicy) -> dict[str
     return out
 
 
-def _metadata_paths(type_metadata: Mapping[str, Any]) -> list[tuple[str, ...]]:
+def _metadata_paths(
+    type_metadata: Mapping[str, Any], *, include_never: bool = False
+) -> list[tuple[str, ...]]:
     claims = type_metadata.get("claims")
     paths: list[tuple[str, ...]] = []
     for claim in claims if isinstance(claims, list) else []:
@@ -82,24 +84,28 @@ def _metadata_paths(type_metadata: Mapping[str, Any]) -> list[tuple[str, ...]]:
             isinstance(path, list)
             and path
             and all(isinstance(p, str) for p in path)
-            and claim.get("sd") != "never"
+            and (include_never or claim.get("sd") != "never")
         ):
             paths.append(tuple(path))
     return paths
 
 
 def withheld_claims(
-    disclosed: Mapping[str, Any], type_metadata: Mapping[str, Any] | None
+    disclosed: Mapping[str, Any],
+    type_metadata: Mapping[str, Any] | None,
+    *,
+    include_never: bool = False,
 ) -> list[str]:
     """Dotted names of the type's claims (Type Metadata ``claims[].path``) not disclosed.
 
     A member of a withheld object is not listed again (``address``, not also
-    ``address.locality``).
+    ``address.locality``). Claims the metadata marks ``sd: never`` (never issued in an
+    SD-JWT) are left out unless ``include_never``.
     """
     if type_metadata is None:
         return []
     withheld: list[str] = []
-    for path in _metadata_paths(type_metadata):
+    for path in _metadata_paths(type_metadata, include_never=include_never):
         node: Any = disclosed
         for depth, part in enumerate(path):
             if not isinstance(node, Mapping) or part not in node:

@@ -200,6 +200,14 @@ class SdJwtCredential(SecuredCredential):
             modes.setdefault(path, DisclosureMode.SELECTIVE)
         return modes
 
+    def claims_not_held(self, type_metadata: Mapping[str, Any] | None) -> list[str]:
+        """The type's claims this credential does not carry at all (dotted names).
+
+        From its Type Metadata, ``sd: never`` claims too. Meant for the holder's full SD-JWT (every Disclosure present); for a presentation
+        it would also count the withheld claims.
+        """
+        return withheld_claims(self.disclosed, type_metadata, include_never=True)
+
     @property
     def undisclosed_digests(self) -> int:
         """Digests left unresolved (withheld claims and decoys: the count says nothing)."""

@@ -72,7 +72,8 @@ def show(
         typer.Option(
             "--claims",
             help="List every claim and whether it is always shown or yours to choose "
-            "(SD-JWT credentials) when you present it.",
+            "(SD-JWT credentials) when you present it; the type's claims this credential "
+            "lacks are listed as 'not in this credential'.",
         ),
     ] = False,
 ) -> None:
@@ -121,20 +122,25 @@ def show(
 
 
 _MODE_WORDS = {DisclosureMode.ALWAYS: "always shown", DisclosureMode.SELECTIVE: "you choose"}
+NOT_HELD = "not in this credential"
 
 
 def _print_claims(session: Session, record: CredentialRecord, *, as_json: bool) -> None:
     view = record.view
+    words: dict[str, str]
     if isinstance(view, SdJwtCredential):
-        modes = view.claim_modes()
+        words = {name: _MODE_WORDS[mode] for name, mode in view.claim_modes().items()}
+        # The type's other claims, from the Type Metadata kept at receipt.
+        for name in view.claims_not_held(record.type_metadata):
+            words.setdefault(name, NOT_HELD)
     else:
-        modes = {name: DisclosureMode.ALWAYS for name in view.subject if name != "id"}
+        words = {name: _MODE_WORDS[DisclosureMode.ALWAYS] for name in view.subject if name != "id"}
     if as_json:
-        session.json({name: _MODE_WORDS[mode] for name, mode in modes.items()}, indent=None)
+        session.json(words, indent=None)
         return
-    width = max((len(name) for name in modes), default=0)
-    for name, mode in modes.items():
-        session.echo(f"{name.ljust(width)}  {_MODE_WORDS[mode]}")
+    width = max((len(name) for name in words), default=0)
+    for name, word in words.items():
+        session.echo(f"{name.ljust(width)}  {word}")
 
 
 def remove(
