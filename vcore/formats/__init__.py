@@ -8,8 +8,10 @@
 * :mod:`vcore.formats.envelope`: the ``Enveloped*`` rules (VC 2.0 §4.13).
 * :mod:`vcore.formats.vc_jwt`: ``vc+jwt`` and ``jwt_vc_json``;
   :mod:`vcore.formats.vp_jwt`: ``vp+jwt`` and ``jwt_vp_json``.
-* :mod:`vcore.formats.sd_jwt_vc`: ``dc+sd-jwt`` and ``vc+sd-jwt`` (and the SD-JWT + KB-JWT
-  presentation), over :mod:`vcore.sdjwt`.
+* :mod:`vcore.formats.sd_jwt_vc`: ``dc+sd-jwt`` and ``vc+sd-jwt``, over :mod:`vcore.sdjwt`
+  (policy and naming in ``sd_jwt_claims``, the first look in ``sd_jwt_peek``);
+  :mod:`vcore.formats.sd_jwt_presentation`: the SD-JWT + KB-JWT presentation.
+* :mod:`vcore.formats.jwt_times`: ``exp`` / ``nbf`` / ``iat`` of every JWT-secured format.
 * :mod:`vcore.formats.api`: the safe entry points (parse, sign, envelope, present).
 
 Importing this package registers every built-in format. A format in its own package

@@ -20,9 +20,11 @@ or ``never`` (left out of this format). The issuer signs with
 :meth:`SdJwtVcFormat.sign_selective`. A KB-JWT appended to a credential is not checked
 by the credential format: key binding is the presentation format's
 (:class:`SdJwtPresentationFormat`, registered as ``dc+sd-jwt`` among presentations),
-where the holder is the did:jwk of the ``cnf`` key.
+where the holder is the did:jwk of the ``cnf`` key; it lives in
+:mod:`vcore.formats.sd_jwt_presentation` (its names are re-exported here).
 
-This module is the only place that tells SD-JWT formats apart.
+This module (with :mod:`vcore.formats.sd_jwt_peek`) is the only place that tells SD-JWT
+formats apart.
 """
 
 from __future__ import annotations
@@ -34,25 +36,21 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from vcore.clock import format_datetime, from_timestamp, parse_datetime, to_timestamp
-from vcore.credentials import DEFAULT_LEEWAY, VC2_CONTEXT, credential_type_of
+from vcore.credentials import VC2_CONTEXT, credential_type_of
 from vcore.dids import (
-    did_jwk_for,
-    holder_kid,
     is_offline_did,
     parse_did_url,
     resolve_offline,
 )
 from vcore.errors import (
-    ExpiredError,
     HolderBindingError,
     IssuerMismatchError,
     MalformedError,
-    NotYetValidError,
     TrustIDError,
 )
 from vcore.formats.binding import check_subject_is_holder, issuer_key_id
-from vcore.formats.protocols import HolderKeyResolver
-from vcore.formats.registry import register_credential_format, register_presentation_format
+from vcore.formats.jwt_times import check_jwt_times
+from vcore.formats.registry import register_credential_format
 from vcore.formats.sd_jwt_claims import (
     _ALL_SELECTIVE,
     DisclosureMode,
@@ -62,23 +60,21 @@ from vcore.formats.sd_jwt_claims import (
     type_name_of_vct,
     withheld_claims,
 )
-from vcore.formats.secured import Recognition, SecuredCredential, SecuredPresentation
+from vcore.formats.sd_jwt_peek import peek_sd_jwt, typ_of
+from vcore.formats.sd_jwt_presentation import SD_JWT_PRESENTATION, SdJwtPresentationFormat
+from vcore.formats.secured import Recognition, SecuredCredential
 from vcore.formats.vc_jwt import _check_shape, _normalise_vc2
 from vcore.jose import sign, verify
-from vcore.jsontext import loads_strict
-from vcore.keys import PublicKey, b64url_decode
+from vcore.keys import PublicKey
 from vcore.sdjwt import (
     DEFAULT_DECOYS,
     MAX_SD_JWT_SIZE,
     DecoyPolicy,
-    KeyBindingRequiredError,
     UnverifiedSdJwt,
     build_sd_payload,
     confirmation_key,
     join_sd_jwt,
-    looks_like_sd_jwt,
     read_sd_jwt_unverified,
-    verify_kb_jwt,
 )
 from vcore.signing import Signer
 
@@ -106,27 +102,6 @@ _REGISTERED = frozenset(
     {"iss", "iat", "nbf", "exp", "vct", "vct#integrity", "cnf", "status", "sub", "jti"}
 )
 _IAT_ROUNDING = timedelta(hours=24)
-
-
-def _typ_of(header: Mapping[str, Any]) -> str:
-    typ = header.get("typ")
-    return typ.lower().removeprefix("application/") if isinstance(typ, str) else ""
-
-
-def _peek(value: object) -> tuple[str, dict[str, Any]] | None:
-    """(typ, payload) of an SD-JWT's issuer JWT, for recognising; never raises."""
-    if not looks_like_sd_jwt(value):
-        return None
-    assert isinstance(value, str)  # noqa: S101 - looks_like_sd_jwt checked it
-    parts = value.strip().split("~", 1)[0].split(".")
-    try:
-        header = loads_strict(b64url_decode(parts[0]))
-        payload = loads_strict(b64url_decode(parts[1]))
-    except (ValueError, TrustIDError):
-        return None
-    if not isinstance(header, dict) or not isinstance(payload, dict):
-        return None
-    return _typ_of(header), payload
 
 
 def _is_dc(peeked: tuple[str, dict[str, Any]] | None) -> bool:
@@ -297,16 +272,12 @@ class _SdJwtFormat:
         verify(credential.sd_jwt.compact.jwt, key, typ=self._typs, max_size=MAX_SD_JWT_SIZE)
 
     def check_times(self, credential: SecuredCredential, now: datetime) -> None:
-        """``exp`` and ``nbf`` (60 s leeway).
+        """``exp`` and ``nbf`` (60 s leeway); a malformed ``iat`` is refused too.
 
         Raises:
             ExpiredError, NotYetValidError, MalformedError.
         """
-        claims = credential.claims
-        if "exp" in claims and from_timestamp(claims["exp"]) < now - DEFAULT_LEEWAY:
-            raise ExpiredError(f"expired at {format_datetime(from_timestamp(claims['exp']))}")
-        if "nbf" in claims and from_timestamp(claims["nbf"]) > now + DEFAULT_LEEWAY:
-            raise NotYetValidError(f"valid from {format_datetime(from_timestamp(claims['nbf']))}")
+        check_jwt_times(credential.claims, now)
 
     def check_holder_binding(self, credential: SecuredCredential, holder: str) -> None:
         """The ``cnf`` key must be the holder's key (or, without ``cnf``, the subject id).
@@ -383,7 +354,7 @@ class SdJwtVcFormat(_SdJwtFormat):
 
     def recognise(self, value: object) -> Recognition:
         """Certain for ``typ: dc+sd-jwt`` (or the older ``vc+sd-jwt`` without ``@context``)."""
-        return Recognition.CERTAIN if _is_dc(_peek(value)) else Recognition.NO
+        return Recognition.CERTAIN if _is_dc(peek_sd_jwt(value)) else Recognition.NO
 
     def parse_unverified(self, value: object) -> SecuredCredential:
         """Parse an SD-JWT VC, apply its Disclosures, and normalise it (module docstring).
@@ -392,7 +363,7 @@ class SdJwtVcFormat(_SdJwtFormat):
             MalformedError (and the SD-JWT subclasses): not a readable SD-JWT VC.
         """
         sd_jwt = self._read(value)
-        if _typ_of(sd_jwt.jws.header) not in self._typs:
+        if typ_of(sd_jwt.jws.header) not in self._typs:
             raise MalformedError(f"typ {sd_jwt.jws.typ!r} is not dc+sd-jwt")
         claims = sd_jwt.claims
         iss, vct = claims.get("iss"), claims.get("vct")
@@ -478,7 +449,7 @@ class VcSdJwtFormat(_SdJwtFormat):
 
     def recognise(self, value: object) -> Recognition:
         """Certain for an SD-JWT with ``typ: vc+sd-jwt`` and a ``@context``."""
-        peeked = _peek(value)
+        peeked = peek_sd_jwt(value)
         if peeked is not None and peeked[0] == "vc+sd-jwt" and "@context" in peeked[1]:
             return Recognition.CERTAIN
         return Recognition.NO
@@ -490,7 +461,7 @@ class VcSdJwtFormat(_SdJwtFormat):
             MalformedError (and subclasses), DataModelError: not a readable VC.
         """
         sd_jwt = self._read(value)
-        if _typ_of(sd_jwt.jws.header) != "vc+sd-jwt":
+        if typ_of(sd_jwt.jws.header) != "vc+sd-jwt":
             raise MalformedError(f"typ {sd_jwt.jws.typ!r} is not vc+sd-jwt")
         document = {k: v for k, v in sd_jwt.claims.items() if k not in ("cnf", "iat", "exp")}
         credential = _normalise_vc2(document)
@@ -534,102 +505,7 @@ def _secured(
     )
 
 
-class SdJwtPresentationFormat:
-    """An SD-JWT with a KB-JWT as a presentation (RFC 9901 §4.3, §7.3).
-
-    The holder is the did:jwk of the credential's ``cnf`` key; the presentation's one
-    credential is the SD-JWT without its KB-JWT, verified by its credential format with
-    holder binding to that key. An SD-JWT without KB-JWT is refused here
-    (``kb_jwt_required``): a presentation endpoint always requires key binding.
-    """
-
-    key = "dc+sd-jwt"
-    media_types: tuple[str, ...] = ()
-
-    def recognise(self, value: object) -> Recognition:
-        """Certain for an SD-JWT of either SD-JWT credential format."""
-        peeked = _peek(value)
-        return (
-            Recognition.CERTAIN
-            if peeked is not None
-            and peeked[0]
-            in (
-                "dc+sd-jwt",
-                "vc+sd-jwt",
-            )
-            else Recognition.NO
-        )
-
-    def parse_unverified(self, value: object) -> SecuredPresentation:
-        """Split the SD-JWT and read its ``cnf`` key, nothing verified.
-
-        Raises:
-            MalformedError (and the SD-JWT subclasses): not a readable SD-JWT.
-            KeyBindingRequiredError: no KB-JWT, or no ``cnf`` to bind it to.
-        """
-        if not isinstance(value, str):
-            raise MalformedError("an SD-JWT presentation is a compact string")
-        sd_jwt = read_sd_jwt_unverified(value)
-        key = confirmation_key(sd_jwt.jws.payload)
-        if key is None:
-            raise KeyBindingRequiredError("the SD-JWT has no cnf key: it cannot be presented")
-        if sd_jwt.compact.kb_jwt is None:
-            raise KeyBindingRequiredError("key binding is required and the SD-JWT has no KB-JWT")
-        holder = did_jwk_for(key)
-        kb_head = sd_jwt.compact.kb_jwt.split(".", 1)[0]
-        try:
-            header = loads_strict(b64url_decode(kb_head))
-        except (ValueError, TrustIDError) as exc:
-            raise MalformedError("the KB-JWT header does not parse") from exc
-        alg = header.get("alg") if isinstance(header, dict) else None
-        return SecuredPresentation(
-            format=self.key,
-            holder=holder,
-            credentials=(sd_jwt.compact.without_kb,),
-            token=sd_jwt.compact.text,
-            key_id=holder_kid(holder),
-            alg=str(alg),
-            header=header if isinstance(header, dict) else {},
-            presentation={
-                "@context": [VC2_CONTEXT],
-                "type": ["VerifiablePresentation"],
-                "holder": holder,
-            },
-        )
-
-    def verify(
-        self,
-        presentation: SecuredPresentation,
-        *,
-        nonce: str,
-        audience: str,
-        now: datetime,
-        key_for: HolderKeyResolver,
-        require_issued_at: bool = True,
-    ) -> dict[str, Any]:
-        """Check the KB-JWT: signed by ``cnf``, ``sd_hash``, ``nonce``, ``aud``, ``iat``.
-
-        The KB-JWT's ``iat`` is required by SD-JWT itself, whoever owns the challenge, so
-        ``require_issued_at`` changes nothing here.
-
-        Raises:
-            KeyBindingError (and subclasses), NonceMismatchError, AudienceMismatchError.
-        """
-        del require_issued_at
-        sd_jwt = read_sd_jwt_unverified(presentation.token)
-        return verify_kb_jwt(
-            sd_jwt.compact,
-            key_for(presentation.key_id or holder_kid(presentation.holder)),
-            nonce=nonce,
-            audience=audience,
-            now=now,
-            sd_alg=sd_jwt.processed.sd_alg,
-        )
-
-
 DC_SD_JWT = register_credential_format(SdJwtVcFormat())
 """The registered ``dc+sd-jwt`` format."""
 VC_SD_JWT = register_credential_format(VcSdJwtFormat())
 """The registered ``vc+sd-jwt`` format."""
-SD_JWT_PRESENTATION = register_presentation_format(SdJwtPresentationFormat())
-"""The registered SD-JWT + KB-JWT presentation format."""

@@ -22,16 +22,15 @@ from datetime import datetime
 from typing import Any
 
 from vcore.clock import format_datetime, from_timestamp, parse_datetime, to_timestamp
-from vcore.credentials import DEFAULT_LEEWAY, VC1_CONTEXT, VC2_CONTEXT
+from vcore.credentials import VC1_CONTEXT, VC2_CONTEXT
 from vcore.errors import (
     ClaimNotAllowedError,
-    ExpiredError,
     IssuerMismatchError,
     MalformedError,
-    NotYetValidError,
     TrustIDError,
 )
 from vcore.formats.binding import check_subject_is_holder, issuer_key_id
+from vcore.formats.jwt_times import check_jwt_times
 from vcore.formats.registry import register_credential_format
 from vcore.formats.secured import Recognition, SecuredCredential
 from vcore.jose import MAX_TOKEN_SIZE, UnverifiedJWS, decode_unverified, sign, verify
@@ -284,13 +283,7 @@ class _JwtFormat:
         Raises:
             ExpiredError, NotYetValidError, MalformedError.
         """
-        claims = credential.claims
-        if "iat" in claims:
-            from_timestamp(claims["iat"])
-        if "exp" in claims and from_timestamp(claims["exp"]) < now - DEFAULT_LEEWAY:
-            raise ExpiredError(f"expired at {format_datetime(from_timestamp(claims['exp']))}")
-        if "nbf" in claims and from_timestamp(claims["nbf"]) > now + DEFAULT_LEEWAY:
-            raise NotYetValidError(f"valid from {format_datetime(from_timestamp(claims['nbf']))}")
+        check_jwt_times(credential.claims, now)
 
     def check_holder_binding(self, credential: SecuredCredential, holder: str) -> None:
         """The subject id must be the holder (see :func:`check_subject_is_holder`).
