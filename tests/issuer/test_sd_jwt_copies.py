@@ -10,7 +10,7 @@ from sqlalchemy import inspect, text
 
 from tests.issuer.support import RESIDENT, Harness, issue_body
 from tests.issuer.test_api_errors import assert_problem
-from tests.issuer.test_sd_jwt_issue import _value_at, _values
+from tests.issuer.test_sd_jwt_issue import BASE, _value_at, _values
 from vcore.clock import system_clock
 from vcore.dids import did_key_for
 from vcore.formats import parse_credential_unverified, unwrap_credential
@@ -210,6 +210,38 @@ def test_the_issuer_database_stores_no_claim_value(any_issuer: Harness) -> None:
         assert response.status_code == 201, response.text
     stored = _every_stored_value(any_issuer)
     assert any(RESIDENT in v for v in stored)  # the scan does see the tables
-    needles = ["Xanthippe", "Qorvalynde", "1957-11-23", "73914628305517294X", "Zyzzogeton", "Vrbnik"]
+    needles = [
+        "Xanthippe",
+        "Qorvalynde",
+        "1957-11-23",
+        "73914628305517294X",
+        "Zyzzogeton",
+        "Vrbnik",
+    ]
     for needle in needles:
         assert not [v for v in stored if needle in v], needle
+
+
+def test_npm_verifies_every_copy_and_sees_one_revoked(issuer: Harness) -> None:
+    """npm @sd-jwt/sd-jwt-vc verifies each copy with jwks.json only; after revoking one
+    copy, npm @sd-jwt/jwt-status-list reads 1 at its index and 0 at the other's."""
+    from tests.sd_jwt_node import require_sd_jwt_node, sd_jwt_node
+
+    require_sd_jwt_node()
+    jwks = issuer.client.get("/.well-known/jwks.json").json()
+    copies = _copies(issuer, 2, did_key_for(generate_key("ES256").public_key())).json()["copies"]
+    tokens = [unwrap_credential(c["verifiableCredential"]) for c in copies]
+    entries = [c["credentialStatus"][0] for c in copies]
+    assert entries[0]["uri"] == entries[1]["uri"]
+
+    def listed() -> str:
+        return str(issuer.client.get(entries[0]["uri"].removeprefix(BASE)).text)
+
+    for token in tokens:
+        answer = sd_jwt_node({"op": "verify", "sdjwt": token, "jwks": jwks, "statusList": listed()})
+        assert "error" not in answer, answer
+        assert answer["payload"]["age_over_18"] is True
+    agency = issuer.agencies["Resident Registry"]
+    assert issuer.change(agency, copies[1]["credentialId"], "revocation", True).status_code == 200
+    indexes = [e["idx"] for e in entries]
+    assert sd_jwt_node({"op": "status", "token": listed(), "indexes": indexes})["values"] == [0, 1]
