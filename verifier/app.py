@@ -10,6 +10,7 @@ plumbing (problem+json, body limits, security headers, offline API docs) is the 
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,7 +26,7 @@ from trustid_http.limits import BodyLimitMiddleware
 from trustid_http.outbound import HostResolver, resolve_host
 from trustid_http.problems import ServerErrorGuard
 from vcore.clock import Clock, system_clock
-from vcore.errors import TrustIDError, TrustListError
+from vcore.errors import OutboundURLError, TrustIDError, TrustListError
 from vcore.jsontext import loads_strict
 from vcore.keys import PublicKey, public_key_from_jwk
 from verifier.api import ops, verify
@@ -111,14 +112,23 @@ def create_app(
 
     Raises:
         TrustListError: the trust anchor is unusable.
-        OutboundURLError: ``TRUSTID_ALLOW_INSECURE_HOSTS`` is malformed.
+        OutboundURLError: ``TRUSTID_ALLOW_INSECURE_HOSTS`` / ``_PRIVATE_HOSTS`` is
+            malformed, or ``TRUSTID_CA_FILE`` holds no usable certificate.
     """
     settings = settings or get_settings()
     allow = settings.allow_hosts
     anchor = load_anchor(settings.trust_anchor)
     metrics = VerifierMetrics()
-    engine = make_engine(settings.db_url)
-    client = build_http_client(allow, transport=transport)
+    engine = make_engine(
+        settings.db_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+    )
+    try:
+        client = build_http_client(allow, transport=transport, ca_file=settings.ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise OutboundURLError(f"TRUSTID_CA_FILE {settings.ca_file}: no usable CA ({exc})") from exc
     fetcher = Fetcher(
         client, allow=allow, resolver=host_resolver or resolve_host, events=metrics.event
     )
