@@ -119,16 +119,16 @@ def create_app(
     allow = settings.allow_hosts
     anchor = load_anchor(settings.trust_anchor)
     metrics = VerifierMetrics()
+    try:
+        client = build_http_client(allow, transport=transport, ca_file=settings.ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise OutboundURLError(f"TRUSTID_CA_FILE {settings.ca_file}: no usable CA ({exc})") from exc
     engine = make_engine(
         settings.db_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
     )
-    try:
-        client = build_http_client(allow, transport=transport, ca_file=settings.ca_file)
-    except (OSError, ssl.SSLError) as exc:
-        raise OutboundURLError(f"TRUSTID_CA_FILE {settings.ca_file}: no usable CA ({exc})") from exc
     fetcher = Fetcher(
         client, allow=allow, resolver=host_resolver or resolve_host, events=metrics.event
     )
