@@ -32,6 +32,7 @@ from vcore.keys import PublicKey, public_key_from_jwk
 from verifier.api import ops, verify
 from verifier.challenges import SESSION_COOKIE, new_session_id
 from verifier.clients import ClientRegistry
+from verifier.key_cache import signal_for
 from verifier.limits import limit_for_path
 from verifier.metrics import VerifierMetrics
 from verifier.problems import RequestProblem, install_verifier_problems
@@ -159,7 +160,13 @@ def create_app(
         require_key_binding=settings.verifier_require_key_binding,
         clock=clock,
     )
-    clients = ClientRegistry(engine, clock=clock)
+    clients = ClientRegistry(
+        engine,
+        clock=clock,
+        signal=signal_for(
+            engine, redis_url=settings.redis_url, redis_prefix=settings.redis_key_prefix
+        ),
+    )
     rate_limiter = build_limiter(
         settings.redis_url, settings.verifier_rate_limit, prefix=settings.redis_key_prefix
     )

@@ -30,7 +30,7 @@ from vcore.clock import Clock, system_clock
 from verifier import storage
 from verifier.challenges import ChallengePolicy
 from verifier.errors import RateLimitedError, UnauthorizedError
-from verifier.key_cache import KEY_CACHE_TTL, KeyCache, signal_for
+from verifier.key_cache import KEY_CACHE_TTL, ChangeSignal, KeyCache, signal_for
 
 __all__ = [
     "API_KEY_PREFIX",
@@ -89,12 +89,18 @@ class ClientRegistry:
     """Create, list, remove and authenticate clients."""
 
     def __init__(
-        self, engine: Engine, *, clock: Clock = system_clock, cache_ttl: float = KEY_CACHE_TTL
+        self,
+        engine: Engine,
+        *,
+        clock: Clock = system_clock,
+        cache_ttl: float = KEY_CACHE_TTL,
+        signal: ChangeSignal | None = None,
     ) -> None:
         self._engine = engine
         self._clock = clock
         # Authenticated keys from memory; dropped at once on any change (verifier.key_cache).
-        self._cache: KeyCache[ClientInfo] = KeyCache(signal_for(engine), ttl=cache_ttl)
+        signal = signal or signal_for(engine)
+        self._cache: KeyCache[ClientInfo] = KeyCache(signal, ttl=cache_ttl)
         self._any: KeyCache[bool] = KeyCache(self._cache.signal, ttl=cache_ttl)
 
     def create(
