@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -713,30 +714,82 @@ def check_fetched_through_nginx(results: Results, layout: Layout) -> None:
     )
 
 
-def check_nginx_limits(results: Results, layout: Layout, limits: Limits) -> None:
-    """Header timeout, body size limit and the per-address connection limit of nginx."""
-    context = _client_tls(layout.ca)
-    port = layout.ports["verifiers"]
+@dataclass(frozen=True)
+class Probe:
+    """A connection left half-sent: when nginx closed it, and what it said first."""
 
-    def tls_socket() -> ssl.SSLSocket:
-        raw = socket.create_connection(("127.0.0.1", port), timeout=limits.header_timeout + 10)
-        return context.wrap_socket(raw, server_hostname=HOST)
+    closed: bool
+    waited: float
+    answer: bytes
 
-    # Half-sent headers: nginx closes the connection after client_header_timeout.
-    start = time.monotonic()
-    with tls_socket() as sock:
-        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
+
+def _tls_socket(layout: Layout, timeout: float) -> ssl.SSLSocket:
+    raw = socket.create_connection(("127.0.0.1", layout.ports["verifiers"]), timeout=timeout)
+    return _client_tls(layout.ca).wrap_socket(raw, server_hostname=HOST)
+
+
+def _probe(layout: Layout, payload: bytes, timeout: float) -> Probe:
+    """Send ``payload`` and nothing more; wait (at most ``timeout``) for nginx to close."""
+    with _tls_socket(layout, timeout) as sock:
+        sock.sendall(payload)
+        start = time.monotonic()
+        answer = b""
         try:
-            closed = sock.recv(1) == b""
+            while chunk := sock.recv(4096):
+                answer += chunk
+            closed = True
+        except TimeoutError:
+            closed = False
         except (ssl.SSLError, OSError):
             closed = True
-    waited = time.monotonic() - start
-    results.require(
-        f"nginx drops half-sent headers after client_header_timeout {limits.header_timeout} s",
-        closed and limits.header_timeout - 1 <= waited <= limits.header_timeout + 5,
-        f"closed after {waited:.1f} s" if closed else "still open",
-        f"closed after ~{limits.header_timeout} s",
-    )
+        return Probe(closed, time.monotonic() - start, answer[:12])
+
+
+def start_slow_probes(layout: Layout, limits: Limits) -> dict[str, Future[Probe]]:
+    """Half-sent headers and a half-sent body, in the background while the rest runs."""
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="probe")
+    probes = {
+        "header": pool.submit(
+            _probe,
+            layout,
+            b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n",
+            limits.header_timeout + 10,
+        ),
+        "body": pool.submit(
+            _probe,
+            layout,
+            b"POST /credentials/verify HTTP/1.1\r\nHost: localhost\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+            limits.body_timeout + 10,
+        ),
+    }
+    pool.shutdown(wait=False)
+    return probes
+
+
+def finish_slow_probes(results: Results, probes: dict[str, Future[Probe]], limits: Limits) -> None:
+    """Each probe was closed by nginx after its timeout (and never reached a verifier)."""
+    for name, directive, timeout in (
+        ("header", "client_header_timeout", limits.header_timeout),
+        ("body", "client_body_timeout", limits.body_timeout),
+    ):
+        probe = probes[name].result()
+        answer = f" ({probe.answer.decode('latin-1').strip()})" if probe.answer else ""
+        results.require(
+            f"nginx drops a half-sent {name} after {directive} {timeout} s",
+            probe.closed and timeout - 1 <= probe.waited <= timeout + 5,
+            f"closed after {probe.waited:.1f} s{answer}" if probe.closed else "still open",
+            f"closed after ~{timeout} s",
+        )
+
+
+def check_nginx_limits(results: Results, layout: Layout, limits: Limits) -> None:
+    """Body size limit and the per-address connection limit of nginx."""
+    context = _client_tls(layout.ca)
+
+    def tls_socket() -> ssl.SSLSocket:
+        return _tls_socket(layout, 10)
+
     # Over client_max_body_size: 413 before anything reaches a verifier.
     with httpx.Client(verify=context, timeout=10) as http:
         response = http.post(
@@ -776,6 +829,7 @@ def check_nginx_limits(results: Results, layout: Layout, limits: Limits) -> None
 def run_checks(layout: Layout, limits: Limits) -> Results:
     """Every check, in order; the table."""
     results = Results()
+    probes = start_slow_probes(layout, limits)
     context = _client_tls(layout.ca)
     issuer_auth = {"Authorization": f"Bearer {layout.agency_key}"}
     client_auth = {"Authorization": f"Bearer {layout.client_key}"}
@@ -863,6 +917,7 @@ def run_checks(layout: Layout, limits: Limits) -> Results:
 
         check_api_keys(results, http, layout, creds["A2"][0], verify)
     check_fetched_through_nginx(results, layout)
+    finish_slow_probes(results, probes, limits)
     check_nginx_limits(results, layout, limits)
     return results
 
@@ -911,6 +966,25 @@ def check_api_keys(
             "http 401 unauthorized",
             verdict,
         )
+    batch_key = run_cli(
+        "verifier.cli", ["client", "create", "Batch Agency", "--rate-limit", "4", "--json"], env
+    )
+    batch_auth = {"Authorization": f"Bearer {batch_key['api_key']}"}
+
+    def batch(listener: str, n: int) -> int:
+        items = [{"verifiableCredential": token}] * n
+        response = http.post(
+            f"{layout.url(listener)}/credentials/verify/batch",
+            headers=batch_auth,
+            json={"items": items},
+        )
+        return response.status_code
+
+    results.add(
+        "a batch counts its size: 3 on verifier_a, then 2 on verifier_b (4/min key)",
+        "200, 429",
+        f"{batch('verifier_a', 3)}, {batch('verifier_b', 2)}",
+    )
     limited_auth = {"Authorization": f"Bearer {limited['api_key']}"}
     answers = [
         verify(v, token, limited_auth)
@@ -947,6 +1021,12 @@ def main(argv: list[str] | None = None) -> int:
         help="nginx client_header_timeout (s)",
     )
     parser.add_argument(
+        "--body-timeout",
+        type=int,
+        default=Limits.body_timeout,
+        help="nginx client_body_timeout (s)",
+    )
+    parser.add_argument(
         "--conn-limit", type=int, default=Limits.conn_per_ip, help="nginx limit_conn per address"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs)")
@@ -957,7 +1037,11 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_SETUP
-    limits = Limits(header_timeout=args.header_timeout, conn_per_ip=args.conn_limit)
+    limits = Limits(
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
+        conn_per_ip=args.conn_limit,
+    )
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="trustid-deploy-"))
     code = EXIT_SETUP

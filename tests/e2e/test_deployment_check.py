@@ -1,7 +1,7 @@
 """The deployment check (scripts/deploy_check.py) in CI, bounded, plus its judgement.
 
 The check itself starts nginx, two issuers, two verifiers, PostgreSQL and Redis; here
-it runs as a newcomer runs it (a child process) with a 2 s header timeout so it stays
+it runs as a newcomer runs it (a child process) with 2 s header and body timeouts so it stays
 under a minute, and must print a table with no FAIL and exit 0. Its table logic is
 tested apart on rows that disagree, so a check that could never fail would show here.
 """
@@ -49,6 +49,8 @@ def test_deployment_check_passes(postgres_url: str) -> None:
             NGINX,
             "--header-timeout",
             "2",
+            "--body-timeout",
+            "2",
         ],
         capture_output=True,
         text=True,
@@ -64,7 +66,9 @@ def test_deployment_check_passes(postgres_url: str) -> None:
         "removed API key refused on verifier_b",
         "rate limit 4/min shared",
         "status lists as nginx static files",
-        "nginx drops half-sent headers",
+        "nginx drops a half-sent header",
+        "nginx drops a half-sent body",
+        "a batch counts its size",
     ):
         assert row in out, row
 
