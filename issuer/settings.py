@@ -35,6 +35,9 @@ class IssuerSettings(BaseSettings):
         signing_alg: Algorithm of newly generated signing keys.
         status_list_size: Entries per new status list (W3C minimum 131,072; lower values
             are for tests that must fill a list).
+        db_pool_size, db_max_overflow, db_pool_timeout: The PostgreSQL connection pool
+            of each process (``TRUSTID_DB_POOL_SIZE``, ``TRUSTID_DB_MAX_OVERFLOW``,
+            ``TRUSTID_DB_POOL_TIMEOUT`` seconds to wait for a connection).
     """
 
     model_config = SettingsConfigDict(env_prefix="TRUSTID_", extra="ignore")
@@ -47,6 +50,9 @@ class IssuerSettings(BaseSettings):
     types_dir: Path | None = None
     signing_alg: Literal["ES256", "EdDSA"] = "ES256"
     status_list_size: int = Field(default=131_072, ge=64, le=8 * 1024 * 1024, multiple_of=8)
+    db_pool_size: int = Field(default=10, ge=1, le=1000)
+    db_max_overflow: int = Field(default=20, ge=0, le=1000)
+    db_pool_timeout: float = Field(default=30.0, gt=0, le=600)
 
     @field_validator("issuer_url")
     @classmethod

@@ -2,7 +2,8 @@
 # Install TrustID with its test extras into .venv and run the whole test suite.
 # Needs: python3 (3.11+); PostgreSQL on 127.0.0.1:5432 for the PostgreSQL tests (skipped
 # with a message otherwise); Debian's chromium for the counter-page tests (installed here
-# with apt-get when running as root, skipped with a message otherwise).
+# with apt-get when running as root, skipped with a message otherwise); nginx for the
+# deployment check likewise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,14 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 \
     || { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; } \
     || echo "warning: could not install chromium; browser tests will be skipped"
+fi
+
+# nginx for the deployment check (tests/e2e/test_deployment_check.py; skipped without it).
+if [ ! -x /usr/sbin/nginx ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "==> installing Debian's nginx for the deployment check"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx >/dev/null 2>&1 \
+    || { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx >/dev/null; } \
+    || echo "warning: could not install nginx; the deployment check will be skipped"
 fi
 
 # Independent counterparties in Node (Digital Bazaar's Data Integrity cryptosuites): installed

@@ -24,6 +24,7 @@ import socket
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypedDict
 
@@ -76,9 +77,19 @@ def resolve_host_sync(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def default_ssl_context() -> ssl.SSLContext:
-    """Verified TLS against the certifi bundle (no CA settings from the environment)."""
-    return ssl.create_default_context(cafile=certifi.where())
+def default_ssl_context(extra_ca_file: str | Path | None = None) -> ssl.SSLContext:
+    """Verified TLS against the certifi bundle (no CA settings from the environment).
+
+    ``extra_ca_file`` (PEM) adds the CA certificates of an internal or test CA to the
+    public ones; verification itself never changes.
+
+    Raises:
+        OSError, ssl.SSLError: the file is unreadable or holds no PEM certificate.
+    """
+    context = ssl.create_default_context(cafile=certifi.where())
+    if extra_ca_file is not None:
+        context.load_verify_locations(cafile=str(extra_ca_file))
+    return context
 
 
 class OutboundRefused(httpx.ConnectError):
@@ -396,6 +407,7 @@ def async_client(
     user_agent: str,
     transport: httpx.AsyncBaseTransport | None = None,
     timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> httpx.AsyncClient:
     """An async client: guarded transport, short timeouts, no redirects, no proxies.
 
@@ -404,9 +416,10 @@ def async_client(
         user_agent: The ``User-Agent`` header.
         transport: Replaces the guarded transport (tests pass an ``httpx.MockTransport``).
         timeout: Connect / read timeouts.
+        ssl_context: TLS of the guarded transport; :func:`default_ssl_context` by default.
     """
     return httpx.AsyncClient(
-        transport=transport or AsyncGuardedTransport(allow),
+        transport=transport or AsyncGuardedTransport(allow, ssl_context=ssl_context),
         **_client_settings(user_agent, timeout),
     )
 

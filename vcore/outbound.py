@@ -14,6 +14,13 @@ or ``169.254.169.254`` (cloud metadata, DNS rebinding) is refused as well.
   names only (no IDNA homographs), URLs of at most :data:`MAX_URL_LENGTH` characters.
 
 Allow-list entries are ``host`` (any port) or ``host:port`` (``[v6]:port`` for IPv6).
+
+A deployment whose issuers live on an internal network (``TRUSTID_ALLOW_PRIVATE_HOSTS``,
+:func:`parse_private_hosts`) lists hosts that may resolve to a non-public address but
+are still reached over verified ``https`` only: their entries sit in the same set,
+marked ``https://host[:port]`` (a mark a plain entry cannot carry, since plain entries
+refuse ``/``), so every function taking the allow list understands both and plain
+``http`` stays reserved to the insecure entries.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ __all__ = [
     "host_port",
     "is_allow_listed",
     "parse_allow_list",
+    "parse_private_hosts",
     "url_host_port",
 ]
 
@@ -42,6 +50,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _HOST_RE = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?")
 _BAD_URL_CHARS = re.compile(r"[\x00-\x20\x7f\\]")
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain")
+_PRIVATE_TLS_MARK = "https://"
 
 
 def _normalise_host(host: str) -> str:
@@ -100,10 +109,30 @@ def parse_allow_list(env_value: str | None) -> frozenset[str]:
     return frozenset(entries)
 
 
+def parse_private_hosts(env_value: str | None) -> frozenset[str]:
+    """Parse ``TRUSTID_ALLOW_PRIVATE_HOSTS`` (comma-separated ``host[:port]``).
+
+    Those hosts may resolve to a loopback or private address but are reached over
+    https only; add the result to the allow list.
+
+    Raises:
+        OutboundURLError: as :func:`parse_allow_list`.
+    """
+    return frozenset(_PRIVATE_TLS_MARK + entry for entry in parse_allow_list(env_value))
+
+
 def is_allow_listed(host: str, port: int, allow_insecure_hosts: Iterable[str]) -> bool:
-    """True when ``host`` (any port) or ``host:port`` is on the allow list."""
+    """True when ``host`` (any port) or ``host:port`` is on the insecure allow list."""
     allow = frozenset(allow_insecure_hosts)
     return _normalise_host(host) in allow or host_port(host, port) in allow
+
+
+def _private_tls_listed(host: str, port: int, allow: frozenset[str]) -> bool:
+    """True when the host may be private but only over https (``TRUSTID_ALLOW_PRIVATE_HOSTS``)."""
+    return (
+        _PRIVATE_TLS_MARK + _normalise_host(host) in allow
+        or _PRIVATE_TLS_MARK + host_port(host, port) in allow
+    )
 
 
 def _split_host_port(value: str) -> tuple[str, int]:
@@ -141,11 +170,14 @@ def check_address(ip: str, host_port: str, allow_insecure_hosts: Iterable[str]) 
     if address.is_global and not address.is_multicast:
         return
     host, port = _split_host_port(host_port)
-    if is_allow_listed(host, port, allow_insecure_hosts):
+    allow = frozenset(allow_insecure_hosts)
+    # A private-TLS host's scheme was held to https by check_url before any connection.
+    if is_allow_listed(host, port, allow) or _private_tls_listed(host, port, allow):
         return
     raise OutboundURLError(
         f"{host_port} resolves to the non-public address {address}; refused "
-        "(add it to TRUSTID_ALLOW_INSECURE_HOSTS for development only)"
+        "(an internal https host: TRUSTID_ALLOW_PRIVATE_HOSTS; development: "
+        "TRUSTID_ALLOW_INSECURE_HOSTS)"
     )
 
 
@@ -222,7 +254,8 @@ def check_url(url: str, *, allow_insecure_hosts: Iterable[str]) -> str:
             or last_label.startswith("0x")
         ):
             raise OutboundURLError(f"host {host[:80]!r} is not a valid DNS name")
-        if not listed and (host == "localhost" or host.endswith(_LOCAL_SUFFIXES)):
+        private = listed or _private_tls_listed(host, port, allow)
+        if not private and (host == "localhost" or host.endswith(_LOCAL_SUFFIXES)):
             raise OutboundURLError(f"local host name {host!r} is not allowed")
     netloc = f"[{host}]" if ":" in host else host
     if parts.port is not None:

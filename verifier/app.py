@@ -10,6 +10,7 @@ plumbing (problem+json, body limits, security headers, offline API docs) is the 
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,12 +26,13 @@ from trustid_http.limits import BodyLimitMiddleware
 from trustid_http.outbound import HostResolver, resolve_host
 from trustid_http.problems import ServerErrorGuard
 from vcore.clock import Clock, system_clock
-from vcore.errors import TrustIDError, TrustListError
+from vcore.errors import OutboundURLError, TrustIDError, TrustListError
 from vcore.jsontext import loads_strict
 from vcore.keys import PublicKey, public_key_from_jwk
 from verifier.api import ops, verify
 from verifier.challenges import SESSION_COOKIE, new_session_id
 from verifier.clients import ClientRegistry
+from verifier.key_cache import signal_for
 from verifier.limits import limit_for_path
 from verifier.metrics import VerifierMetrics
 from verifier.problems import RequestProblem, install_verifier_problems
@@ -111,14 +113,23 @@ def create_app(
 
     Raises:
         TrustListError: the trust anchor is unusable.
-        OutboundURLError: ``TRUSTID_ALLOW_INSECURE_HOSTS`` is malformed.
+        OutboundURLError: ``TRUSTID_ALLOW_INSECURE_HOSTS`` / ``_PRIVATE_HOSTS`` is
+            malformed, or ``TRUSTID_CA_FILE`` holds no usable certificate.
     """
     settings = settings or get_settings()
     allow = settings.allow_hosts
     anchor = load_anchor(settings.trust_anchor)
     metrics = VerifierMetrics()
-    engine = make_engine(settings.db_url)
-    client = build_http_client(allow, transport=transport)
+    try:
+        client = build_http_client(allow, transport=transport, ca_file=settings.ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise OutboundURLError(f"TRUSTID_CA_FILE {settings.ca_file}: no usable CA ({exc})") from exc
+    engine = make_engine(
+        settings.db_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+    )
     fetcher = Fetcher(
         client, allow=allow, resolver=host_resolver or resolve_host, events=metrics.event
     )
@@ -149,7 +160,13 @@ def create_app(
         require_key_binding=settings.verifier_require_key_binding,
         clock=clock,
     )
-    clients = ClientRegistry(engine, clock=clock)
+    clients = ClientRegistry(
+        engine,
+        clock=clock,
+        signal=signal_for(
+            engine, redis_url=settings.redis_url, redis_prefix=settings.redis_key_prefix
+        ),
+    )
     rate_limiter = build_limiter(
         settings.redis_url, settings.verifier_rate_limit, prefix=settings.redis_key_prefix
     )

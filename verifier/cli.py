@@ -90,6 +90,7 @@ def _describe(settings: VerifierSettings) -> str:
 def _registry(*, creates: bool = False) -> ClientRegistry:
     """The client registry, after saying which database it is in (or refusing, exit 3)."""
     from verifier.clients import ClientRegistry
+    from verifier.key_cache import signal_for
     from verifier.storage import make_engine
 
     settings = _settings()
@@ -107,7 +108,12 @@ def _registry(*, creates: bool = False) -> ClientRegistry:
     typer.echo(
         f"trustid-verifier: {_describe(settings)}{' (new database)' if new else ''}", err=True
     )
-    return ClientRegistry(make_engine(settings.db_url))
+    engine = make_engine(settings.db_url)
+    # The change reaches every serving process through the database and, when set, Redis.
+    signal = signal_for(
+        engine, redis_url=settings.redis_url, redis_prefix=settings.redis_key_prefix
+    )
+    return ClientRegistry(engine, signal=signal)
 
 
 def _load_trust_list(settings: VerifierSettings) -> TrustList:

@@ -30,7 +30,7 @@ from vcore.clock import Clock, system_clock
 from verifier import storage
 from verifier.challenges import ChallengePolicy
 from verifier.errors import RateLimitedError, UnauthorizedError
-from verifier.key_cache import KEY_CACHE_TTL, KeyCache, signal_for
+from verifier.key_cache import KEY_CACHE_TTL, ChangeSignal, KeyCache, signal_for
 
 __all__ = [
     "API_KEY_PREFIX",
@@ -89,12 +89,18 @@ class ClientRegistry:
     """Create, list, remove and authenticate clients."""
 
     def __init__(
-        self, engine: Engine, *, clock: Clock = system_clock, cache_ttl: float = KEY_CACHE_TTL
+        self,
+        engine: Engine,
+        *,
+        clock: Clock = system_clock,
+        cache_ttl: float = KEY_CACHE_TTL,
+        signal: ChangeSignal | None = None,
     ) -> None:
         self._engine = engine
         self._clock = clock
         # Authenticated keys from memory; dropped at once on any change (verifier.key_cache).
-        self._cache: KeyCache[ClientInfo] = KeyCache(signal_for(engine), ttl=cache_ttl)
+        signal = signal or signal_for(engine)
+        self._cache: KeyCache[ClientInfo] = KeyCache(signal, ttl=cache_ttl)
         self._any: KeyCache[bool] = KeyCache(self._cache.signal, ttl=cache_ttl)
 
     def create(
@@ -221,7 +227,13 @@ class ClientRegistry:
 
 
 class RateLimiter:
-    """Token bucket per client: ``limit`` requests per minute, bursts up to ``limit``."""
+    """Token bucket per client: ``limit`` units per minute, bursts up to ``limit``.
+
+    A request costs one unit, a batch of N costs N, a QR image its decode time
+    (:mod:`verifier.ratelimit`). A cost above the whole budget is let through on a full
+    bucket and leaves it in debt, so a key whose limit is below its batch size waits
+    for its budget instead of being refused for ever.
+    """
 
     blocking = False
     """In memory: cheap enough for the event loop."""
@@ -232,26 +244,39 @@ class RateLimiter:
         self._buckets: dict[int, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
-    def check(self, client: ClientInfo) -> None:
-        """Take one token or refuse.
+    def check(self, client: ClientInfo, cost: int = 1) -> None:
+        """Take ``cost`` units or refuse.
 
         Raises:
-            RateLimitedError: the bucket is empty (``retry_after`` seconds until a token).
+            RateLimitedError: not enough units (``retry_after`` seconds until there are).
         """
         limit = float(client.rate_limit or self._default)
         rate = limit / 60.0
-        now = self._monotonic()
+        needed = min(float(cost), limit)
         with self._lock:
-            tokens, last = self._buckets.get(client.id, (limit, now))
-            tokens = min(limit, tokens + (now - last) * rate)
-            if tokens < 1.0:
-                self._buckets[client.id] = (tokens, now)
-                wait = math.ceil((1.0 - tokens) / rate)
+            tokens = self._refill(client.id, limit, rate)
+            if tokens < needed:
+                wait = max(1, math.ceil((needed - tokens) / rate))
                 raise RateLimitedError(
-                    f"rate limit of {int(limit)} requests per minute exceeded; retry in {wait} s",
+                    f"rate limit of {int(limit)} requests per minute exceeded "
+                    f"(this request costs {cost}); retry in {wait} s",
                     retry_after=wait,
                 )
-            self._buckets[client.id] = (tokens - 1.0, now)
+            self._buckets[client.id] = (tokens - cost, self._monotonic())
+
+    def charge(self, client: ClientInfo, cost: int) -> None:
+        """Take ``cost`` units for work already done, never refusing (may leave a debt)."""
+        limit = float(client.rate_limit or self._default)
+        with self._lock:
+            tokens = self._refill(client.id, limit, limit / 60.0)
+            self._buckets[client.id] = (tokens - cost, self._monotonic())
+
+    def _refill(self, client_id: int, limit: float, rate: float) -> float:
+        now = self._monotonic()
+        tokens, last = self._buckets.get(client_id, (limit, now))
+        tokens = min(limit, tokens + (now - last) * rate)
+        self._buckets[client_id] = (tokens, now)
+        return tokens
 
     def close(self) -> None:
         """Nothing to release (the :class:`~verifier.ratelimit.Limiter` protocol)."""

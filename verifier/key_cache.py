@@ -20,6 +20,13 @@ of each key pays one lookup again). How other processes learn of a change:
 
 Any other database: entries expire after the TTL (and are dropped at once in the
 process that made the change).
+
+With ``TRUSTID_REDIS_URL`` set, every change is also published on the Redis channel
+``<TRUSTID_REDIS_KEY_PREFIX>:clients`` and each process subscribes to it
+(:class:`RedisSignal`), beside the database's own signal (:class:`CompositeSignal`): a
+process drops its cache on either. While the subscription is down (Redis unreachable)
+the cache is not used, so a missed message costs database lookups, never a removed key
+that still works.
 """
 
 from __future__ import annotations
@@ -32,7 +39,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
+import redis
 from cachetools import TTLCache
+from redis.exceptions import RedisError
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
@@ -41,8 +50,10 @@ __all__ = [
     "KEY_CACHE_SIZE",
     "KEY_CACHE_TTL",
     "ChangeSignal",
+    "CompositeSignal",
     "KeyCache",
     "PostgresSignal",
+    "RedisSignal",
     "StampFileSignal",
     "TTLOnlySignal",
     "signal_for",
@@ -180,14 +191,128 @@ class PostgresSignal:
         self._bump(listening=False)
 
 
-def signal_for(engine: Engine) -> ChangeSignal:
-    """The change signal fitting the engine's database."""
+class RedisSignal:
+    """Redis pub/sub: ``PUBLISH`` after each change, a subscriber thread per process."""
+
+    def __init__(self, client: redis.Redis, channel: str) -> None:
+        self._redis = client
+        self.channel = channel
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._listening = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def announce(self, session: Session) -> None:
+        return None
+
+    def after_commit(self) -> None:
+        self._bump()
+        try:
+            self._redis.publish(self.channel, b"changed")
+        except RedisError as exc:
+            # The database's own signal (and the TTL) still reach the other processes.
+            log.warning("API key cache: could not publish the change on Redis (%s)", exc)
+
+    def generation(self) -> object | None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._listen, name="trustid-key-cache-redis", daemon=True
+                )
+                self._thread.start()
+            return self._generation if self._listening else None
+
+    def close(self) -> None:
+        self._stop.set()
+
+    def _bump(self, *, listening: bool | None = None) -> None:
+        with self._lock:
+            self._generation += 1
+            if listening is not None:
+                self._listening = listening
+
+    def _listen(self) -> None:
+        warned = False
+        while not self._stop.is_set():
+            pubsub = self._redis.pubsub()  # type: ignore[no-untyped-call]  # untyped in redis-py
+            try:
+                pubsub.subscribe(self.channel)
+                # Use the cache only once Redis confirmed: no later change can be missed.
+                while not self._stop.is_set():
+                    message = pubsub.get_message(timeout=1.0)
+                    if message is not None and message["type"] == "subscribe":
+                        break
+                self._bump(listening=True)
+                if warned:
+                    log.info("API key cache: subscribed to client changes on Redis again")
+                warned = False
+                while not self._stop.is_set():
+                    message = pubsub.get_message(timeout=0.5)
+                    if message is not None and message["type"] == "message":
+                        self._bump()
+            except Exception as exc:  # noqa: BLE001 - any failure: stop trusting the cache
+                self._bump(listening=False)
+                if not warned:
+                    log.warning("API key cache: not subscribed on Redis (%s)", exc)
+                    warned = True
+                self._stop.wait(_RECONNECT_AFTER)
+            finally:
+                pubsub.close()
+        self._bump(listening=False)
+
+
+class CompositeSignal:
+    """Several signals at once: a change is announced on all; the cache is used only while
+    every one of them is live, and dropped when any of them moves."""
+
+    def __init__(self, *signals: ChangeSignal) -> None:
+        self.signals = signals
+
+    def announce(self, session: Session) -> None:
+        for signal in self.signals:
+            signal.announce(session)
+
+    def after_commit(self) -> None:
+        for signal in self.signals:
+            signal.after_commit()
+
+    def generation(self) -> object | None:
+        generations = tuple(signal.generation() for signal in self.signals)
+        return None if None in generations else generations
+
+    def close(self) -> None:
+        for signal in self.signals:
+            signal.close()
+
+
+def redis_channel(prefix: str) -> str:
+    """The pub/sub channel of client changes under a deployment's key prefix."""
+    return f"{prefix}:clients"
+
+
+def signal_for(
+    engine: Engine, *, redis_url: str | None = None, redis_prefix: str = "trustid:ratelimit"
+) -> ChangeSignal:
+    """The change signal fitting the engine's database, plus Redis when configured.
+
+    Raises:
+        ValueError: ``redis_url`` is not a valid Redis URL.
+    """
     name = engine.dialect.name
+    own: ChangeSignal
     if name == "postgresql":
-        return PostgresSignal(engine)
-    if name == "sqlite" and engine.url.database and engine.url.database != ":memory:":
-        return StampFileSignal(Path(engine.url.database))
-    return TTLOnlySignal()
+        own = PostgresSignal(engine)
+    elif name == "sqlite" and engine.url.database and engine.url.database != ":memory:":
+        own = StampFileSignal(Path(engine.url.database))
+    else:
+        own = TTLOnlySignal()
+    if not redis_url:
+        return own
+    client = redis.Redis.from_url(
+        redis_url, socket_connect_timeout=0.5, socket_timeout=5, health_check_interval=30
+    )
+    return CompositeSignal(own, RedisSignal(client, redis_channel(redis_prefix)))
 
 
 class KeyCache(Generic[V]):

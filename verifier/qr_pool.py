@@ -26,6 +26,7 @@ import importlib
 import logging
 import multiprocessing
 import threading
+import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -160,8 +161,17 @@ class QRDecoderPool:
         self._lock = threading.Lock()
         self._closed = False
 
-    async def decode(self, data: bytes, content_type: str | None) -> str:
+    async def decode(
+        self,
+        data: bytes,
+        content_type: str | None,
+        *,
+        meter: Callable[[float], None] | None = None,
+    ) -> str:
         """The text of the QR code in ``data`` (PNG/JPEG).
+
+        ``meter`` is told the seconds a worker spent on the image (not the wait for a
+        worker), whatever the outcome: the rate limit charges them.
 
         Raises:
             DecoderBusyError: every worker is busy and the queue is full (503).
@@ -173,18 +183,23 @@ class QRDecoderPool:
         self._waiting += 1
         try:
             async with self._limiter:
-                reply = await anyio.to_thread.run_sync(self._decode_blocking, data, content_type)
+                reply = await anyio.to_thread.run_sync(
+                    self._decode_blocking, data, content_type, meter
+                )
         finally:
             self._waiting -= 1
         if reply[0] == "ok":
             return str(reply[1])
         raise _ERRORS.get(reply[1], QRError)(reply[2])
 
-    def _decode_blocking(self, data: bytes, content_type: str | None) -> tuple[Any, ...]:
+    def _decode_blocking(
+        self, data: bytes, content_type: str | None, meter: Callable[[float], None] | None
+    ) -> tuple[Any, ...]:
         with self._lock:
             worker = self._idle.pop() if self._idle else None
         if worker is None:
             worker = _Worker(self.target, self.memory)
+        started = time.monotonic()
         try:
             reply = worker.decode(data, content_type, self.budget)
         except TimeoutError:
@@ -198,6 +213,9 @@ class QRDecoderPool:
         except (OSError, EOFError) as exc:
             worker.kill()
             raise QRError("the QR decoder failed on this image") from exc
+        finally:
+            if meter is not None:
+                meter(time.monotonic() - started)
         with self._lock:
             if self._closed:
                 worker.kill()

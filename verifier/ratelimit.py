@@ -11,11 +11,17 @@ The script names its keys itself: a standalone Redis (or a primary with replicas
 supported, Redis Cluster is not.
 
 Without ``TRUSTID_REDIS_URL`` the in-process :class:`~verifier.clients.RateLimiter` is used.
+
+Requests count their cost, not one each: a batch of N items costs N units (refused
+before any work when the budget has less), and a QR image costs one unit per started
+:data:`QR_DECODE_UNIT` (100 ms) of decoding, charged after the decode (also when it
+failed or ran over its budget), so the next request waits for the CPU it used.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -27,7 +33,14 @@ from redis.exceptions import RedisError
 from verifier.clients import ClientInfo, RateLimiter
 from verifier.errors import RateLimitedError
 
-__all__ = ["KEY_PREFIX", "Limiter", "RedisRateLimiter", "build_limiter"]
+__all__ = [
+    "KEY_PREFIX",
+    "QR_DECODE_UNIT",
+    "Limiter",
+    "RedisRateLimiter",
+    "build_limiter",
+    "qr_decode_cost",
+]
 
 log = logging.getLogger("trustid.verifier")
 
@@ -36,45 +49,61 @@ WINDOW_SECONDS = 60
 RETRY_REDIS_AFTER = 30.0
 """Seconds to stay on the local limiter after Redis failed before trying it again."""
 
-# KEYS: none (derived from ARGV[1] and Redis' clock). ARGV: prefix, window s, limit.
+QR_DECODE_UNIT = 0.1
+"""Seconds of QR decoding that cost one rate-limit unit (a 2 s budget-breaker costs 20)."""
+
+# KEYS: none (derived from ARGV[1] and Redis' clock). ARGV: prefix, window s, limit, cost,
+# force (1: take the cost without refusing, for work already done).
 # Returns {allowed (0/1), retry-after seconds (0 when allowed)}.
 _SLIDING_WINDOW = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local window = tonumber(ARGV[2])
 local limit = tonumber(ARGV[3])
+local cost = tonumber(ARGV[4])
+local force = ARGV[5] == '1'
 local number = math.floor(now / window)
 local elapsed = now - number * window
 local current_key = ARGV[1] .. ':' .. number
 local prev = tonumber(redis.call('GET', ARGV[1] .. ':' .. (number - 1)) or '0')
 local count = tonumber(redis.call('GET', current_key) or '0')
 local weight = (window - elapsed) / window
-if prev * weight + count + 1 <= limit then
-  redis.call('INCR', current_key)
+-- A cost above the whole budget passes on an empty window (then waits it out).
+local needed = math.min(cost, limit)
+if force or prev * weight + count + needed <= limit then
+  redis.call('INCRBY', current_key, cost)
   redis.call('EXPIRE', current_key, window * 2)
   return {1, 0}
 end
 local wait
-if count + 1 <= limit then
-  -- the previous window's share must shrink to limit - 1 - count
-  wait = window * (1 - (limit - 1 - count) / prev) - elapsed
+if count + needed <= limit then
+  -- the previous window's share must shrink to limit - needed - count
+  wait = window * (1 - (limit - needed - count) / prev) - elapsed
 else
-  -- next window: this one becomes the previous and must shrink to limit - 1
-  wait = (window - elapsed) + window * (1 - (limit - 1) / count)
+  -- next window: this one becomes the previous and must shrink to limit - needed
+  wait = (window - elapsed) + window * (1 - (limit - needed) / count)
 end
 return {0, math.max(1, math.ceil(wait))}
 """
 
 
-class Limiter(Protocol):
-    """What the request dependency needs: take one request for a client, or refuse.
+def qr_decode_cost(seconds: float) -> int:
+    """Rate-limit units of a QR image decoded in ``seconds``: one per started 100 ms."""
+    return max(1, math.ceil(seconds / QR_DECODE_UNIT - 1e-9))
 
-    ``blocking``: ``check`` waits on the network (called from a worker thread then).
+
+class Limiter(Protocol):
+    """What the routes need: take a request's cost for a client, or refuse.
+
+    ``blocking``: ``check`` and ``charge`` wait on the network (called from a worker
+    thread then).
     """
 
     blocking: bool
 
-    def check(self, client: ClientInfo) -> None: ...
+    def check(self, client: ClientInfo, cost: int = 1) -> None: ...
+
+    def charge(self, client: ClientInfo, cost: int) -> None: ...
 
     def close(self) -> None: ...
 
@@ -111,29 +140,42 @@ class RedisRateLimiter:
         self._down_until: float | None = None
         self._lock = threading.Lock()
 
-    def check(self, client: ClientInfo) -> None:
-        """Take one request for ``client`` from the shared window, or refuse.
+    def check(self, client: ClientInfo, cost: int = 1) -> None:
+        """Take ``cost`` units for ``client`` from the shared window, or refuse.
 
         Raises:
             RateLimitedError: the limit is reached (``retry_after`` seconds to wait).
         """
         limit = client.rate_limit or self._default
+        if not self._take(client, limit, cost, force=False):
+            self._fallback.check(client, cost)
+
+    def charge(self, client: ClientInfo, cost: int) -> None:
+        """Take ``cost`` units for work already done, never refusing."""
+        limit = client.rate_limit or self._default
+        if not self._take(client, limit, cost, force=True):
+            self._fallback.charge(client, cost)
+
+    def _take(self, client: ClientInfo, limit: int, cost: int, *, force: bool) -> bool:
+        """True when Redis answered (refusing raises); False: use the local fallback."""
         if not self._redis_usable():
-            self._fallback.check(client)
-            return
+            return False
         try:
-            reply = self._script(args=[f"{self._prefix}:{client.id}", WINDOW_SECONDS, limit])
+            reply = self._script(
+                args=[f"{self._prefix}:{client.id}", WINDOW_SECONDS, limit, cost, int(force)]
+            )
         except RedisError as exc:
             self._mark_down(exc)
-            self._fallback.check(client)
-            return
+            return False
         self._mark_up()
         allowed, wait = (int(v) for v in reply)
         if not allowed:
             raise RateLimitedError(
-                f"rate limit of {limit} requests per minute exceeded; retry in {wait} s",
+                f"rate limit of {limit} requests per minute exceeded "
+                f"(this request costs {cost}); retry in {wait} s",
                 retry_after=wait,
             )
+        return True
 
     def close(self) -> None:
         """Release the connection pool."""

@@ -8,7 +8,7 @@ credentials of one issuer cost one DID document and two status lists.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -90,6 +90,8 @@ class QRInput:
     domain: str | None = None
     caller: str = ANONYMOUS
     challenge_policy: ChallengePolicy = ChallengePolicy.SERVER
+    on_decoded: Callable[[float], None] | None = None
+    """Told the seconds a worker spent decoding the image (the rate limit counts them)."""
 
 
 class VerifierService:
@@ -334,7 +336,7 @@ class VerifierService:
 
         if qr.image is not None:
             # In a killable worker process with a time budget (verifier.qr_pool).
-            text = await self.qr_decoder.decode(qr.image, qr.content_type)
+            text = await self.qr_decoder.decode(qr.image, qr.content_type, meter=qr.on_decoded)
         elif qr.text is not None and qr.text.strip():
             text = qr.text
         else:

@@ -6,7 +6,10 @@ Environment variables (prefix ``TRUSTID_``, DESIGN §3): ``TRUST_LIST``, ``TRUST
 ``VERIFIER_HEADER_TIMEOUT``, ``DATA_DIR``, ``DATABASE_URL``
 (or ``VERIFIER_DATABASE_URL`` when the issuer's database URL is set in the same
 environment), ``VERIFIER_URL``, ``VERIFIER_RATE_LIMIT``, ``REDIS_URL`` (rate limits shared by all replicas), ``REDIS_KEY_PREFIX``,
-``METRICS_TOKEN`` (operator Bearer token for ``/metrics``).
+``METRICS_TOKEN`` (operator Bearer token for ``/metrics``), ``ALLOW_PRIVATE_HOSTS``
+(internal issuers reached over verified https), ``CA_FILE`` (extra CA certificates for
+outbound https), ``DB_POOL_SIZE`` / ``DB_MAX_OVERFLOW`` / ``DB_POOL_TIMEOUT`` (the
+PostgreSQL connection pool of each process).
 """
 
 from __future__ import annotations
@@ -14,10 +17,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from vcore.outbound import parse_allow_list
+from vcore.outbound import parse_allow_list, parse_private_hosts
 
 __all__ = ["VerifierSettings", "get_settings"]
 
@@ -35,6 +38,25 @@ class VerifierSettings(BaseSettings):
     )
     allow_insecure_hosts: str = Field(
         default="", description="Comma-separated host[:port] reachable over http / privately."
+    )
+    allow_private_hosts: str = Field(
+        default="",
+        description="Comma-separated host[:port] that may resolve to a loopback or private "
+        "address (issuers on an internal network), still reached over verified https only.",
+    )
+    ca_file: Path | None = Field(
+        default=None,
+        description="PEM file of CA certificates trusted for outbound https in addition to "
+        "the certifi bundle (an internal or test CA); verification is never switched off.",
+    )
+    db_pool_size: int = Field(
+        default=5, ge=1, le=1000, description="Connections kept open per process (PostgreSQL)."
+    )
+    db_max_overflow: int = Field(
+        default=10, ge=0, le=1000, description="Connections opened above the pool under load."
+    )
+    db_pool_timeout: float = Field(
+        default=30.0, gt=0, le=600, description="Seconds to wait for a free connection."
     )
     verifier_status_max_age: int | None = Field(
         default=None, ge=0, description="Cap on status-list caching in seconds (0 = refetch)."
@@ -78,10 +100,17 @@ class VerifierSettings(BaseSettings):
         description="Prefix of the rate-limit keys in Redis (one per deployment sharing it).",
     )
 
+    @field_validator("ca_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
     @property
     def allow_hosts(self) -> frozenset[str]:
-        """Parsed ``TRUSTID_ALLOW_INSECURE_HOSTS``."""
-        return parse_allow_list(self.allow_insecure_hosts)
+        """Parsed ``TRUSTID_ALLOW_INSECURE_HOSTS`` with ``TRUSTID_ALLOW_PRIVATE_HOSTS``."""
+        return parse_allow_list(self.allow_insecure_hosts) | parse_private_hosts(
+            self.allow_private_hosts
+        )
 
     @property
     def status_max_age(self) -> timedelta | None:

@@ -105,11 +105,26 @@ def as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine and the tables (SQLite: the data directory too, WAL mode)."""
+def make_engine(
+    url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = 30.0
+) -> Engine:
+    """Create the engine and the tables (SQLite: the data directory too, WAL mode).
+
+    The pool bounds (``TRUSTID_DB_POOL_SIZE``, ``_MAX_OVERFLOW``, ``_POOL_TIMEOUT``) apply
+    to a server database; SQLite keeps SQLAlchemy's own pool for files.
+    """
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    engine = create_engine(url, pool_pre_ping=True)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
+        )
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")

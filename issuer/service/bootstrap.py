@@ -128,7 +128,12 @@ def open_services(
     except OSError as exc:
         raise ConfigurationError(f"cannot read or create the master key: {exc}") from exc
     types = load_types(settings.types_dir)
-    engine = create_db_engine(settings.sqlalchemy_url)
+    engine = create_db_engine(
+        settings.sqlalchemy_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+    )
     ctx = IssuerContext(
         settings=settings,
         engine=engine,

@@ -54,13 +54,25 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_db_engine(url: str) -> Engine:
-    """An engine for ``url`` (SQLite file or PostgreSQL via psycopg 3)."""
+def create_db_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int = 20, pool_timeout: float = 30.0
+) -> Engine:
+    """An engine for ``url`` (SQLite file or PostgreSQL via psycopg 3).
+
+    The pool bounds (``TRUSTID_DB_POOL_SIZE``, ``_MAX_OVERFLOW``, ``_POOL_TIMEOUT``) apply
+    to PostgreSQL; each process holds at most ``pool_size + max_overflow`` connections.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": _SQLITE_BUSY_SECONDS})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
+    )
 
 
 def create_sessionmaker(engine: Engine) -> sessionmaker[Session]:

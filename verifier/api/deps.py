@@ -25,7 +25,14 @@ from verifier.problems import RequestProblem
 from verifier.ratelimit import Limiter
 from verifier.service import VerifierService
 
-__all__ = ["Caller", "Service", "caller_binding", "challenge_policy_of", "parse_json_body"]
+__all__ = [
+    "Caller",
+    "Service",
+    "caller_binding",
+    "challenge_policy_of",
+    "parse_json_body",
+    "take_cost",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -86,6 +93,32 @@ async def get_caller(
             429, exc.code, exc.detail, headers={"Retry-After": str(exc.retry_after)}
         ) from exc
     return client
+
+
+async def take_cost(
+    request: Request, client: ClientInfo | None, cost: int, *, refuse: bool = True
+) -> None:
+    """Take ``cost`` more rate-limit units for ``client`` (none in open mode).
+
+    ``refuse``: 429 when the budget has less (before the work); otherwise the units
+    are taken for work already done and the key's next requests wait.
+
+    Raises:
+        RequestProblem: 429 ``rate_limited`` with ``Retry-After``.
+    """
+    if client is None or cost <= 0:
+        return
+    limiter: Limiter = request.app.state.rate_limiter
+    take = limiter.check if refuse else limiter.charge
+    try:
+        if limiter.blocking:
+            await anyio.to_thread.run_sync(take, client, cost)
+        else:
+            take(client, cost)
+    except RateLimitedError as exc:
+        raise RequestProblem(
+            429, exc.code, exc.detail, headers={"Retry-After": str(exc.retry_after)}
+        ) from exc
 
 
 def caller_binding(request: Request, client: ClientInfo | None) -> str:

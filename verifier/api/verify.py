@@ -18,6 +18,7 @@ from verifier.api.deps import (
     challenge_policy_of,
     openapi_body,
     parse_json_body,
+    take_cost,
 )
 from verifier.api.models import (
     ChallengeResponse,
@@ -26,6 +27,7 @@ from verifier.api.models import (
     VerifyPresentationRequest,
 )
 from verifier.problems import RequestProblem, problem_responses
+from verifier.ratelimit import qr_decode_cost
 from verifier.resolution import EvidenceBundle
 from verifier.service import QRInput, report_status
 
@@ -56,7 +58,8 @@ _COMMON = {
     401: "API key missing, malformed or unknown once clients exist (`unauthorized`)",
     408: "The body did not arrive within 60 s (`request_timeout`)",
     422: "Request does not match the schema (`invalid_request`)",
-    429: "Rate limit of this API key exceeded (`rate_limited`, with Retry-After)",
+    429: "Rate limit of this API key exceeded (`rate_limited`, with Retry-After); a batch "
+    "of N costs N units, a QR image one per started 100 ms of decoding",
 }
 
 
@@ -187,11 +190,13 @@ def _with_evidence(body: dict[str, Any], evidence: EvidenceBundle | None) -> dic
     openapi_extra=openapi_body(VerifyBatchRequest),
     summary="Verify up to 1,000 credentials with shared fetches",
 )
-async def verify_batch(request: Request, service: Service, _caller: Caller) -> JSONResponse:
+async def verify_batch(request: Request, service: Service, caller: Caller) -> JSONResponse:
     body = await parse_json_body(request, VerifyBatchRequest)
     values = [
         item.get("verifiableCredential") if isinstance(item, dict) else item for item in body.items
     ]
+    # A batch of N counts N against the key's rate limit (the request itself took one).
+    await take_cost(request, caller, len(values) - 1)
     evidence = _evidence_option(body.options)
     reports = await service.verify_batch(
         values,
@@ -283,6 +288,7 @@ async def verify_qr(request: Request, service: Service, caller: Caller) -> JSONR
         )
     # Malformed multipart becomes Starlette's HTTP 400 (rendered as problem+json); an
     # oversize body becomes 413 from the body-limit middleware while it is read.
+    decoded: list[float] = []
     async with request.form(max_files=1, max_fields=8, max_part_size=_MAX_FORM_TEXT) as form:
         upload = form.get("file")
         image: bytes | None = None
@@ -300,6 +306,13 @@ async def verify_qr(request: Request, service: Service, caller: Caller) -> JSONR
             domain=_form_text(form.get("domain"), "domain") or None,
             caller=caller_binding(request, caller),
             challenge_policy=challenge_policy_of(caller),
+            on_decoded=decoded.append,
         )
-    report = await service.verify_qr(qr)
+    try:
+        report = await service.verify_qr(qr)
+    finally:
+        # An image counts its decode time (verifier.ratelimit.qr_decode_cost), also when
+        # decoding failed or ran over its budget; the request itself took one unit.
+        if decoded:
+            await take_cost(request, caller, qr_decode_cost(decoded[0]) - 1, refuse=False)
     return _result(report.to_json(), report_status(report))

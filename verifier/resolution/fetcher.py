@@ -9,11 +9,12 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import anyio
 import httpx
 
-from trustid_http.outbound import HostResolver, async_client, resolve_host
+from trustid_http.outbound import HostResolver, async_client, default_ssl_context, resolve_host
 from vcore.outbound import check_address, check_url, url_host_port
 from verifier.errors import FetchFailedError, FetchFailure
 
@@ -43,9 +44,12 @@ def build_http_client(
     allow: frozenset[str],
     *,
     transport: httpx.AsyncBaseTransport | None = None,
+    ca_file: Path | None = None,
 ) -> httpx.AsyncClient:
-    """The outbound client: guarded transport, short timeouts, no redirects, no proxies."""
-    return async_client(allow, user_agent=USER_AGENT, transport=transport)
+    """The outbound client: guarded transport, short timeouts, no redirects, no proxies;
+    ``ca_file`` (``TRUSTID_CA_FILE``) adds CA certificates to the public ones."""
+    context = default_ssl_context(ca_file) if ca_file is not None else None
+    return async_client(allow, user_agent=USER_AGENT, transport=transport, ssl_context=context)
 
 
 @dataclass(frozen=True)

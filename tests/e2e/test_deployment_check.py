@@ -1,0 +1,98 @@
+"""The deployment check (scripts/deploy_check.py) in CI, bounded, plus its judgement.
+
+The check itself starts nginx, two issuers, two verifiers, PostgreSQL and Redis; here
+it runs as a newcomer runs it (a child process) with 2 s header and body timeouts so it stays
+under a minute, and must print a table with no FAIL and exit 0. Its table logic is
+tested apart on rows that disagree, so a check that could never fail would show here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tests.conftest import PG_ADMIN_URL
+
+pytestmark = pytest.mark.e2e
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "deploy_check.py"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def _module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("deploy_check", SCRIPT)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.timeout(120)
+def test_deployment_check_passes(postgres_url: str) -> None:
+    if not Path(NGINX).is_file():
+        pytest.skip("nginx is not installed (scripts/test.sh installs Debian's nginx as root)")
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--postgres",
+            PG_ADMIN_URL,
+            "--nginx",
+            NGINX,
+            "--header-timeout",
+            "2",
+            "--body-timeout",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+    )
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    assert "0 failed: the deployment is consistent" in out
+    assert "FAIL" not in out
+    for row in (
+        "A1 after republish on verifier_b",
+        "removed API key refused on verifier_b",
+        "rate limit 4/min shared",
+        "status lists as nginx static files",
+        "nginx drops a half-sent header",
+        "nginx drops a half-sent body",
+        "a batch counts its size",
+    ):
+        assert row in out, row
+
+
+def test_results_fail_on_any_disagreement() -> None:
+    check = _module()
+    results = check.Results()
+    results.add("revoked on verifier_a", "revoked", "revoked")
+    assert results.passed
+    results.add("revoked on verifier_b", "revoked", "valid")
+    assert not results.passed
+    table = results.table()
+    assert "FAIL" in table
+    assert "1 passed, 1 failed" in table
+    assert check.Results().passed is False  # no rows: nothing was checked
+
+
+def test_missing_nginx_is_a_setup_error(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--nginx", str(tmp_path / "no-nginx")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "nginx not found" in result.stderr
