@@ -38,7 +38,7 @@ from issuer.service.allocation import (
     MIN_TOKEN_LIST_ENTRIES,
     PURPOSES,
     STATUS_LIST_PURPOSE,
-    allocate_slot,
+    allocate_slots,
 )
 from issuer.service.context import IssuerContext, Principal
 from issuer.service.issuance_plan import IssuancePlan, check_holder_did, plan_issuance
@@ -279,37 +279,60 @@ class IssuanceService:
             )
             if existed:
                 return self._resume(session, principal, idempotency_row, idempotency_key)
+        (reservation,) = self._reserve_fresh(session, principal, [plan], now)
+        if idempotency_row is not None:
+            idempotency_row.credential_id = reservation.record.id
+        return reservation
+
+    def _reserve_fresh(
+        self,
+        session: Session,
+        principal: Principal,
+        plans: Sequence[IssuancePlan],
+        now: datetime,
+    ) -> list[_Reservation]:
+        """Records and status slots for ``plans``: one multi-row insert of the records
+        and one batch allocation per purpose (:func:`allocate_slots`), in the caller's
+        transaction."""
         key = self._keys.active(session)
-        record = CredentialRecord(
-            id=new_credential_id(),
-            type_name=plan.ctype.name,
-            agency_id=principal.agency_id,
-            api_key_id=principal.api_key_id,
-            holder_did=plan.holder,
-            format=plan.fmt,
-            kid=key.kid,
-            valid_from=plan.valid_from,
-            valid_until=plan.valid_until,
-            created_at=now,
-        )
-        CredentialRecordRepository(session).add(record)
+        records = [
+            CredentialRecord(
+                id=new_credential_id(),
+                type_name=plan.ctype.name,
+                agency_id=principal.agency_id,
+                api_key_id=principal.api_key_id,
+                holder_did=plan.holder,
+                format=plan.fmt,
+                kid=key.kid,
+                valid_from=plan.valid_from,
+                valid_until=plan.valid_until,
+                created_at=now,
+            )
+            for plan in plans
+        ]
+        CredentialRecordRepository(session).add_many(records)
         size = self._ctx.settings.status_list_size
-        entries = [
-            allocate_slot(
+        slots: list[list[StatusEntry]] = [[] for _ in plans]
+        for purpose in _STATUS_ORDER:
+            wanted = [n for n, plan in enumerate(plans) if purpose in _purposes(plan.fmt)]
+            if not wanted:
+                continue
+            entries = allocate_slots(
                 session,
                 purpose=purpose,
-                credential_id=record.id,
+                credential_ids=[records[n].id for n in wanted],
                 new_list_size=max(size, MIN_TOKEN_LIST_ENTRIES)
                 if purpose == STATUS_LIST_PURPOSE
                 else size,
                 now=now,
                 rng=self._ctx.rng,
             )
-            for purpose in _purposes(plan.fmt)
+            for n, entry in zip(wanted, entries, strict=True):
+                slots[n].append(entry)
+        return [
+            _Reservation(record, entries, key)
+            for record, entries in zip(records, slots, strict=True)
         ]
-        if idempotency_row is not None:
-            idempotency_row.credential_id = record.id
-        return _Reservation(record, entries, key)
 
     def _resume(
         self, session: Session, principal: Principal, row: IdempotencyKey, key: str
@@ -450,17 +473,7 @@ class IssuanceService:
         reserved: list[tuple[int, IssuancePlan, _Reservation, str | None]] = []
         with self._ctx.session() as session:
             with session.begin():
-                for index, plan, digest, key in chunk:
-                    try:
-                        with session.begin_nested():
-                            outcome = self._reserve(session, principal, plan, digest, key, now)
-                    except TrustIDError as exc:
-                        results[index] = exc
-                        continue
-                    if isinstance(outcome, IssuedCredential):
-                        results[index] = outcome
-                    else:
-                        reserved.append((index, plan, outcome, key))
+                reserved = self._reserve_chunk(session, principal, chunk, now, results)
             signed: list[tuple[int, _Reservation, str | None, str]] = []
             for index, plan, outcome, key in reserved:
                 record = outcome.record
@@ -486,15 +499,97 @@ class IssuanceService:
                         for _i, o, _k, t in signed
                     ]
                 )
-                idempotency = IdempotencyRepository(session)
-                for _index, _outcome, key, token in signed:
-                    if key is not None:
-                        sealed = self._ctx.kek.seal(
-                            token.encode("ascii"), aad=self._idempotency_aad(principal, key)
+                IdempotencyRepository(session).store_responses(
+                    principal.agency_id,
+                    [
+                        (
+                            key,
+                            self._ctx.kek.seal(
+                                token.encode("ascii"), aad=self._idempotency_aad(principal, key)
+                            ),
                         )
-                        idempotency.store_response(principal.agency_id, key, sealed)
+                        for _index, _outcome, key, token in signed
+                        if key is not None
+                    ],
+                )
         for index, outcome, _key, token in signed:
             results[index] = IssuedCredential(
                 token, outcome.record.id, self._status(outcome.entries)
             )
         log.info("issued %d credentials in a batch for agency %s", len(signed), principal.agency_id)
+
+    def _reserve_chunk(
+        self,
+        session: Session,
+        principal: Principal,
+        chunk: Sequence[tuple[int, IssuancePlan, str, str | None]],
+        now: datetime,
+        results: list[IssuedCredential | TrustIDError | None],
+    ) -> list[tuple[int, IssuancePlan, _Reservation, str | None]]:
+        """Transaction 1 for a chunk, set-based: the keys already seen are looked up in
+        one query (each replayed or refused alone), then every fresh item's record,
+        slots and idempotency key go in a few multi-row inserts. If that fails (a
+        concurrent request claimed one of the keys, say) the chunk falls back to one
+        savepoint per item, which gives each item its own outcome."""
+        reserved: list[tuple[int, IssuancePlan, _Reservation, str | None]] = []
+        repo = IdempotencyRepository(session)
+        keys = [key for _i, _p, _d, key in chunk if key is not None]
+        existing: dict[str, IdempotencyKey] = {}
+        if keys:
+            repo.purge_before(now - IDEMPOTENCY_TTL)
+            existing = repo.get_many(principal.agency_id, keys)
+        fresh: list[tuple[int, IssuancePlan, str, str | None]] = []
+        for item in chunk:
+            index, plan, digest, key = item
+            if key is None or key not in existing:
+                fresh.append(item)
+                continue
+            try:
+                with session.begin_nested():
+                    outcome = self._reserve(session, principal, plan, digest, key, now)
+            except TrustIDError as exc:
+                results[index] = exc
+                continue
+            if isinstance(outcome, IssuedCredential):
+                results[index] = outcome
+            else:
+                reserved.append((index, plan, outcome, key))
+        if not fresh:
+            return reserved
+        try:
+            with session.begin_nested():
+                outcomes = self._reserve_fresh(
+                    session, principal, [p for _i, p, _d, _k in fresh], now
+                )
+                repo.add_many(
+                    [
+                        IdempotencyKey(
+                            agency_id=principal.agency_id,
+                            key=key,
+                            request_sha256=digest,
+                            credential_id=outcome.record.id,
+                            created_at=now,
+                        )
+                        for (_i, _p, digest, key), outcome in zip(fresh, outcomes, strict=True)
+                        if key is not None
+                    ]
+                )
+        except (IntegrityError, TrustIDError):
+            log.info("a batch chunk met a conflict; reserving its items one by one")
+        else:
+            return reserved + [
+                (index, plan, outcome, key)
+                for (index, plan, _d, key), outcome in zip(fresh, outcomes, strict=True)
+            ]
+        for index, plan, digest, key in fresh:
+            try:
+                with session.begin_nested():
+                    outcome = self._reserve(session, principal, plan, digest, key, now)
+            except TrustIDError as exc:
+                results[index] = exc
+                continue
+            if isinstance(outcome, IssuedCredential):
+                results[index] = outcome
+            else:
+                reserved.append((index, plan, outcome, key))
+        return reserved

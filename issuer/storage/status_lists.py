@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from issuer.storage.tables import StatusChange, StatusEntry, StatusList, StatusListToken
 
 __all__ = ["StatusListRepository"]
+
+_IN_CHUNK = 500  # bound parameters per IN (...): far below SQLite's 32,766
 
 
 class StatusListRepository:
@@ -76,6 +78,30 @@ class StatusListRepository:
                 select(exists().where(StatusEntry.list_id == list_id, StatusEntry.idx == idx))
             )
         )
+
+    def taken_among(self, list_id: int, indexes: Sequence[int]) -> set[int]:
+        """Which of ``indexes`` are taken in the list (chunked under SQLite's variable limit)."""
+        taken: set[int] = set()
+        for start in range(0, len(indexes), _IN_CHUNK):
+            taken.update(
+                self._session.scalars(
+                    select(StatusEntry.idx).where(
+                        StatusEntry.list_id == list_id,
+                        StatusEntry.idx.in_(indexes[start : start + _IN_CHUNK]),
+                    )
+                )
+            )
+        return taken
+
+    def taken_indexes(self, list_id: int) -> set[int]:
+        return set(
+            self._session.scalars(select(StatusEntry.idx).where(StatusEntry.list_id == list_id))
+        )
+
+    def add_entries(self, rows: Sequence[Mapping[str, object]]) -> None:
+        """Multi-row insert; raises IntegrityError if any slot is taken (none is inserted)."""
+        if rows:
+            self._session.execute(insert(StatusEntry), list(rows))
 
     def add_entry(self, entry: StatusEntry) -> None:
         """Insert; raises IntegrityError if the slot is taken (the uniqueness guarantee)."""
