@@ -20,6 +20,7 @@ keeps a single open list per purpose.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from issuer.errors import UnavailableError
 from issuer.storage.status_lists import StatusListRepository
-from issuer.storage.tables import StatusEntry, StatusList, StatusListToken
+from issuer.storage.tables import StatusList, StatusListToken
 
 __all__ = [
     "MAX_OPEN_LISTS",
@@ -35,6 +36,7 @@ __all__ = [
     "PURPOSES",
     "ROLLOVER_NUMERATOR",
     "STATUS_LIST_PURPOSE",
+    "Slot",
     "allocate_slot",
     "allocate_slots",
     "open_list",
@@ -82,6 +84,15 @@ def open_list(
     return status_list
 
 
+@dataclass(frozen=True)
+class Slot:
+    """A slot just allocated (what the credential's status entry needs)."""
+
+    list_id: int
+    idx: int
+    purpose: str
+
+
 def _lock_a_list(session: Session, purpose: str, size: int, now: datetime) -> StatusList | None:
     repo = StatusListRepository(session)
     status_list = repo.open_for_update(purpose, skip_locked=True)
@@ -105,7 +116,7 @@ def allocate_slot(
     new_list_size: int,
     now: datetime,
     rng: Callable[[int], int],
-) -> StatusEntry:
+) -> Slot:
     """Give ``credential_id`` a random free slot in an open ``purpose`` list.
 
     Raises:
@@ -129,20 +140,19 @@ def allocate_slots(
     new_list_size: int,
     now: datetime,
     rng: Callable[[int], int],
-) -> list[StatusEntry]:
+) -> list[Slot]:
     """Give each of ``credential_ids`` a random free slot in an open ``purpose`` list.
 
     Per list: one row lock, one query for which of the drawn candidates are taken,
     one multi-row insert of the slots and one counter update, whatever the number of
     credentials; the list rolls over exactly where single allocation would. Returns the
-    slots in the order of ``credential_ids`` (transient objects: the rows are inserted
-    by a Core statement, not through the session).
+    slots in the order of ``credential_ids``.
 
     Raises:
         UnavailableError: no slot after repeated collisions (practically unreachable).
     """
     repo = StatusListRepository(session)
-    entries: list[StatusEntry] = []
+    entries: list[Slot] = []
     attempts = 0
     while len(entries) < len(credential_ids):
         attempts += 1
@@ -176,7 +186,7 @@ def allocate_slots(
                 repo.add_entries(rows)
         except IntegrityError:
             continue  # a slot was taken behind our back (the constraint held): draw again
-        entries += [StatusEntry(**row) for row in rows]
+        entries += [Slot(status_list.id, idx, purpose) for idx in indexes]
         status_list.allocated += len(rows)
         if status_list.allocated * _ROLLOVER_DENOMINATOR > status_list.size * ROLLOVER_NUMERATOR:
             status_list.active = False
