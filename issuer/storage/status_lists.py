@@ -8,11 +8,12 @@ from datetime import datetime
 from sqlalchemy import exists, insert, select, update
 from sqlalchemy.orm import Session
 
-from issuer.storage.tables import StatusChange, StatusEntry, StatusList, StatusListToken
+from issuer.storage.tables import Base, StatusChange, StatusEntry, StatusList, StatusListToken
 
 __all__ = ["StatusListRepository"]
 
 _IN_CHUNK = 500  # bound parameters per IN (...): far below SQLite's 32,766
+_VALUES_ROWS = 500  # rows per multi-row INSERT of 11 columns: 5,500 parameters
 
 
 class StatusListRepository:
@@ -138,6 +139,25 @@ class StatusListRepository:
 
     def add_change(self, change: StatusChange) -> None:
         self._session.add(change)
+
+    def add_changes(self, rows: Sequence[Mapping[str, object]]) -> None:
+        """Multi-row INSERTs of audit rows, :data:`_VALUES_ROWS` rows per statement."""
+        table = Base.metadata.tables[StatusChange.__tablename__]
+        for start in range(0, len(rows), _VALUES_ROWS):
+            self._session.execute(insert(table).values(list(rows[start : start + _VALUES_ROWS])))
+
+    def set_statuses(self, list_id: int, indexes: Sequence[int], value: int, now: datetime) -> None:
+        """Set ``value`` on the given slots of one list: one UPDATE per 500 indexes."""
+        for start in range(0, len(indexes), _IN_CHUNK):
+            self._session.execute(
+                update(StatusEntry)
+                .where(
+                    StatusEntry.list_id == list_id,
+                    StatusEntry.idx.in_(indexes[start : start + _IN_CHUNK]),
+                )
+                .values(status=value, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
 
     # -- signed list cache -------------------------------------------------------------
 
