@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.console import Console
 from rich.table import Table
@@ -31,7 +31,6 @@ from rich.text import Text
 
 from vcore.credentials import DEFAULT_LEEWAY
 from vcore.errors import QRError, QRTooLargeError
-from vcore.qr import QRPlan, best_plan, encode_qr_text
 from wallet_cli.records import (
     NAME_FROM_VERIFIER,
     NAME_SELF_DECLARED,
@@ -40,6 +39,9 @@ from wallet_cli.records import (
     issuer_name_of,
 )
 from wallet_cli.terminal import clean
+
+if TYPE_CHECKING:
+    from vcore.qr import QRPlan  # vcore.qr loads every format: only when a QR is drawn
 
 __all__ = [
     "Encoding",
@@ -299,6 +301,8 @@ def plan_qr_text(token: str, encoding: Encoding = Encoding.auto) -> QRCodeText:
     Raises:
         QRTooLargeError: neither form fits in one QR code (with both sizes).
     """
+    from vcore.qr import best_plan, encode_qr_text
+
     candidates: list[QRCodeText] = []
     if encoding in (Encoding.auto, Encoding.plain):
         candidates.append(QRCodeText(token, best_plan(token), compact=False))

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from vcore.formats import DisclosureMode, SdJwtCredential
 from wallet_cli.errors import InputError
 from wallet_cli.records import CredentialRecord
 from wallet_cli.render import Encoding, credential_json, print_credential, print_credentials
@@ -120,10 +119,12 @@ def show(
     print_credential(session.out, record, session.now, contents.holder.did)
 
 
-_MODE_WORDS = {DisclosureMode.ALWAYS: "always shown", DisclosureMode.SELECTIVE: "you choose"}
+_MODE_WORDS = {"always": "always shown", "selective": "you choose"}  # DisclosureMode values
 
 
 def _print_claims(session: Session, record: CredentialRecord, *, as_json: bool) -> None:
+    from vcore.formats import DisclosureMode, SdJwtCredential
+
     view = record.view
     if isinstance(view, SdJwtCredential):
         modes = view.claim_modes()
