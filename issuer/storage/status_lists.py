@@ -13,7 +13,6 @@ from issuer.storage.tables import Base, StatusChange, StatusEntry, StatusList, S
 __all__ = ["StatusListRepository"]
 
 _IN_CHUNK = 500  # bound parameters per IN (...): far below SQLite's 32,766
-_VALUES_ROWS = 500  # rows per multi-row INSERT of 11 columns: 5,500 parameters
 
 
 class StatusListRepository:
@@ -141,10 +140,17 @@ class StatusListRepository:
         self._session.add(change)
 
     def add_changes(self, rows: Sequence[Mapping[str, object]]) -> None:
-        """Multi-row INSERTs of audit rows, :data:`_VALUES_ROWS` rows per statement."""
-        table = Base.metadata.tables[StatusChange.__tablename__]
-        for start in range(0, len(rows), _VALUES_ROWS):
-            self._session.execute(insert(table).values(list(rows[start : start + _VALUES_ROWS])))
+        """Audit rows in one executemany INSERT.
+
+        Not ``insert().values([...])``: SQLAlchemy compiles such a statement afresh for
+        each chunk (6 of the 7 s of revoking 10,000). The executemany form is compiled
+        once; the driver runs it in C (sqlite3) or pipelined (psycopg), and SQLAlchemy
+        batches it into multi-row VALUES within each driver's parameter limit where
+        the dialect supports that ("insertmanyvalues").
+        """
+        if rows:
+            table = Base.metadata.tables[StatusChange.__tablename__]
+            self._session.execute(insert(table), list(rows))
 
     def set_statuses(self, list_id: int, indexes: Sequence[int], value: int, now: datetime) -> None:
         """Set ``value`` on the given slots of one list: one UPDATE per 500 indexes."""
