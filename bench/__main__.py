@@ -1,8 +1,10 @@
 """``python -m bench`` (or ``bench/run``): every benchmark row, each as a ratio against a
 baseline measured in the same run; writes ``docs/benchmarks.md`` and PNG plots.
 
-Options: ``--seconds S`` per load run (default 6), ``--only NAME[,NAME]`` to run some
-rows, ``--no-write`` to print only. Needs ``wrk`` (Debian package) for the HTTP rows and
+Options: ``--seconds S`` per load run (default 6), ``--quick`` (or ``BENCH_QUICK=1``:
+2 s load runs and smaller counts, a few minutes in all), ``--only NAME[,NAME]`` to run
+some rows, ``--no-write`` to print only. ``BENCH_ISSUER_DATABASE_URL`` runs the issuer
+rows on PostgreSQL. Needs ``wrk`` (Debian package) for the HTTP rows and
 matplotlib (``pip install matplotlib``) for the plots; rows whose tool is missing say so.
 Not part of the test suite.
 """
@@ -10,6 +12,7 @@ Not part of the test suite.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -20,6 +23,7 @@ from bench.rows import ROWS, Context, Result
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--seconds", type=float, default=6.0)
+    parser.add_argument("--quick", action="store_true", default=bool(os.environ.get("BENCH_QUICK")))
     parser.add_argument("--only", default="")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--docs", type=Path, default=None, help="Where to write (default docs/).")
@@ -30,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown row(s): {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
     results = []
-    with Context(seconds=args.seconds) as ctx:
+    seconds = min(args.seconds, 2.0) if args.quick else args.seconds
+    with Context(seconds=seconds, quick=args.quick) as ctx:
         for row in ROWS:
             if only and row.name not in only:
                 continue
@@ -38,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 result = row.run(ctx)
             except Exception as exc:  # noqa: BLE001 - one broken row must not lose the others
-                result = Result(row.name, row.title, "-", "-", None, "-", None, f"failed: {exc!r}"[:200])
+                result = Result(
+                    row.name, row.title, "-", "-", None, "-", None, f"failed: {exc!r}"[:200]
+                )
             print(f"   {result.line()}", flush=True)
             results.append(result)
         series = ctx.series

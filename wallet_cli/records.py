@@ -12,15 +12,19 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote
 
-from vcore.dids import did_key_for, holder_kid, parse_did_url
 from vcore.errors import TrustIDError
-from vcore.formats import SecuredCredential, parse_credential_unverified
-from vcore.keys import PrivateKey, private_key_from_jwk
 from wallet_cli.errors import InputError, NotFoundError
 from wallet_cli.terminal import clean
+
+if TYPE_CHECKING:
+    from vcore.formats import SecuredCredential
+    from vcore.keys import PrivateKey
+
+# vcore.dids, vcore.formats and vcore.keys (cryptography) are imported where used:
+# `trustid-wallet --help` must not pay for them (issue 8: <= 0.25 s).
 
 __all__ = [
     "CONTENTS_VERSION",
@@ -62,11 +66,15 @@ class HolderRecord:
     @classmethod
     def generate(cls, key: PrivateKey) -> HolderRecord:
         """A holder record for a fresh key; the DID is the short did:key form."""
+        from vcore.dids import did_key_for
+
         return cls(jwk=key.to_jwk(), did=did_key_for(key.public_key()))
 
     @cached_property
     def private_key(self) -> PrivateKey:
         """The signing key."""
+        from vcore.keys import private_key_from_jwk
+
         return private_key_from_jwk(self.jwk)
 
     @property
@@ -77,6 +85,8 @@ class HolderRecord:
     @property
     def kid(self) -> str:
         """The DID URL used as ``kid`` in presentations."""
+        from vcore.dids import holder_kid
+
         return holder_kid(self.did)
 
     def to_json(self) -> dict[str, Any]:
@@ -160,6 +170,8 @@ class CredentialRecord:
         Its signature was checked at receipt and the vault's AEAD tag vouches that the
         token has not changed since; this only re-reads it.
         """
+        from vcore.formats import parse_credential_unverified
+
         return parse_credential_unverified(self.token)
 
     @property
@@ -310,6 +322,8 @@ class WalletContents:
 
 
 def _did_of(value: str) -> str:
+    from vcore.dids import parse_did_url
+
     try:
         return parse_did_url(value).did
     except TrustIDError:
@@ -356,6 +370,8 @@ def issuer_name_of(credential: SecuredCredential) -> str:
         name = _text(raw.get("name"))
         if name:
             return name
+    from vcore.dids import parse_did_url
+
     did = credential.issuer
     try:
         parts = parse_did_url(did).did.split(":")

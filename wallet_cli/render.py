@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.console import Console
 from rich.table import Table
@@ -31,7 +31,6 @@ from rich.text import Text
 
 from vcore.credentials import DEFAULT_LEEWAY
 from vcore.errors import QRError, QRTooLargeError
-from vcore.qr import QRPlan, best_plan, encode_qr_text
 from wallet_cli.records import (
     NAME_FROM_VERIFIER,
     NAME_SELF_DECLARED,
@@ -40,6 +39,9 @@ from wallet_cli.records import (
     issuer_name_of,
 )
 from wallet_cli.terminal import clean
+
+if TYPE_CHECKING:
+    from vcore.qr import QRPlan  # vcore.qr loads every format: only when a QR is drawn
 
 __all__ = [
     "Encoding",
@@ -170,27 +172,70 @@ _STATUS_STYLE = {
 }
 
 
+_TABLE_ROWS = 50
+"""Up to this many credentials, ``list`` draws a Rich table; beyond, aligned columns:
+Rich measures every cell of a table twice (about 1 s for 1,000 rows on the reference
+machine), aligned columns cost milliseconds (issue 8: ``list`` of 1,000 <= KDF + 0.3 s)."""
+_CELL_LIMIT = 40
+
+
 def print_credentials(console: Console, records: Sequence[CredentialRecord], now: datetime) -> None:
     """The ``list`` table."""
     if not records:
         console.print("No credentials yet. Receive one with: trustid-wallet receive FILE")
         return
-    table = Table(title=f"{len(records)} credential(s)", title_justify="left")
-    table.add_column("ID", no_wrap=True)
-    for name in ("Type", "Issuer", "Holder", "Valid until", "Status"):
+    rows = [_list_row(record, now) for record in records]
+    title = f"{len(records)} credential(s)"
+    if len(rows) > _TABLE_ROWS:
+        _print_columns(console, title, rows)
+        return
+    table = Table(title=title, title_justify="left")
+    table.add_column(_LIST_HEADER[0], no_wrap=True)
+    for name in _LIST_HEADER[1:]:
         table.add_column(name, overflow="fold")
-    for record in records:
-        view = record.view
-        state = overall_status(record, now)
-        table.add_row(
-            clean(record.short_id),
-            clean(display_type(view.credential_type)),
-            issuer_label(record, 28),
-            clean(holder_name_of(view)) or "-",
-            _date(view.valid_until) if view.valid_until else "no expiry",
-            Text(status_label(record, now), style=_STATUS_STYLE.get(state, "")),
-        )
+    for cells, state in rows:
+        table.add_row(*cells[:-1], Text(cells[-1], style=_STATUS_STYLE.get(state, "")))
     console.print(table)
+
+
+_LIST_HEADER = ("ID", "Type", "Issuer", "Holder", "Valid until", "Status")
+
+
+def _list_row(record: CredentialRecord, now: datetime) -> tuple[tuple[str, ...], str]:
+    view = record.view
+    cells = (
+        clean(record.short_id),
+        clean(display_type(view.credential_type)),
+        issuer_label(record, 28),
+        clean(holder_name_of(view)) or "-",
+        _date(view.valid_until) if view.valid_until else "no expiry",
+        status_label(record, now),
+    )
+    return cells, overall_status(record, now)
+
+
+def _print_columns(
+    console: Console, title: str, rows: Sequence[tuple[tuple[str, ...], str]]
+) -> None:
+    """A long list as aligned columns in one Text (same cells, no box)."""
+    from rich.cells import cell_len
+
+    short = [tuple(clean(c, _CELL_LIMIT) for c in cells) for cells, _ in rows]
+    widths = [
+        max(cell_len(cells[i]) for cells in (_LIST_HEADER, *short))
+        for i in range(len(_LIST_HEADER))
+    ]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c + " " * (w - cell_len(c)) for c, w in zip(cells, widths, strict=False))
+
+    text = Text(title + "\n", style="italic")
+    text.append(line(_LIST_HEADER).rstrip() + "\n", style="bold")
+    for cells, (_, state) in zip(short, rows, strict=True):
+        text.append(line(cells[:-1]) + "  ")
+        text.append(cells[-1], style=_STATUS_STYLE.get(state, ""))
+        text.append("\n")
+    console.print(text, soft_wrap=True, end="")
 
 
 def _flatten(value: object, prefix: str = "") -> Iterable[tuple[str, str]]:
@@ -299,6 +344,8 @@ def plan_qr_text(token: str, encoding: Encoding = Encoding.auto) -> QRCodeText:
     Raises:
         QRTooLargeError: neither form fits in one QR code (with both sizes).
     """
+    from vcore.qr import best_plan, encode_qr_text
+
     candidates: list[QRCodeText] = []
     if encoding in (Encoding.auto, Encoding.plain):
         candidates.append(QRCodeText(token, best_plan(token), compact=False))

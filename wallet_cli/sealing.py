@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from vcore.errors import TrustIDError
 from vcore.jsontext import dumps_compact, loads_strict
-from vcore.keys import b64url_decode, b64url_encode
 from wallet_cli.errors import InputError, VaultError
 from wallet_cli.records import WalletContents
 
@@ -124,6 +123,8 @@ class SealingKey:
         return cls(magic, params, salt, raw[:_KEY], raw[_KEY:])
 
     def header(self, nonce: bytes) -> bytes:
+        from vcore.keys import b64url_encode  # local: vcore.keys loads cryptography
+
         fields = {
             "check": b64url_encode(self.check),
             "cipher": "A256GCM",
@@ -162,6 +163,8 @@ class _Parsed:
 
 
 def _b64_field(value: object, length: tuple[int, int], what: str) -> bytes:
+    from vcore.keys import b64url_decode  # local: vcore.keys loads cryptography
+
     try:
         raw = b64url_decode(value) if isinstance(value, str) else b""
     except ValueError:

@@ -115,7 +115,9 @@ def get_token_status_list(
 ) -> Response:
     """The IETF Token Status List of `dc+sd-jwt` credentials: `sub` (its URL), `iat`, `exp`,
     `ttl`; values 0 valid, 1 revoked, 2 suspended. Cacheable for its ttl."""
-    return _served(services.status.published(list_id, token_list=True), if_none_match, STATUSLIST_JWT)
+    return _served(
+        services.status.published(list_id, token_list=True), if_none_match, STATUSLIST_JWT
+    )
 
 
 def _served(published: PublishedStatusList, if_none_match: str | None, media_type: str) -> Response:

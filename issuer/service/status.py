@@ -169,9 +169,9 @@ class StatusService:
             result = StatusChangeResult(
                 credential_id=credential_id,
                 purpose=purpose,
-                status=status if token_entry is None else new == (
-                    _REVOKED if purpose == "revocation" else _SUSPENDED
-                ),
+                status=status
+                if token_entry is None
+                else new == (_REVOKED if purpose == "revocation" else _SUSPENDED),
                 changed=entry.status != new,
                 list_url=list_url,
                 index=entry.idx,

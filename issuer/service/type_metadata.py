@@ -88,7 +88,9 @@ def integrity_of(body: bytes) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")
 
 
-def derived_claims(subject: Mapping[str, Any], ages: tuple[int, ...], today: date) -> dict[str, bool]:
+def derived_claims(
+    subject: Mapping[str, Any], ages: tuple[int, ...], today: date
+) -> dict[str, bool]:
     """``age_over_<N>`` for each N, from the subject's ``birthDate`` on ``today``.
 
     No ``birthDate`` (or one that does not parse): no derived claims.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from issuer.storage.tables import CredentialRecord
@@ -22,6 +22,15 @@ class CredentialRecordRepository:
     def add(self, record: CredentialRecord) -> None:
         self._session.add(record)
         self._session.flush()
+
+    def add_many(self, records: Sequence[CredentialRecord]) -> None:
+        """One multi-row INSERT (the objects stay transient: nothing is flushed twice)."""
+        if records:
+            columns = [c.key for c in CredentialRecord.__table__.columns]
+            self._session.execute(
+                insert(CredentialRecord),
+                [{name: getattr(r, name) for name in columns} for r in records],
+            )
 
     def get(self, credential_id: str) -> CredentialRecord | None:
         return self._session.get(CredentialRecord, credential_id)

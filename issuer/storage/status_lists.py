@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, insert, select, update
 from sqlalchemy.orm import Session
 
-from issuer.storage.tables import StatusChange, StatusEntry, StatusList, StatusListToken
+from issuer.storage.tables import Base, StatusChange, StatusEntry, StatusList, StatusListToken
 
 __all__ = ["StatusListRepository"]
+
+_IN_CHUNK = 500  # bound parameters per IN (...): far below SQLite's 32,766
 
 
 class StatusListRepository:
@@ -77,6 +79,30 @@ class StatusListRepository:
             )
         )
 
+    def taken_among(self, list_id: int, indexes: Sequence[int]) -> set[int]:
+        """Which of ``indexes`` are taken in the list (chunked under SQLite's variable limit)."""
+        taken: set[int] = set()
+        for start in range(0, len(indexes), _IN_CHUNK):
+            taken.update(
+                self._session.scalars(
+                    select(StatusEntry.idx).where(
+                        StatusEntry.list_id == list_id,
+                        StatusEntry.idx.in_(indexes[start : start + _IN_CHUNK]),
+                    )
+                )
+            )
+        return taken
+
+    def taken_indexes(self, list_id: int) -> set[int]:
+        return set(
+            self._session.scalars(select(StatusEntry.idx).where(StatusEntry.list_id == list_id))
+        )
+
+    def add_entries(self, rows: Sequence[Mapping[str, object]]) -> None:
+        """Multi-row insert; raises IntegrityError if any slot is taken (none is inserted)."""
+        if rows:
+            self._session.execute(insert(StatusEntry), list(rows))
+
     def add_entry(self, entry: StatusEntry) -> None:
         """Insert; raises IntegrityError if the slot is taken (the uniqueness guarantee)."""
         self._session.add(entry)
@@ -112,6 +138,34 @@ class StatusListRepository:
 
     def add_change(self, change: StatusChange) -> None:
         self._session.add(change)
+
+    def add_changes(self, rows: Sequence[Mapping[str, object]]) -> None:
+        """Audit rows in one executemany INSERT.
+
+        Not ``insert().values([...])``: SQLAlchemy compiles such a statement afresh for
+        each chunk (6 of the 7 s of revoking 10,000). The executemany form is compiled
+        once; the driver runs it in C (sqlite3) or pipelined (psycopg), and SQLAlchemy
+        batches it into multi-row VALUES within each driver's parameter limit where
+        the dialect supports that ("insertmanyvalues"). Measured on PostgreSQL: adding
+        RETURNING (to force multi-row VALUES there) was 10x slower, psycopg spending the
+        time converting the placeholders of the big statements.
+        """
+        if rows:
+            table = Base.metadata.tables[StatusChange.__tablename__]
+            self._session.execute(insert(table), list(rows))
+
+    def set_statuses(self, list_id: int, indexes: Sequence[int], value: int, now: datetime) -> None:
+        """Set ``value`` on the given slots of one list: one UPDATE per 500 indexes."""
+        for start in range(0, len(indexes), _IN_CHUNK):
+            self._session.execute(
+                update(StatusEntry)
+                .where(
+                    StatusEntry.list_id == list_id,
+                    StatusEntry.idx.in_(indexes[start : start + _IN_CHUNK]),
+                )
+                .values(status=value, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
 
     # -- signed list cache -------------------------------------------------------------
 

@@ -8,13 +8,31 @@ calling agency in one transaction and re-signs each affected list once.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
-from issuer.storage.tables import CredentialRecord, IdempotencyKey, StatusChange
-from tests.issuer.support import LICENCE, RESIDENT, Harness, issue_body, new_holder
+from issuer.storage.tables import (
+    CredentialRecord,
+    IdempotencyKey,
+    StatusChange,
+    StatusEntry,
+    StatusList,
+)
+from tests.issuer.support import (
+    LICENCE,
+    RESIDENT,
+    Harness,
+    MutableClock,
+    issue_body,
+    make_settings,
+    new_holder,
+    running_issuer,
+)
 from tests.issuer.test_api_status import current_bit
 from vcore.formats import parse_credential_unverified, unwrap_credential
 from vcore.status import parse_status_entry
@@ -240,3 +258,65 @@ def test_an_agency_reaches_only_its_own_credentials(issuer: Harness) -> None:
     )
     assert answer.status_code == 404
     assert issuer.count(StatusChange) == 0
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def small_list_issuer(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: MutableClock
+) -> Iterator[Harness]:
+    """64-entry lists (production: >= 131,072) so one batch spans several lists."""
+    url = request.getfixturevalue("fresh_postgres_url") if request.param == "postgres" else None
+    with running_issuer(make_settings(tmp_path, url, status_list_size=64), clock) as harness:
+        harness.agency("Resident Registry", [RESIDENT])
+        yield harness
+
+
+def test_a_batch_allocates_across_rollovers_without_duplicates(
+    small_list_issuer: Harness,
+) -> None:
+    items = [{**issue_body(RESIDENT), "idempotencyKey": f"k{i}"} for i in range(120)]
+    answer = batch(small_list_issuer, items)
+    assert {r["status"] for r in answer.json()["results"]} == {201}
+    with small_list_issuer.services.ctx.sessions() as session:
+        lists = session.execute(
+            select(StatusList.purpose, StatusList.allocated, StatusList.active)
+        ).all()
+        entries = session.execute(select(StatusEntry.list_id, StatusEntry.idx)).all()
+    # 49 slots close a 64-entry list (past 75%), exactly as one-by-one allocation does.
+    assert sorted(lists) == sorted(
+        [(p, 49, False) for p in ("revocation", "suspension") for _ in range(2)]
+        + [("revocation", 22, True), ("suspension", 22, True)]
+    )
+    assert len(set(entries)) == len(entries) == 240
+    retried = batch(small_list_issuer, items).json()["results"]
+    assert all(r["status"] == 200 and r["replayed"] for r in retried)
+    assert small_list_issuer.count(StatusEntry) == 240
+
+
+def test_bulk_revoke_across_several_lists_republishes_each_once(
+    small_list_issuer: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issued = _issue(small_list_issuer, 100)
+    status = small_list_issuer.services.status
+    published: list[int] = []
+    original = status.published
+
+    def spy(list_id: int) -> Any:
+        published.append(list_id)
+        return original(list_id)
+
+    monkeypatch.setattr(status, "published", spy)
+    done = status_batch(
+        small_list_issuer, {"type": RESIDENT, "statusPurpose": "revocation", "reason": "recall"}
+    ).json()
+    assert (done["changed"], done["listsRepublished"]) == (100, 3)
+    assert len(published) == len(set(published)) == 3
+    monkeypatch.undo()
+    for result in issued:
+        entry = parse_status_entry(result["credentialStatus"][0])
+        assert current_bit(small_list_issuer, entry.list_url, entry.index) == 1
+        other = parse_status_entry(result["credentialStatus"][1])
+        assert current_bit(small_list_issuer, other.list_url, other.index) == 0
+    with small_list_issuer.services.ctx.sessions() as session:
+        reasons = session.scalars(select(StatusChange.reason)).all()
+    assert reasons == ["recall"] * 100

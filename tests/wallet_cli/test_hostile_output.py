@@ -182,3 +182,30 @@ def test_errors_quoting_a_hostile_holder_and_id_are_one_safe_line(
     missing = wallet("show", "zzzz" + CLEAR)
     assert_terminal_safe(missing)
     assert_one_line_error(missing, 4, "no credential")
+
+
+def test_a_long_list_is_aligned_columns_and_still_safe(issuer: OfflineIssuer) -> None:
+    """Over 50 credentials `list` prints aligned columns (a Rich table is too slow)."""
+    import io
+
+    from wallet_cli.records import CredentialRecord
+    from wallet_cli.render import print_credentials
+    from wallet_cli.terminal import SafeConsole
+
+    now = datetime.now(UTC)
+    records = [
+        CredentialRecord(id=f"urn:uuid:{n:08d}-0000-4000-8000-000000000000",
+                         token=_issue(issuer, None), received_at="2026-01-01T00:00:00Z")
+        for n in range(51)
+    ]  # fmt: skip
+    out = io.StringIO()
+    print_credentials(SafeConsole(file=out, width=100), records, now)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "51 credential(s)"
+    assert lines[1].split() == ["ID", "Type", "Issuer", "Holder", "Valid", "until", "Status"]
+    assert len(lines) == 53
+    assert all(r.short_id in out.getvalue() for r in records)
+    assert not [c for c in out.getvalue() if is_unsafe(c) and c != "\n"]
+    # Every row's status starts in the same column as the header's.
+    column = lines[1].index("Status")
+    assert {line[column - 2 : column] for line in lines[2:]} == {"  "}

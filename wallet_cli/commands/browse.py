@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from vcore.formats import DisclosureMode, SdJwtCredential
 from wallet_cli.errors import InputError
 from wallet_cli.records import CredentialRecord
 from wallet_cli.render import Encoding, credential_json, print_credential, print_credentials
@@ -121,11 +120,13 @@ def show(
     print_credential(session.out, record, session.now, contents.holder.did)
 
 
-_MODE_WORDS = {DisclosureMode.ALWAYS: "always shown", DisclosureMode.SELECTIVE: "you choose"}
+_MODE_WORDS = {"always": "always shown", "selective": "you choose"}  # DisclosureMode values
 NOT_HELD = "not in this credential"
 
 
 def _print_claims(session: Session, record: CredentialRecord, *, as_json: bool) -> None:
+    from vcore.formats import DisclosureMode, SdJwtCredential
+
     view = record.view
     words: dict[str, str]
     if isinstance(view, SdJwtCredential):

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 import typer
 
-from vcore.formats import envelope_credential
 from wallet_cli.commands.browse import IdArgument
 from wallet_cli.errors import VerificationError
 from wallet_cli.records import NAME_FROM_VERIFIER, NAME_SELF_DECLARED
@@ -73,6 +72,8 @@ def verify(
     if key is None and session.settings.wallet_verifier_key is not None:
         key = session.settings.wallet_verifier_key.get_secret_value()
     with session.client() as client:
+        from vcore.formats import envelope_credential
+
         report = client.verify_credential(verifier, envelope_credential(record.token), key)
     name = _accredited_name(report, record.view.issuer)
     if name and (name != record.issuer_name or record.issuer_name_source != NAME_FROM_VERIFIER):

@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from vcore.dids import did_jwk_for
-from vcore.keys import generate_key
 from wallet_cli.errors import InputError
 from wallet_cli.records import HolderRecord, WalletContents
 from wallet_cli.session import session_of
@@ -57,6 +55,9 @@ def init(
     session = session_of(ctx)
     if vault_exists(session.home):
         raise InputError(f"a wallet already exists at {session.home}; use another --home")
+    from vcore.dids import did_jwk_for
+    from vcore.keys import generate_key
+
     key = generate_key(alg.value)
     holder = HolderRecord.generate(key)
     if method is DIDMethod.jwk:

@@ -8,11 +8,7 @@ from typing import Annotated
 
 import typer
 
-from vcore.dids import holder_kid
 from vcore.errors import QRTooLargeError, TrustIDError
-from vcore.formats import DisclosureMode, SdJwtCredential, build_presentation, lookup
-from vcore.sdjwt import present_sd_jwt
-from vcore.signing import SoftwareSigner
 from wallet_cli.commands.browse import EncodingOption
 from wallet_cli.errors import DoesNotFitError, InputError, VerificationError
 from wallet_cli.records import CredentialRecord
@@ -78,6 +74,12 @@ def present(
 
       trustid-wallet present 3f2a --audience https://counter.example --nonce 8fJ2 --png vp.png
     """
+    # Here, not at the top: `trustid-wallet --help` must not load every format.
+    from vcore.dids import holder_kid
+    from vcore.formats import SdJwtCredential, build_presentation, lookup
+    from vcore.sdjwt import present_sd_jwt
+    from vcore.signing import SoftwareSigner
+
     session = session_of(ctx)
     if sum((qr, png is not None, out is not None, as_json)) > 1:
         raise InputError("choose one of --qr, --png, --out and --json")
@@ -159,6 +161,8 @@ def present(
 
 def _chosen_claims(session: Session, record: CredentialRecord, disclose: str | None) -> list[str]:
     """The claims to disclose: from --disclose, or asked one by one (nothing by default)."""
+    from vcore.formats import DisclosureMode, SdJwtCredential
+
     view = record.view
     assert isinstance(view, SdJwtCredential)  # noqa: S101 - the caller checked
     modes = view.claim_modes()
