@@ -35,6 +35,9 @@ class IssuerSettings(BaseSettings):
         signing_alg: Algorithm of newly generated signing keys.
         status_list_size: Entries per new status list (W3C minimum 131,072; lower values
             are for tests that must fill a list).
+        issuer_name_zh: The display name in Simplified Chinese (OpenID4VCI ``display``).
+        offer_ttl: Seconds a credential offer stays redeemable (OpenID4VCI).
+        batch_size: Most credentials one OpenID4VCI request may ask for (one per key).
     """
 
     model_config = SettingsConfigDict(env_prefix="TRUSTID_", extra="ignore")
@@ -47,6 +50,9 @@ class IssuerSettings(BaseSettings):
     types_dir: Path | None = None
     signing_alg: Literal["ES256", "EdDSA"] = "ES256"
     status_list_size: int = Field(default=131_072, ge=64, le=8 * 1024 * 1024, multiple_of=8)
+    issuer_name_zh: str = Field(default="TrustID 演示证照签发机构", min_length=1, max_length=200)
+    offer_ttl: int = Field(default=900, ge=30, le=7 * 24 * 3600)
+    batch_size: int = Field(default=5, ge=1, le=20)
 
     @field_validator("issuer_url")
     @classmethod
