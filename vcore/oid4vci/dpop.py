@@ -113,8 +113,12 @@ def create_dpop_proof(
     now: datetime,
     access_token: str | None = None,
     jti: str | None = None,
+    nonce: str | None = None,
 ) -> str:
-    """A DPoP proof for a request, signed by ``key`` with its public key in ``jwk``."""
+    """A DPoP proof for a request, signed by ``key`` with its public key in ``jwk``.
+
+    ``nonce`` is the server's ``DPoP-Nonce`` when it asked for one (§8).
+    """
     payload: dict[str, object] = {
         "jti": jti or secrets.token_urlsafe(16),
         "htm": method.upper(),
@@ -123,4 +127,6 @@ def create_dpop_proof(
     }
     if access_token is not None:
         payload["ath"] = access_token_hash(access_token)
+    if nonce is not None:
+        payload["nonce"] = nonce
     return sign(payload, SoftwareSigner(key, "dpop"), typ=DPOP_TYP, public_jwk_header=True)
