@@ -98,7 +98,8 @@ def test_independent_wallet_gets_a_jwt_vc_json(live_issuer: tuple[str, str]) -> 
     result = node_wallet({"offer": offer["offer"], "txCode": offer["txCode"]})
     assert result.returncode == 0, result.stderr + result.stdout
     view = parse_credential_unverified(json.loads(result.stdout)["credentials"][0])
-    assert view.holder is not None and view.holder.startswith("did:jwk:")
+    assert view.holder is not None
+    assert view.holder.startswith("did:jwk:")
 
 
 def test_independent_wallet_with_a_wrong_tx_code_gets_nothing(
