@@ -415,3 +415,146 @@ def test_credential_refuses_bad_tokens_and_dpop(issuer: Harness) -> None:
     good = request_credential(issuer, token, dpop_key, body)
     assert good.status_code == 200, good.text
     assert did_jwk_for(holder.public_key())
+
+
+# -- hostile input: the spec's error JSON, never a 500 ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "dpop",
+    [
+        "",
+        "x",
+        "a.b.c",
+        "e30.e30.e30",
+        "eyJhbGciOiJub25lIn0.e30.",
+        "." * 5000,
+        "\u00e9.\u00e9.\u00e9",
+    ],
+)
+def test_garbage_dpop_headers_are_invalid_dpop_proof(issuer: Harness, dpop: str) -> None:
+    made = make_offer(issuer).json()
+    form = {
+        "grant_type": PRE_AUTHORIZED_GRANT,
+        "pre-authorized_code": offer_code(issuer, made),
+        "tx_code": made["txCode"],
+    }
+    headers = {"DPoP": dpop.encode("utf-8")} if dpop else {}
+    response = issuer.client.post("/token", data=form, headers=headers)
+    assert response.status_code == 400
+    assert error_of(response) == "invalid_dpop_proof"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"[]",
+        b'{"credential_configuration_id": 5}',
+        b'{"credential_configuration_id": "ResidentIdentityCredential_sd_jwt", "proofs": {"jwt": [5]}}',
+        b'{"credential_configuration_id": "ResidentIdentityCredential_sd_jwt", "proofs": {"ldp_vp": []}}',
+        b'{"credential_configuration_id": "ResidentIdentityCredential_sd_jwt", "proof": {}}',
+        b'{"credential_identifier": "x"}',
+        b'{"a": ' * 40 + b"1" + b"}" * 40,
+    ],
+)
+def test_malformed_credential_requests_are_4xx(issuer: Harness, body: bytes) -> None:
+    dpop_key = generate_key("ES256")
+    token = redeemed_token(issuer, dpop_key)
+    dpop = create_dpop_proof(
+        dpop_key,
+        method="POST",
+        url=f"{ISSUER}/credential",
+        now=issuer.services.ctx.clock(),
+        access_token=token,
+    )
+    response = issuer.client.post(
+        "/credential",
+        content=body,
+        headers={
+            "Authorization": f"DPoP {token}",
+            "DPoP": dpop,
+            "Content-Type": "application/json",
+        },
+    )
+    assert response.status_code == 400, response.text
+    assert error_of(response) in {"invalid_credential_request", "invalid_proof"}
+
+
+def test_unknown_offer_documents_and_qr(issuer: Harness) -> None:
+    assert error_of(issuer.client.get("/credential-offer/nope")) == "invalid_grant"
+    headers = issuer.agencies["Resident Registry"].headers
+    assert issuer.client.get("/credential-offers/nope/qr.png", headers=headers).status_code == 404
+    other = issuer.agency("Licence Office", [LICENCE])
+    made = make_offer(issuer).json()
+    # Another agency cannot show (or learn) this offer's QR code.
+    qr = issuer.client.get(f"/credential-offers/{made['offerId']}/qr.png", headers=other.headers)
+    assert qr.status_code == 404
+
+
+def test_expired_offers_lose_their_claims(issuer: Harness, clock: Any) -> None:
+    from issuer.storage.tables import CredentialOfferRow
+
+    make_offer(issuer)
+    clock.advance(seconds=901)
+    make_offer(issuer)  # any new offer sweeps the expired ones
+    with issuer.services.ctx.sessions() as session:
+        rows = sorted(session.query(CredentialOfferRow).all(), key=lambda r: r.created_at)
+        assert [r.claims_sealed is None for r in rows] == [True, False]
+        assert rows[0].state == "expired"
+
+
+def test_a_disabled_agency_issues_nothing_from_its_offers(issuer: Harness) -> None:
+    dpop_key = generate_key("ES256")
+    token = redeemed_token(issuer, dpop_key)
+    issuer.services.agencies.disable(issuer.agencies["Resident Registry"].agency_id, reason="test")
+    response = request_credential(
+        issuer,
+        token,
+        dpop_key,
+        {
+            "credential_configuration_id": SD_JWT,
+            "proofs": {"jwt": [key_proof(issuer, generate_key("ES256"))]},
+        },
+    )
+    assert response.status_code == 400
+    assert error_of(response) == "credential_request_denied"
+
+
+def test_flow_and_single_use_on_sqlite_and_postgres(any_issuer: Harness) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from vcore.errors import InvalidGrantError
+
+    made = make_offer(any_issuer).json()
+    code = offer_code(any_issuer, made)
+    offers = any_issuer.services.offers
+
+    def redeem(_: int) -> str:
+        proof = create_dpop_proof(
+            generate_key("ES256"),
+            method="POST",
+            url=f"{ISSUER}/token",
+            now=any_issuer.services.ctx.clock(),
+        )
+        form = {
+            "grant_type": PRE_AUTHORIZED_GRANT,
+            "pre-authorized_code": code,
+            "tx_code": made["txCode"],
+        }
+        try:
+            return offers.token(form, dpop=proof, url=f"{ISSUER}/token").access_token
+        except InvalidGrantError:
+            return ""
+
+    with ThreadPoolExecutor(4) as pool:
+        tokens = [t for t in pool.map(redeem, range(4)) if t]
+    assert len(tokens) == 1  # the pre-authorized code is single use, whatever the race
+    other = make_offer(any_issuer).json()
+    other_code = offer_code(any_issuer, other)
+    bad = "999999" if other["txCode"] != "999999" else "888888"
+    for _ in range(5):
+        get_token(any_issuer, other_code, bad, generate_key("ES256"))
+    locked = get_token(any_issuer, other_code, other["txCode"], generate_key("ES256"))
+    assert error_of(locked) == "invalid_grant"
+    assert "locked" in locked.json()["error_description"]
