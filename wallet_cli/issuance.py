@@ -113,7 +113,9 @@ def summarise(
             raise NetworkError(f"the issuer does not describe {config_id[:60]!r}")
         meta = config.get("credential_metadata")
         display = meta.get("display") if isinstance(meta, Mapping) else config.get("display")
-        names.append(_localised(display, lang) or config_id)
+        name = _localised(display, lang) or config_id
+        fmt = config.get("format")
+        names.append(f"{name} ({fmt})" if isinstance(fmt, str) else name)
     summary = OfferSummary(
         offer.credential_issuer, _localised(endpoints.display, lang), tuple(names)
     )
