@@ -16,9 +16,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from issuer.api import bulk, health, issue, status, wellknown
+from issuer.api import bulk, health, issue, oid4vci, status, wellknown
 from issuer.middleware import install_middleware
-from issuer.problems import install_issuer_problems
+from issuer.problems import install_issuer_problems, install_oauth_errors
 from issuer.service import IssuerServices, open_services
 from issuer.settings import IssuerSettings, get_settings
 from trustid_http.docs import install_offline_docs
@@ -82,9 +82,11 @@ def create_app(
     app.include_router(issue.router)
     app.include_router(bulk.router)
     app.include_router(status.router)
+    app.include_router(oid4vci.router)
     app.include_router(wellknown.router)
     app.include_router(health.router)
     install_offline_docs(app, docs_url="/docs", redoc_url=None)
     install_issuer_problems(app)
+    install_oauth_errors(app)
     install_middleware(app)
     return app

@@ -15,7 +15,10 @@ Statuses: 400 ``malformed``; 401 ``unauthorized`` (with ``WWW-Authenticate: Bear
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from issuer.errors import (
     AgencyExistsError,
@@ -42,6 +45,7 @@ from trustid_http.problems import (
 from vcore.errors import (
     DIDError,
     MalformedError,
+    OAuthError,
     SchemaInvalidError,
     TokenTooLargeError,
     TrustIDError,
@@ -50,10 +54,12 @@ from vcore.errors import (
 
 __all__ = [
     "AUTHENTICATE",
+    "OAUTH_ERROR_SCHEMA",
     "PROBLEM_JSON",
     "PROBLEM_SCHEMA",
     "PROBLEM_TYPE_BASE",
     "install_issuer_problems",
+    "install_oauth_errors",
     "problem_for",
     "problem_responses",
     "status_for",
@@ -115,3 +121,32 @@ def install_issuer_problems(app: FastAPI) -> None:
     install_problem_handlers(
         app, service="issuer", map_error=problem_for, authenticate=AUTHENTICATE
     )
+
+
+OAUTH_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+}
+"""The OAuth 2.0 error body (RFC 6749 §5.2) the protocol endpoints answer with."""
+
+
+def install_oauth_errors(app: FastAPI) -> None:
+    """Render :class:`OAuthError` as the spec's error JSON, not problem+json.
+
+    A 401 carries ``WWW-Authenticate: DPoP`` with the error (RFC 9449 §7.1). Nothing is
+    cached (RFC 6749 §5.1).
+    """
+
+    async def on_oauth(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, OAuthError)  # noqa: S101 - registered for this class only
+        headers = {"Cache-Control": "no-store"}
+        if exc.status == 401:
+            headers["WWW-Authenticate"] = f'DPoP error="{exc.code}", algs="ES256 EdDSA"'
+        return JSONResponse(
+            {"error": exc.code, "error_description": exc.detail},
+            status_code=exc.status,
+            headers=headers,
+        )
+
+    app.add_exception_handler(OAuthError, on_oauth)

@@ -38,6 +38,9 @@ class IssuerSettings(BaseSettings):
         db_pool_size, db_max_overflow, db_pool_timeout: The PostgreSQL connection pool
             of each process (``TRUSTID_DB_POOL_SIZE``, ``TRUSTID_DB_MAX_OVERFLOW``,
             ``TRUSTID_DB_POOL_TIMEOUT`` seconds to wait for a connection).
+        issuer_name_zh: The display name in Simplified Chinese (OpenID4VCI ``display``).
+        offer_ttl: Seconds a credential offer stays redeemable (OpenID4VCI).
+        batch_size: Most credentials one OpenID4VCI request may ask for (one per key).
     """
 
     model_config = SettingsConfigDict(env_prefix="TRUSTID_", extra="ignore")
@@ -53,6 +56,9 @@ class IssuerSettings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=1000)
     db_max_overflow: int = Field(default=20, ge=0, le=1000)
     db_pool_timeout: float = Field(default=30.0, gt=0, le=600)
+    issuer_name_zh: str = Field(default="TrustID 演示证照签发机构", min_length=1, max_length=200)
+    offer_ttl: int = Field(default=900, ge=30, le=7 * 24 * 3600)
+    batch_size: int = Field(default=5, ge=1, le=20)
 
     @field_validator("issuer_url")
     @classmethod

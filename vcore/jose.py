@@ -106,7 +106,9 @@ def _object(raw: bytes, what: str) -> dict[str, Any]:
     return value
 
 
-def _split(token: object, max_size: int) -> tuple[str, dict[str, Any], bytes, bytes]:
+def _split(
+    token: object, max_size: int, allow_headers: frozenset[str] = frozenset()
+) -> tuple[str, dict[str, Any], bytes, bytes]:
     """Strictly split a compact JWS: (token, header, payload bytes, signature)."""
     if not isinstance(token, str):
         raise MalformedError("a compact JWS must be a string")
@@ -121,7 +123,7 @@ def _split(token: object, max_size: int) -> tuple[str, dict[str, Any], bytes, by
         raise AlgorithmNotAllowedError(
             f"algorithm {str(alg)[:40]!r} is not allowed ({_ALG_NAMES} only)"
         )
-    refused = FORBIDDEN_HEADERS.intersection(header)
+    refused = FORBIDDEN_HEADERS.difference(allow_headers).intersection(header)
     if refused:
         raise HeaderNotAllowedError(f"header parameter(s) {sorted(refused)} are not accepted")
     payload = _segment(parts[1], "payload")
@@ -129,8 +131,17 @@ def _split(token: object, max_size: int) -> tuple[str, dict[str, Any], bytes, by
     return ".".join(parts), header, payload, signature
 
 
-def decode_unverified(token: object, *, max_size: int = MAX_TOKEN_SIZE) -> UnverifiedJWS:
+def decode_unverified(
+    token: object,
+    *,
+    max_size: int = MAX_TOKEN_SIZE,
+    allow_headers: frozenset[str] = frozenset(),
+) -> UnverifiedJWS:
     """Parse a compact JWS without checking its signature.
+
+    ``allow_headers`` lifts the refusal of named :data:`FORBIDDEN_HEADERS` for a caller
+    that checks them itself: a DPoP or OpenID4VCI key proof carries its own public key in
+    ``jwk`` (RFC 9449 §4.2), which proves possession and is never trusted as an identity.
 
     Raises:
         TokenTooLargeError: longer than ``max_size`` characters.
@@ -138,7 +149,7 @@ def decode_unverified(token: object, *, max_size: int = MAX_TOKEN_SIZE) -> Unver
         AlgorithmNotAllowedError: ``alg`` is not one of :class:`vcore.jwa.Alg`.
         HeaderNotAllowedError: a refused header parameter is present.
     """
-    compact, header, payload, signature = _split(token, max_size)
+    compact, header, payload, signature = _split(token, max_size, allow_headers)
     return UnverifiedJWS(
         token=compact,
         header=header,
@@ -230,8 +241,12 @@ def sign(
     *,
     typ: str,
     cty: str | None = None,
+    public_jwk_header: bool = False,
 ) -> str:
     """Sign ``payload`` as a compact JWS with header ``{alg, cty?, kid, typ}``.
+
+    With ``public_jwk_header`` the header carries the signer's public key as ``jwk``
+    instead of a ``kid`` (DPoP proofs, RFC 9449 §4.2; key proofs, OpenID4VCI §F.1).
 
     The signing input (RFC 7515 §5.1) is built here; ``signer`` only signs its bytes.
     ``alg`` and ``kid`` come from the signer, and the signature it returns must have the
@@ -253,10 +268,13 @@ def sign(
     pinned, expected = _signature_shape(tuple(sorted(signer.public_jwk().items())))
     if pinned != alg:
         raise AlgorithmNotAllowedError(f"signer says {alg} but its key is pinned to {pinned}")
-    header: dict[str, str] = {"alg": alg.value}
+    header: dict[str, Any] = {"alg": alg.value}
     if cty is not None:
         header["cty"] = cty
-    header["kid"] = kid
+    if public_jwk_header:
+        header["jwk"] = {k: v for k, v in signer.public_jwk().items() if k not in ("kid", "alg")}
+    else:
+        header["kid"] = kid
     header["typ"] = typ
     signing_input = (
         b64url_encode(dumps_compact(header).encode("utf-8"))

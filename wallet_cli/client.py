@@ -80,6 +80,11 @@ class WalletClient:
         """The hosts allowed over plain http / private addresses (tests, local issuers)."""
         return self._allow
 
+    @property
+    def allow_insecure_hosts(self) -> frozenset[str]:
+        """``TRUSTID_ALLOW_INSECURE_HOSTS`` as parsed (the same set as ``allow``)."""
+        return self._allow
+
     def check_url(self, url: str) -> str:
         """The URL normalised, if the policy allows it.
 
@@ -157,6 +162,29 @@ class WalletClient:
         if not isinstance(declared, str) or declared.rstrip("/") != base:
             raise MalformedError("the issuer metadata names another credential_issuer")
         return metadata
+
+    def exchange(
+        self,
+        method: str,
+        url: str,
+        *,
+        limit: int = MAX_CREDENTIAL_BODY * 4,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> tuple[int, Any, httpx.Headers]:
+        """A protocol request (OpenID4VCI): the status, the JSON body (None if not JSON),
+        and the headers, whatever the status; the caller reads the spec's error body.
+
+        Raises:
+            OutboundURLError, NetworkError: as for :meth:`fetch_did_document`.
+        """
+        sent = {"Accept": "application/json", **(headers or {})}
+        response, body = self._send(method, url, limit, headers=sent, **kwargs)
+        try:
+            value = loads_strict(body) if body else None
+        except MalformedError:
+            value = None
+        return response.status_code, value, response.headers
 
     def fetch_status_list(self, url: str) -> str:
         """GET a status list credential (a compact JWS).

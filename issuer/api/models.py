@@ -12,6 +12,9 @@ from issuer.service.issuance import MAX_COPIES
 from issuer.service.status import StatusChangeResult
 
 __all__ = [
+    "CredentialOfferRequest",
+    "CredentialOfferResponse",
+    "CredentialResponse",
     "CredentialStatusRef",
     "CredentialTemplate",
     "EnvelopedCredential",
@@ -19,8 +22,11 @@ __all__ = [
     "IssueRequest",
     "IssueResponse",
     "IssuedCopy",
+    "IssuedCredentialObject",
+    "NonceResponse",
     "StatusChangeRequest",
     "StatusChangeResponse",
+    "TokenResponse",
 ]
 
 _ISSUER_SET = ("proof",)
@@ -273,3 +279,88 @@ class StatusChangeResponse(BaseModel):
             statusListCredential=result.list_url,
             statusListIndex=str(result.index),
         )
+
+
+# -- OpenID4VCI ----------------------------------------------------------------------------
+
+
+class CredentialOfferRequest(_Strict):
+    """``POST /credential-offers`` body: what to offer, and whether a tx code is needed."""
+
+    type: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9]*$")
+    credentialSubject: dict[str, Any] = Field(  # noqa: N815 - DESIGN §6 name
+        description="The claims, without `id` (the wallet's key proof gives the holder)."
+    )
+    formats: list[Literal["dc+sd-jwt", "jwt_vc_json"]] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2,
+        description="Formats offered (one credential configuration each); default dc+sd-jwt.",
+    )
+    txCode: bool = Field(  # noqa: N815 - DESIGN §6 name
+        default=True, description="Ask the wallet for a 6-digit code sent on another channel."
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "ResidentIdentityCredential",
+                    "credentialSubject": {
+                        "givenName": "Wei",
+                        "familyName": "Zhang",
+                        "birthDate": "1990-03-14",
+                        "residentNumber": "11010519900314123X",
+                        "address": {
+                            "streetAddress": "12 Jianguomenwai Avenue",
+                            "locality": "Chaoyang District",
+                            "country": "CN",
+                        },
+                    },
+                    "formats": ["dc+sd-jwt", "jwt_vc_json"],
+                    "txCode": True,
+                }
+            ]
+        },
+    )
+
+
+class CredentialOfferResponse(BaseModel):
+    """A new offer: the link (for the QR code), its URI, the tx code and the expiry."""
+
+    offerId: str  # noqa: N815 - DESIGN §6 name
+    offer: str = Field(description="openid-credential-offer://?credential_offer_uri=...")
+    credentialOfferUri: str  # noqa: N815 - DESIGN §6 name
+    txCode: str | None = Field(  # noqa: N815 - DESIGN §6 name
+        description="Give it to the citizen on another channel."
+    )
+    expiresAt: str  # noqa: N815 - DESIGN §6 name
+    credentialConfigurationIds: list[str]  # noqa: N815 - DESIGN §6 name
+
+
+class TokenResponse(BaseModel):
+    """RFC 6749 §5.1 access token response (DPoP-bound)."""
+
+    access_token: str
+    token_type: Literal["DPoP"]
+    expires_in: int
+
+
+class NonceResponse(BaseModel):
+    """OpenID4VCI 1.0 §7.2."""
+
+    c_nonce: str
+
+
+class IssuedCredentialObject(BaseModel):
+    """One issued credential (§8.3)."""
+
+    credential: str
+
+
+class CredentialResponse(BaseModel):
+    """OpenID4VCI 1.0 §8.3: one credential per key proof."""
+
+    credentials: list[IssuedCredentialObject]

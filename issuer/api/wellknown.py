@@ -18,7 +18,7 @@ router = APIRouter(route_class=StrictJSONRoute, tags=["discovery"])
 _CACHE = {"Cache-Control": "max-age=300, public"}
 
 
-def _published_document(
+def published_document(
     document: dict[str, Any],
     request: Request,
     response_class: type[JSONResponse] = JSONResponse,
@@ -45,14 +45,14 @@ def _published_document(
 def did_document(services: ServicesDep, request: Request) -> Response:
     """Every published key (active, and retired ones still needed) as a JsonWebKey
     verification method; withdrawn keys are never listed."""
-    return _published_document(services.publication.did_document(), request)
+    return published_document(services.publication.did_document(), request)
 
 
 @router.get("/did.json", include_in_schema=False)
 def did_document_under_path(services: ServicesDep, request: Request) -> Response:
     # did:web with a path (TRUSTID_ISSUER_URL=https://host/some/path) resolves to
     # <path>/did.json; behind a prefix-stripping proxy that arrives here.
-    return _published_document(services.publication.did_document(), request)
+    return published_document(services.publication.did_document(), request)
 
 
 @router.get(
@@ -63,24 +63,7 @@ def did_document_under_path(services: ServicesDep, request: Request) -> Response
 def jwks(services: ServicesDep, request: Request) -> Response:
     """RFC 7517 JWK Set; each `kid` equals the JWS header `kid` (`<did>#<thumbprint>`).
     Withdrawn keys are never listed."""
-    return _published_document(services.publication.jwks(), request)
-
-
-@router.get(
-    "/.well-known/openid-credential-issuer",
-    summary="OpenID4VCI Credential Issuer Metadata",
-    responses={304: {"description": "Not modified (If-None-Match)"}},
-)
-def credential_issuer_metadata(services: ServicesDep, request: Request) -> Response:
-    """Who this issuer is (`display`) and the credential types it issues, in the shape of
-    OpenID4VCI Credential Issuer Metadata; wallets show `display[0].name` as the issuer's
-    self-declared name.
-
-    There is deliberately no `credential_endpoint`: issuance is agency-driven through
-    `POST /credentials/issue` (VC-API), not requested by wallets, so an OpenID4VCI wallet
-    can read this document but cannot obtain credentials through it.
-    """
-    return _published_document(services.publication.credential_issuer_metadata(), request)
+    return published_document(services.publication.jwks(), request)
 
 
 class SchemaJSONResponse(JSONResponse):
@@ -107,7 +90,7 @@ def credential_schema(
     request: Request,
 ) -> Response:
     """The schema named by `credentialSchema.id` in issued credentials."""
-    return _published_document(services.publication.schema(type_name), request, SchemaJSONResponse)
+    return published_document(services.publication.schema(type_name), request, SchemaJSONResponse)
 
 
 @router.get(

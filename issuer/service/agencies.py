@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from issuer.errors import (
     AgencyDisabledError,
     AgencyExistsError,
+    ForbiddenError,
     InvalidRequestError,
     NotFoundError,
     UnauthorizedError,
@@ -412,6 +413,30 @@ class AgencyService:
             ]
 
     # -- authentication
+
+    def principal_for(self, agency_id: str, api_key_id: str) -> Principal:
+        """The agency as it stands now, acting through a key it used before (an offer it
+        made is redeemed later: a disabled agency or revoked key issues nothing more).
+
+        Raises:
+            ForbiddenError: the agency or its key is gone, disabled or revoked.
+        """
+        with self._ctx.session() as session, session.begin():
+            repo = AgencyRepository(session)
+            agency = repo.get(agency_id)
+            key = repo.get_key(api_key_id)
+            if agency is None or key is None or key.agency_id != agency_id:
+                raise ForbiddenError("the agency that made this offer is unknown")
+            if agency.disabled_at is not None or key.revoked_at is not None:
+                raise ForbiddenError(
+                    "the agency that made this offer is disabled or its key revoked"
+                )
+            return Principal(
+                agency_id=agency.id,
+                agency_name=agency.name,
+                api_key_id=key.id,
+                types=repo.types_of(agency.id),
+            )
 
     def authenticate(self, api_key: str | None) -> Principal:
         """The agency behind a bearer API key.

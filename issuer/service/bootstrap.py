@@ -26,6 +26,7 @@ from issuer.service.context import IssuerContext
 from issuer.service.issuance import IssuanceService
 from issuer.service.key_revocation import KeyRevocationService
 from issuer.service.keys import SigningKeyService
+from issuer.service.offers import OfferService
 from issuer.service.publication import PublicationService
 from issuer.service.status import StatusService
 from issuer.settings import IssuerSettings
@@ -58,6 +59,7 @@ class IssuerServices:
     publication: PublicationService
     key_revocation: KeyRevocationService
     bulk_status: BulkStatusService
+    offers: OfferService
 
     def close(self) -> None:
         self.ctx.dispose()
@@ -145,15 +147,18 @@ def open_services(
     )
     keys = SigningKeyService(ctx)
     status = StatusService(ctx, keys)
+    agencies = AgencyService(ctx)
+    issuance = IssuanceService(ctx, keys)
     services = IssuerServices(
         ctx=ctx,
         keys=keys,
-        agencies=AgencyService(ctx),
-        issuance=IssuanceService(ctx, keys),
+        agencies=agencies,
+        issuance=issuance,
         status=status,
         publication=PublicationService(ctx, keys),
         key_revocation=KeyRevocationService(ctx, keys, status),
         bulk_status=BulkStatusService(ctx, keys, status),
+        offers=OfferService(ctx, agencies, issuance),
     )
     if settings.status_list_size < MIN_BITSTRING_ENTRIES:
         log.warning(

@@ -402,6 +402,11 @@ class IssuanceService:
             vct_integrity=integrity_of(type_metadata_bytes(plan.ctype, vct)),
         )
 
+    def check(self, principal: Principal, cmd: IssueCommand) -> None:
+        """Everything :meth:`issue` would refuse before touching the database (an offer
+        is checked so when it is made, not when the wallet redeems it)."""
+        self._plan(principal, cmd, self._ctx.clock())
+
     # -- the use case ------------------------------------------------------------------------
 
     def issue(

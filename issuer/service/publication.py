@@ -1,5 +1,5 @@
 """What the issuer publishes about itself: DID document, JWKS, schemas, trust-list entry,
-OpenID4VCI credential issuer metadata."""
+the display name of a type."""
 
 from __future__ import annotations
 
@@ -82,27 +82,6 @@ class PublicationService:
         if bearer:
             entry["holderBinding"] = dict.fromkeys(bearer, "optional")
         return entry
-
-    def credential_issuer_metadata(self) -> dict[str, Any]:
-        """OpenID4VCI Credential Issuer Metadata (section 12.2), one configuration per type.
-
-        No ``credential_endpoint``: credentials are issued by agencies over VC-API, not
-        requested by wallets, so this document only names and describes the issuer.
-        """
-        return {
-            "credential_issuer": self._ctx.issuer_url,
-            "display": [{"name": self._ctx.settings.issuer_name, "locale": "en"}],
-            "credential_configurations_supported": {
-                name: {
-                    "format": "jwt_vc_json",
-                    "credential_definition": {"type": ["VerifiableCredential", name]},
-                    "cryptographic_binding_methods_supported": ["did:key", "did:jwk"],
-                    "credential_signing_alg_values_supported": ["ES256", "EdDSA"],
-                    "display": [{"name": display_name_of_type(name), "locale": "en"}],
-                }
-                for name in self._ctx.types
-            },
-        }
 
     def ping(self) -> None:
         """Raise :class:`~issuer.errors.UnavailableError` if the database does not answer."""

@@ -15,6 +15,12 @@ What is stored, and what is deliberately not:
   (:mod:`issuer.keystore`) with the key's thumbprint as associated data.
 * ``api_keys.key_hash`` is SHA-256 of a 256-bit random secret; a slow hash adds nothing
   for secrets that cannot be guessed, and lookups stay O(1).
+* ``credential_offers`` holds an OpenID4VCI offer until it is redeemed or expires: the
+  subject claims and the pre-authorized code sealed under the KEK (set to NULL once
+  redeemed, locked or expired), SHA-256 digests of the code and of the access token, a
+  KEK-keyed digest of the transaction code and the count of wrong tries.
+  ``oid4vci_nonces`` (``c_nonce`` digests) and ``dpop_jtis`` (DPoP proof ids per key) are
+  single-use records kept only as long as a proof using them could be fresh.
 * ``idempotency_keys.response_sealed`` holds the signed credential sealed under the KEK
   (it carries personal data) and is purged after 24 hours.
 """
@@ -49,9 +55,12 @@ __all__ = [
     "AgencyEvent",
     "ApiKey",
     "Base",
+    "CredentialOfferRow",
     "CredentialRecord",
     "CredentialTypeRow",
+    "DpopJti",
     "IdempotencyKey",
+    "NonceRow",
     "SigningKey",
     "SigningKeyEvent",
     "StatusChange",
@@ -348,3 +357,48 @@ class IdempotencyKey(Base):
     credential_id: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"))
     response_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     created_at: Mapped[datetime] = mapped_column(Timestamp, index=True)
+
+
+class CredentialOfferRow(Base):
+    """An OpenID4VCI credential offer (pre-authorized code flow) and its redemption state."""
+
+    __tablename__ = "credential_offers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    api_key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"))
+    type_name: Mapped[str] = mapped_column(String(64))
+    configuration_ids: Mapped[str] = mapped_column(Text)
+    """JSON list of the offered credential configuration ids."""
+    code_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    code_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    claims_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    tx_code_digest: Mapped[str | None] = mapped_column(String(64), default=None)
+    tx_failures: Mapped[int] = mapped_column(SmallInteger, default=0)
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp, index=True)
+    token_sha256: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    dpop_jkt: Mapped[str | None] = mapped_column(String(64), default=None)
+    token_expires_at: Mapped[datetime | None] = mapped_column(Timestamp, default=None)
+    redeemed_ids: Mapped[str] = mapped_column(Text, default="[]")
+    """JSON list of the configuration ids already issued."""
+
+
+class NonceRow(Base):
+    """A ``c_nonce`` from ``POST /nonce`` (its SHA-256), single use, until it expires."""
+
+    __tablename__ = "oid4vci_nonces"
+
+    nonce_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp, index=True)
+
+
+class DpopJti(Base):
+    """A DPoP proof seen (key thumbprint, jti digest): replayed proofs are refused."""
+
+    __tablename__ = "dpop_jtis"
+
+    jkt: Mapped[str] = mapped_column(String(64), primary_key=True)
+    jti_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp, index=True)

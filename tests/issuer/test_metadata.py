@@ -20,19 +20,18 @@ def test_metadata_names_the_issuer_and_every_type(issuer: Harness) -> None:
     assert response.headers["cache-control"] == "max-age=300, public"
     metadata = response.json()
     assert metadata["credential_issuer"] == "http://issuer.test:8100"
-    assert metadata["display"] == [{"name": "TrustID Demo Registry", "locale": "en"}]
-    # Issuance is agency-driven over VC-API: no wallet-facing credential endpoint.
-    assert "credential_endpoint" not in metadata
+    assert metadata["display"][0] == {"name": "TrustID Demo Registry", "locale": "en"}
+    # Wallets obtain credentials over OpenID4VCI (tests/issuer/test_oid4vci.py).
+    assert metadata["credential_endpoint"] == "http://issuer.test:8100/credential"
     configurations = metadata["credential_configurations_supported"]
-    assert {RESIDENT, LICENCE, DEGREE} <= set(configurations)
-    assert configurations[RESIDENT] == {
-        "format": "jwt_vc_json",
-        "credential_definition": {"type": ["VerifiableCredential", RESIDENT]},
-        "cryptographic_binding_methods_supported": ["did:key", "did:jwk"],
-        "credential_signing_alg_values_supported": ["ES256", "EdDSA"],
-        "display": [{"name": "Resident Identity", "locale": "en"}],
-    }
-    assert configurations[LICENCE]["display"][0]["name"] == "Driving Licence"
+    assert {f"{t}_sd_jwt" for t in (RESIDENT, LICENCE, DEGREE)} <= set(configurations)
+    resident = configurations[f"{RESIDENT}_jwt_vc_json"]
+    assert resident["format"] == "jwt_vc_json"
+    assert resident["credential_definition"] == {"type": ["VerifiableCredential", RESIDENT]}
+    assert resident["cryptographic_binding_methods_supported"] == ["did:key", "did:jwk"]
+    assert resident["credential_signing_alg_values_supported"] == ["ES256", "EdDSA"]
+    display = configurations[f"{LICENCE}_sd_jwt"]["credential_metadata"]["display"]
+    assert display[0]["name"] == "Driving Licence"
 
 
 def test_metadata_uses_the_configured_name_and_url(tmp_path: Path) -> None:

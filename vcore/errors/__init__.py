@@ -6,7 +6,7 @@ are translated at the boundary with ``raise ... from exc``.
 
 The classes live in one module per family (:mod:`~vcore.errors.base` holds the root;
 ``jose``, ``formats``, ``data_model``, ``data_integrity``, ``keys``, ``credential``,
-``status``, ``trust``, ``presentation``, ``sd_jwt``, ``outbound``, ``qr``); import them
+``status``, ``trust``, ``presentation``, ``sd_jwt``, ``outbound``, ``qr``, ``oauth``); import them
 from here.
 
 Tree::
@@ -84,6 +84,17 @@ Tree::
     │   └── TrustListReplayError              trust_list_replayed
     ├── OutboundURLError                      url_not_allowed
     ├── ProofPurposeMismatchError             proof_purpose_mismatch
+    ├── OAuthError                            (the spec's error value; OpenID4VCI, RFC 9449)
+    │   ├── OAuthRequestError                 invalid_request
+    │   ├── InvalidGrantError                 invalid_grant
+    │   ├── UnsupportedGrantTypeError         unsupported_grant_type
+    │   ├── InvalidDpopProofError             invalid_dpop_proof
+    │   ├── InvalidTokenError                 invalid_token
+    │   ├── InvalidCredentialRequestError     invalid_credential_request
+    │   ├── UnknownCredentialConfigurationError unknown_credential_configuration
+    │   ├── InvalidProofError                 invalid_proof
+    │   ├── InvalidNonceError                 invalid_nonce
+    │   └── CredentialRequestDeniedError      credential_request_denied
     └── QRError                               qr_invalid
         ├── QRTooLargeError                   qr_too_large
         ├── UnsupportedImageError             unsupported_media
@@ -152,6 +163,19 @@ from vcore.errors.keys import (
     UnknownKeyError,
     WeakKeyError,
 )
+from vcore.errors.oauth import (
+    CredentialRequestDeniedError,
+    InvalidCredentialRequestError,
+    InvalidDpopProofError,
+    InvalidGrantError,
+    InvalidNonceError,
+    InvalidProofError,
+    InvalidTokenError,
+    OAuthError,
+    OAuthRequestError,
+    UnknownCredentialConfigurationError,
+    UnsupportedGrantTypeError,
+)
 from vcore.errors.outbound import (
     OutboundURLError,
 )
@@ -207,6 +231,7 @@ __all__ = [
     "ChallengeUnknownError",
     "ClaimNotAllowedError",
     "ContextNotAllowedError",
+    "CredentialRequestDeniedError",
     "CryptosuiteUnsupportedError",
     "DIDError",
     "DataIntegrityError",
@@ -220,7 +245,13 @@ __all__ = [
     "HeaderNotAllowedError",
     "HolderBindingError",
     "ImageTooLargeError",
+    "InvalidCredentialRequestError",
+    "InvalidDpopProofError",
+    "InvalidGrantError",
     "InvalidKeyError",
+    "InvalidNonceError",
+    "InvalidProofError",
+    "InvalidTokenError",
     "IssuerMismatchError",
     "JSONLDError",
     "KeyBindingError",
@@ -232,6 +263,8 @@ __all__ = [
     "NonceMismatchError",
     "NonceReusedError",
     "NotYetValidError",
+    "OAuthError",
+    "OAuthRequestError",
     "OutboundURLError",
     "PresentationError",
     "ProofExpiredError",
@@ -256,7 +289,9 @@ __all__ = [
     "TypeMetadataIntegrityError",
     "TypeNotAccreditedError",
     "UndefinedTermError",
+    "UnknownCredentialConfigurationError",
     "UnknownKeyError",
+    "UnsupportedGrantTypeError",
     "UnsupportedImageError",
     "UntrustedIssuerError",
     "VCError",

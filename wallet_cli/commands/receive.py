@@ -44,6 +44,14 @@ def receive(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the stored credential as JSON.")
     ] = False,
+    tx_code: Annotated[
+        str | None,
+        typer.Option(
+            "--tx-code",
+            metavar="CODE",
+            help="The transaction code of a credential offer (asked for when not given).",
+        ),
+    ] = None,
 ) -> None:
     """Receive a credential: check its signature and issuer, then store it encrypted.
 
@@ -57,43 +65,58 @@ def receive(
       trustid-wallet receive --qr photo-of-the-qr-code.png
 
       cat resident.jwt | trustid-wallet receive -
+
+      trustid-wallet receive 'openid-credential-offer://?credential_offer_uri=...'
+
+      trustid-wallet receive --qr offer.png --tx-code 123456
     """
     # Imported here: the verification pipeline is only needed by this command.
+    from wallet_cli.offer_receiving import offer_source, redeem
     from wallet_cli.receiving import accept_credential
     from wallet_cli.render import credential_json, issuer_label
     from wallet_cli.resolution import Resolver
     from wallet_cli.sources import read_credential_source
 
     session = session_of(ctx)
-    token = read_credential_source(source, qr_image=qr, stdin=sys.stdin, client=session.client)
+    offer_text = offer_source(source, qr)
     vault = session.vault()
     snapshot = vault.load()
-    with Resolver(
-        None if offline else session.client, snapshot.issuer_keys, session.now
-    ) as resolver:
-        acceptance = accept_credential(
-            token,
-            holder_did=snapshot.holder.did,
-            resolver=resolver,
-            now=session.now,
-            accept_unbound=accept_unbound,
-        )
-    record = acceptance.record
-    with vault.edit() as contents:
-        added = contents.add(record)
-        contents.issuer_keys.update(resolver.fetched)
-    for warning in acceptance.warnings:
-        session.warn(warning)
-    if as_json:
+    if offer_text is not None:
+        tokens = redeem(session, offer_text, snapshot.holder, tx_code, quiet=as_json)
+    else:
+        tokens = [
+            read_credential_source(source, qr_image=qr, stdin=sys.stdin, client=session.client)
+        ]
+    results = []
+    for token in tokens:
+        with Resolver(
+            None if offline else session.client, snapshot.issuer_keys, session.now
+        ) as resolver:
+            acceptance = accept_credential(
+                token,
+                holder_did=snapshot.holder.did,
+                resolver=resolver,
+                now=session.now,
+                accept_unbound=accept_unbound,
+            )
+        record = acceptance.record
+        with vault.edit() as contents:
+            added = contents.add(record)
+            contents.issuer_keys.update(resolver.fetched)
+        for warning in acceptance.warnings:
+            session.warn(warning)
         stored = record if added else contents.get(record.id) or record
-        session.json({"stored": added, **credential_json(stored, session.now)}, indent=None)
-        return
-    view = record.view
-    if not added:
-        session.say(f"Already in your wallet: {view.credential_type} {record.short_id}")
-        return
-    issuer = issuer_label(contents.get(record.id) or record)
-    session.say(f"Stored {view.credential_type} from {issuer} as {record.short_id}")
+        results.append({"stored": added, **credential_json(stored, session.now)})
+        if as_json:
+            continue
+        view = record.view
+        if not added:
+            session.say(f"Already in your wallet: {view.credential_type} {record.short_id}")
+            continue
+        issuer = issuer_label(stored)
+        session.say(f"Stored {view.credential_type} from {issuer} as {record.short_id}")
+    if as_json:
+        session.json(results[0] if offer_text is None else results, indent=None)
 
 
 def register(app: typer.Typer) -> None:

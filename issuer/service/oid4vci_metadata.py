@@ -1,0 +1,111 @@
+"""The issuer's OpenID4VCI metadata: its credential configurations with display data.
+
+Display names and claim labels come from each type file's ``x-trustid-display``
+(``{"en": {"name", "description"?, "claims": {"address.locality": "..."}}, "zh-Hans":
+{...}}``); a type without it gets English names derived from its identifiers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from issuer.credential_types import CredentialType
+from issuer.service.context import IssuerContext
+from issuer.service.publication import display_name_of_type
+from vcore.oid4vci import (
+    PROFILES,
+    PROOF_ALGS,
+    CredentialTypeDescription,
+    LocalisedDisplay,
+    build_authorization_server_metadata,
+    build_issuer_metadata,
+    configuration_id,
+)
+
+__all__ = [
+    "SIGNING_ALGS",
+    "authorization_server_metadata",
+    "configuration_of",
+    "describe_type",
+    "issuer_metadata",
+]
+
+SIGNING_ALGS = ("ES256", "EdDSA")
+"""What the issuer signs credentials with (DESIGN §6)."""
+
+
+def _claim_paths(ctype: CredentialType) -> tuple[tuple[str, ...], ...]:
+    paths: list[tuple[str, ...]] = []
+    for name, schema in ctype.schema.get("properties", {}).items():
+        if name == "id":
+            continue
+        paths.append((name,))
+        members = schema.get("properties") if isinstance(schema, Mapping) else None
+        if isinstance(members, Mapping):
+            paths.extend((name, member) for member in members)
+    paths.extend((f"age_over_{age}",) for age in ctype.derived_ages)
+    return tuple(paths)
+
+
+def describe_type(ctype: CredentialType, vct: str) -> CredentialTypeDescription:
+    """The type's names and claim labels per locale, from ``x-trustid-display``."""
+    raw = ctype.schema.get("x-trustid-display")
+    displays: list[LocalisedDisplay] = []
+    if isinstance(raw, Mapping):
+        for locale, entry in raw.items():
+            if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
+                continue
+            claims = entry.get("claims")
+            labels = (
+                {k: v for k, v in claims.items() if isinstance(v, str)}
+                if isinstance(claims, Mapping)
+                else {}
+            )
+            description = entry.get("description")
+            displays.append(
+                LocalisedDisplay(
+                    locale,
+                    entry["name"],
+                    description if isinstance(description, str) else None,
+                    labels,
+                )
+            )
+    if not displays:
+        displays.append(LocalisedDisplay("en", display_name_of_type(ctype.name)))
+    return CredentialTypeDescription(ctype.name, vct, tuple(displays), _claim_paths(ctype))
+
+
+def configuration_of(ctx: IssuerContext) -> dict[str, tuple[str, str]]:
+    """Every configuration id this issuer offers -> (type name, format key)."""
+    return {
+        configuration_id(name, profile): (name, fmt)
+        for name, ctype in ctx.types.items()
+        if not ctype.is_open
+        for fmt, profile in PROFILES.items()
+    }
+
+
+def issuer_metadata(ctx: IssuerContext) -> dict[str, Any]:
+    """The Credential Issuer Metadata document (OpenID4VCI 1.0 §12.2)."""
+    settings = ctx.settings
+    return build_issuer_metadata(
+        ctx.issuer_url,
+        display=(
+            LocalisedDisplay("en", settings.issuer_name),
+            LocalisedDisplay("zh-Hans", settings.issuer_name_zh),
+        ),
+        types=[
+            describe_type(ctype, ctx.type_url(name))
+            for name, ctype in ctx.types.items()
+            if not ctype.is_open
+        ],
+        signing_algs=SIGNING_ALGS,
+        proof_algs=PROOF_ALGS,
+        batch_size=settings.batch_size,
+    )
+
+
+def authorization_server_metadata(ctx: IssuerContext) -> dict[str, Any]:
+    """RFC 8414 metadata: the issuer is its own authorization server (token endpoint)."""
+    return build_authorization_server_metadata(ctx.issuer_url, dpop_algs=PROOF_ALGS)
