@@ -6,7 +6,8 @@ Environment variables (prefix ``TRUSTID_``, DESIGN §3): ``TRUST_LIST``, ``TRUST
 ``VERIFIER_HEADER_TIMEOUT``, ``DATA_DIR``, ``DATABASE_URL``
 (or ``VERIFIER_DATABASE_URL`` when the issuer's database URL is set in the same
 environment), ``VERIFIER_URL``, ``VERIFIER_RATE_LIMIT``, ``REDIS_URL`` (rate limits shared by all replicas), ``REDIS_KEY_PREFIX``,
-``METRICS_TOKEN`` (operator Bearer token for ``/metrics``).
+``METRICS_TOKEN`` (operator Bearer token for ``/metrics``), ``MASTER_KEY`` (base64url
+KEK sealing the verifier's own keys; default ``<data_dir>/verifier-master.key``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vcore.outbound import parse_allow_list
@@ -71,6 +72,11 @@ class VerifierSettings(BaseSettings):
         default=None,
         description="Operator Bearer token for /metrics; without it /metrics is open only "
         "while no API client exists.",
+    )
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="Base64url 32-byte key sealing the verifier's signing key at rest "
+        "(default: <data_dir>/verifier-master.key, created 0600).",
     )
     redis_key_prefix: str = Field(
         default="trustid:ratelimit",
