@@ -245,7 +245,6 @@ class PresentationRequests:
         claims["client_metadata"] = metadata
         if row.client_id.startswith(ClientIdPrefix.REDIRECT_URI.value + ":"):
             return unsigned_request_object(claims)
-        claims["iss"] = row.client_id
         return sign_request_object(claims, self._identity.signer)
 
     def _enc_key(self, row: storage.PresentationRequestRow) -> PrivateKey:

@@ -83,7 +83,9 @@ def world(tmp_path: Path, fixed_now: datetime) -> Iterator[World]:
             answer = harness.client.request(
                 request.method, request.url.raw_path.decode(), headers=dict(request.headers)
             )
-            return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+            return httpx.Response(
+                answer.status_code, headers=answer.headers, content=answer.content
+            )
 
         trust = {
             "issuers": [
