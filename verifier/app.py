@@ -29,12 +29,15 @@ from vcore.clock import Clock, system_clock
 from vcore.errors import OutboundURLError, TrustIDError, TrustListError
 from vcore.jsontext import loads_strict
 from vcore.keys import PublicKey, public_key_from_jwk
-from verifier.api import ops, verify
+from verifier.api import openid4vp, ops, verify
 from verifier.challenges import SESSION_COOKIE, new_session_id
 from verifier.clients import ClientRegistry
+from verifier.identity import load_identity
 from verifier.key_cache import signal_for
+from verifier.keystore import load_kek
 from verifier.limits import limit_for_path
 from verifier.metrics import VerifierMetrics
+from verifier.openid4vp import PresentationRequests
 from verifier.problems import RequestProblem, install_verifier_problems
 from verifier.ratelimit import build_limiter
 from verifier.resolution import (
@@ -167,6 +170,17 @@ def create_app(
             engine, redis_url=settings.redis_url, redis_prefix=settings.redis_key_prefix
         ),
     )
+    master_key = settings.master_key.get_secret_value() if settings.master_key else None
+    identity = load_identity(
+        engine, load_kek(master_key, settings.data_dir), settings.verifier_url, clock=clock
+    )
+    presentation_requests = PresentationRequests(
+        engine=engine,
+        identity=identity,
+        service=service,
+        base_url=settings.verifier_url,
+        clock=clock,
+    )
     rate_limiter = build_limiter(
         settings.redis_url, settings.verifier_rate_limit, prefix=settings.redis_key_prefix
     )
@@ -200,11 +214,14 @@ def create_app(
     app.state.service = service
     app.state.metrics = metrics
     app.state.clients = clients
+    app.state.identity = identity
+    app.state.presentation_requests = presentation_requests
     app.state.rate_limiter = rate_limiter
     install_offline_docs(app, docs_url="/docs", redoc_url="/redoc")
     install_verifier_problems(app)
     app.include_router(verify.router)
     app.include_router(ops.router)
+    app.include_router(openid4vp.router)
 
     @app.get("/", include_in_schema=False)
     async def counter_page(request: Request) -> FileResponse:

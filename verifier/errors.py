@@ -20,6 +20,7 @@ __all__ = [
     "FetchFailure",
     "ImageTooComplexError",
     "InvalidRequestError",
+    "MasterKeyError",
     "RateLimitedError",
     "SchemaUnavailableError",
     "UnauthorizedError",
@@ -135,3 +136,10 @@ class DecoderBusyError(VerifierError):
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class MasterKeyError(VerifierError):
+    """The verifier's master key (``TRUSTID_MASTER_KEY`` or its key file) is unusable."""
+
+    code = "master_key_invalid"
+    title = "Master key unusable"

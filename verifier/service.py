@@ -292,6 +292,46 @@ class VerifierService:
         self.metrics.record(kind, report.verified, report.codes, time.perf_counter() - started)
         return report
 
+    async def verify_bound_presentation(
+        self, value: object, *, nonce: str, audience: str, kind: str = "openid4vp"
+    ) -> PresentationReport:
+        """Verify a presentation bound to a nonce and audience this verifier chose itself
+        (an OpenID4VP request's): no challenge store, the request is single use instead.
+
+        Everything else is :meth:`verify_presentation`'s pipeline: holder signature or
+        KB-JWT, nonce, audience, freshness, and every credential (format, trust list,
+        accreditation, signature, validity, status, schema, holder binding).
+        """
+        started = time.perf_counter()
+        await self.trust_source.maybe_reload()
+        now = self.clock()
+        trust = self.trust_source.current()
+
+        def plan_with(holder_keys: dict[str, PublicKey | TrustIDError] | None) -> PresentationPlan:
+            return plan_presentation(
+                value,
+                nonce=nonce,
+                audience=audience,
+                trust=trust,
+                now=now,
+                require_issued_at=True,
+                holder_keys=holder_keys,
+            )
+
+        plan = plan_with(None)
+        if plan.holder_key_needed is not None:
+            kid = plan.holder_key_needed
+            key: PublicKey | TrustIDError
+            try:
+                key = await self.keys.holder_key(kid)
+            except TrustIDError as exc:
+                key = exc
+            plan = plan_with({kid: key})
+        material = Material() if plan.failed else await self.gather(plan.credentials)
+        report = decide_presentation(plan, material, now=now)
+        self.metrics.record(kind, report.verified, report.codes, time.perf_counter() - started)
+        return report
+
     async def _challenge_verdict(
         self, challenge: str, caller: str, *, caller_owned: bool
     ) -> tuple[TrustIDError | None, bool]:

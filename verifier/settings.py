@@ -9,7 +9,8 @@ environment), ``VERIFIER_URL``, ``VERIFIER_RATE_LIMIT``, ``REDIS_URL`` (rate lim
 ``METRICS_TOKEN`` (operator Bearer token for ``/metrics``), ``ALLOW_PRIVATE_HOSTS``
 (internal issuers reached over verified https), ``CA_FILE`` (extra CA certificates for
 outbound https), ``DB_POOL_SIZE`` / ``DB_MAX_OVERFLOW`` / ``DB_POOL_TIMEOUT`` (the
-PostgreSQL connection pool of each process).
+PostgreSQL connection pool of each process), ``MASTER_KEY`` (base64url KEK sealing the
+verifier's own keys; default ``<data_dir>/verifier-master.key``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vcore.outbound import parse_allow_list, parse_private_hosts
@@ -93,6 +94,11 @@ class VerifierSettings(BaseSettings):
         default=None,
         description="Operator Bearer token for /metrics; without it /metrics is open only "
         "while no API client exists.",
+    )
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="Base64url 32-byte key sealing the verifier's signing key at rest "
+        "(default: <data_dir>/verifier-master.key, created 0600).",
     )
     redis_key_prefix: str = Field(
         default="trustid:ratelimit",

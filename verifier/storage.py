@@ -1,7 +1,8 @@
-"""Verifier storage: API clients, issued presentation challenges and the trust list's
-replay floor (SQLAlchemy 2.0).
+"""Verifier storage: API clients, issued presentation challenges, the trust list's
+replay floor, the verifier's own sealed signing key and its OpenID4VP presentation
+requests (SQLAlchemy 2.0).
 
-Three small tables, created with ``create_all`` on start; the tables are prefixed
+Small tables, created with ``create_all`` on start; the tables are prefixed
 ``verifier_`` so they can share a PostgreSQL database with the issuer's. A column added
 after a release is added to an existing table on start (:func:`_upgrade`, idempotent,
 with the default that keeps old rows' behaviour). Functions take a ``Session`` and never
@@ -20,7 +21,9 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Integer,
+    LargeBinary,
     String,
+    Text,
     create_engine,
     delete,
     event,
@@ -35,19 +38,26 @@ __all__ = [
     "Base",
     "ChallengeRow",
     "ClientRow",
+    "PresentationRequestRow",
     "TrustListMarkRow",
+    "VerifierKeyRow",
     "add_challenge",
     "add_client",
+    "add_presentation_request",
+    "add_verifier_key",
     "any_clients",
     "as_utc",
     "challenge_by_hash",
     "client_by_key_hash",
     "consume_challenge",
+    "finish_presentation_request",
     "list_clients",
     "make_engine",
+    "presentation_request",
     "raise_trust_list_mark",
     "remove_client",
     "trust_list_mark",
+    "verifier_key",
 ]
 
 
@@ -98,6 +108,43 @@ class TrustListMarkRow(Base):
     anchor: Mapped[str] = mapped_column(String(100), primary_key=True)
     sequence: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class VerifierKeyRow(Base):
+    """The verifier's own signing key (its did:web identity), sealed under the KEK."""
+
+    __tablename__ = "verifier_keys"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    alg: Mapped[str] = mapped_column(String(16))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    kek_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PresentationRequestRow(Base):
+    """An OpenID4VP presentation request (``POST /presentation-requests``).
+
+    ``state`` is ``pending`` until one response finishes it (``verified`` or ``failed``,
+    one conditional ``UPDATE``); ``expired`` is computed from ``expires_at``. The
+    ephemeral response-encryption key is sealed under the KEK.
+    """
+
+    __tablename__ = "verifier_presentation_requests"
+
+    id: Mapped[str] = mapped_column(String(43), primary_key=True)
+    caller: Mapped[str] = mapped_column(String(80))
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    client_id: Mapped[str] = mapped_column(String(400))
+    response_mode: Mapped[str] = mapped_column(String(20))
+    nonce: Mapped[str] = mapped_column(String(64))
+    state_value: Mapped[str] = mapped_column(String(64))
+    dcql_query: Mapped[str] = mapped_column(Text)
+    enc_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    result: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 def as_utc(value: datetime) -> datetime:
@@ -269,3 +316,52 @@ def raise_trust_list_mark(
     if issued_at is not None and (row.issued_at is None or issued_at > as_utc(row.issued_at)):
         row.issued_at = issued_at
     session.flush()
+
+
+def verifier_key(session: Session, name: str) -> VerifierKeyRow | None:
+    """The verifier key stored under ``name``, if any."""
+    return session.get(VerifierKeyRow, name)
+
+
+def add_verifier_key(session: Session, row: VerifierKeyRow) -> None:
+    """Store a new verifier key (a concurrent insert of the same name fails the flush)."""
+    session.add(row)
+    session.flush()
+
+
+_KEEP_FINISHED = 86_400
+
+
+def add_presentation_request(session: Session, row: PresentationRequestRow) -> None:
+    """Store a new presentation request; requests expired a day ago are purged on the way."""
+    horizon = as_utc(row.created_at).timestamp() - _KEEP_FINISHED
+    session.execute(
+        delete(PresentationRequestRow).where(
+            PresentationRequestRow.expires_at < datetime.fromtimestamp(horizon, UTC)
+        )
+    )
+    session.add(row)
+
+
+def presentation_request(session: Session, request_id: str) -> PresentationRequestRow | None:
+    """The presentation request with this id, if any."""
+    return session.get(PresentationRequestRow, request_id)
+
+
+def finish_presentation_request(
+    session: Session, request_id: str, *, state: str, result: str, now: datetime
+) -> bool:
+    """Set a pending, unexpired request's final state; True when this call set it.
+
+    One conditional ``UPDATE``: of two responses racing (or two replicas), one wins.
+    """
+    outcome = session.execute(
+        update(PresentationRequestRow)
+        .where(
+            PresentationRequestRow.id == request_id,
+            PresentationRequestRow.state == "pending",
+            PresentationRequestRow.expires_at >= now,
+        )
+        .values(state=state, result=result, finished_at=now, enc_key=None)
+    )
+    return bool(getattr(outcome, "rowcount", 0))

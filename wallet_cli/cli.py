@@ -12,7 +12,16 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from wallet_cli.commands import backup, browse, check, holder, passphrase, present, receive
+from wallet_cli.commands import (
+    answer,
+    backup,
+    browse,
+    check,
+    holder,
+    passphrase,
+    present,
+    receive,
+)
 from wallet_cli.errors import EXIT_CODES_HELP, describe
 from wallet_cli.session import Session
 from wallet_cli.terminal import echo
@@ -69,7 +78,7 @@ def _root(
 
 
 # Registration order is the order of `--help`: the life of a credential, then upkeep.
-for module in (holder, receive, browse, present, check, backup, passphrase):
+for module in (holder, receive, browse, present, answer, check, backup, passphrase):
     module.register(app)
 
 

@@ -211,6 +211,48 @@ class WalletClient:
         body = self._get(url, MAX_CREDENTIAL_BODY, "application/vc+jwt, application/json")
         return body.decode("utf-8", errors="replace")
 
+    def fetch_request_object(self, url: str) -> str:
+        """GET an OpenID4VP request object (``application/oauth-authz-req+jwt``, <= 64 KiB).
+
+        Raises:
+            OutboundURLError, NetworkError: as for :meth:`fetch_did_document`.
+        """
+        response, body = self._send(
+            "GET", url, MAX_CREDENTIAL_BODY, headers={"Accept": "application/oauth-authz-req+jwt"}
+        )
+        if response.status_code != 200:
+            try:
+                error = loads_strict(body)
+            except MalformedError:
+                error = None
+            said = error.get("error_description") if isinstance(error, dict) else None
+            raise NetworkError(
+                f"{response.url.host} answered {response.status_code} for the request"
+                + (f": {said}" if isinstance(said, str) else "")
+            )
+        return body.decode("ascii", errors="replace").strip()
+
+    def post_authorization_response(
+        self, url: str, form: dict[str, str]
+    ) -> tuple[int, dict[str, Any] | None]:
+        """POST an OpenID4VP response (form-encoded) and return the status and JSON body.
+
+        Raises:
+            OutboundURLError, NetworkError: the URL is refused or the verifier unreachable.
+        """
+        response, body = self._send(
+            "POST",
+            url,
+            MAX_VERIFIER_RESPONSE,
+            data=form,
+            headers={"Accept": "application/json"},
+        )
+        try:
+            answer = loads_strict(body) if body else {}
+        except MalformedError:
+            answer = None
+        return response.status_code, answer if isinstance(answer, dict) else None
+
     def verify_credential(
         self, verifier: str, credential: dict[str, Any], api_key: str | None
     ) -> dict[str, Any]:

@@ -334,9 +334,7 @@ def test_data_integrity_holder_proof_and_bearer_credential_for_a_vc_api_caller(
         assert body["holderProofOnly"] is True
         assert body["holder"] == vps["did"]
         assert _checks(body)["presentation.credentials"] == "skipped"
-    assert _codes(verify(vps["proof"], {**options, "challenge": "other"}))[:1] == [
-        "nonce_mismatch"
-    ]
+    assert _codes(verify(vps["proof"], {**options, "challenge": "other"}))[:1] == ["nonce_mismatch"]
     assert _codes(verify(vps["proof"], {**options, "domain": "other.example"}))[:1] == [
         "audience_mismatch"
     ]
@@ -348,7 +346,9 @@ def test_data_integrity_holder_proof_and_bearer_credential_for_a_vc_api_caller(
     entry = {"id": vps["did"], "name": "Suite issuer", "types": ["VerifiableCredential"]}
     write_json(env.trust_path, {"issuers": [entry]})
     env.clock.advance(seconds=2)
-    assert _codes(verify(vps["bound_elsewhere"])) == ["did_invalid"]  # did:example: not a DID method read here
+    assert _codes(verify(vps["bound_elsewhere"])) == [
+        "did_invalid"
+    ]  # did:example: not a DID method read here
     # ... and presented by anyone once the trust list makes the type a bearer type.
     write_json(env.trust_path, {"issuers": [{**entry, "holderBinding": "optional"}]})
     env.clock.advance(seconds=2)

@@ -18,6 +18,8 @@ Tree::
     │   ├── EnvelopeError                     envelope_invalid
     │   ├── FormatNotSupportedError           format_unsupported
     │   ├── ClaimNotAllowedError              claim_not_allowed
+    │   ├── DcqlQueryError                    dcql_invalid            (OpenID4VP 1.0 §6)
+    │   ├── JweError                          jwe_invalid             (RFC 7516)
     │   ├── SdJwtError                        sd_jwt_invalid          (RFC 9901)
     │   │   ├── DisclosureInvalidError        sd_jwt_disclosure_invalid
     │   │   ├── DisclosureUnreferencedError   sd_jwt_disclosure_unreferenced
@@ -95,6 +97,7 @@ Tree::
     │   ├── InvalidProofError                 invalid_proof
     │   ├── InvalidNonceError                 invalid_nonce
     │   └── CredentialRequestDeniedError      credential_request_denied
+    ├── DcqlUnsatisfiedError                  dcql_unsatisfied        (OpenID4VP 1.0 §6)
     └── QRError                               qr_invalid
         ├── QRTooLargeError                   qr_too_large
         ├── UnsupportedImageError             unsupported_media
@@ -146,6 +149,7 @@ from vcore.errors.data_model import (
     VcdmValidityError,
     VcdmVerifiableCredentialError,
 )
+from vcore.errors.dcql import DcqlQueryError, DcqlUnsatisfiedError, JweError
 from vcore.errors.formats import (
     EnvelopeError,
     FormatNotSupportedError,
@@ -236,6 +240,8 @@ __all__ = [
     "DIDError",
     "DataIntegrityError",
     "DataModelError",
+    "DcqlQueryError",
+    "DcqlUnsatisfiedError",
     "DisclosureDuplicateError",
     "DisclosureInvalidError",
     "DisclosureUnreferencedError",
@@ -254,6 +260,7 @@ __all__ = [
     "InvalidTokenError",
     "IssuerMismatchError",
     "JSONLDError",
+    "JweError",
     "KeyBindingError",
     "KeyBindingRequiredError",
     "KeyBindingSignatureError",

@@ -14,6 +14,8 @@
   const FRAME_MAX_SIDE = 1280;
   const ENDPOINT = "verify/qr"; // relative: works behind a path prefix too
   const CHALLENGES = "challenges";
+  const REQUESTS = "presentation-requests"; // OpenID4VP "Ask for"
+  const POLL_MS = 1000;
 
   const $ = (id) => document.getElementById(id);
   const ui = {
@@ -36,7 +38,13 @@
     next: $("next"),
     clearNote: $("clear-note"),
     template: $("verdict-template"),
+    askBox: $("ask-box"),
+    askQr: $("ask-qr"),
+    askState: $("ask-state"),
+    askLink: $("ask-link"),
+    askCancel: $("ask-cancel"),
   };
+  const ask = { id: null, timer: null, qrUrl: null, expiresAt: 0, preset: null };
 
   let clearTimer = null;
   let countdownTimer = null;
@@ -290,6 +298,7 @@
     clearInterval(countdownTimer);
     if (inFlight) inFlight.abort();
     stopCamera("");
+    cancelAsk();
     wipe();
     ui.idle.hidden = false;
     ui.next.hidden = true;
@@ -504,6 +513,146 @@
     }
   }
 
+  // ---------------------------------------------------------------- asking a wallet
+
+  // "Ask for": POST presentation-requests with a preset, show its QR (fetched with the
+  // counter's key or session, shown from a blob: URL), poll its state, then show only the
+  // claims that were asked for.
+  function apiHeaders() {
+    const headers = { Accept: "application/json, application/problem+json" };
+    const key = ui.apiKey.value.trim();
+    if (key) headers.Authorization = `Bearer ${key}`;
+    return headers;
+  }
+
+  function cancelAsk() {
+    clearTimeout(ask.timer);
+    ask.timer = null;
+    ask.id = null;
+    if (ask.qrUrl) URL.revokeObjectURL(ask.qrUrl);
+    ask.qrUrl = null;
+    ui.askQr.removeAttribute("src");
+    ui.askLink.value = "";
+    ui.askState.textContent = "";
+    ui.askBox.hidden = true;
+  }
+
+  async function askFor(preset) {
+    clearAll();
+    let response;
+    let data = null;
+    try {
+      response = await fetch(REQUESTS, {
+        method: "POST",
+        headers: { ...apiHeaders(), "Content-Type": "application/json" },
+        body: JSON.stringify({ preset }),
+        cache: "no-store",
+        credentials: "same-origin", // the counter session cookie owns the request
+        referrerPolicy: "no-referrer",
+      });
+      data = await response.json();
+    } catch (_) {
+      renderUnread("The verifier cannot be reached", "Check the network and try again.");
+      return;
+    }
+    if (response.status !== 201 || !data || typeof data.id !== "string") {
+      const problem = problemFrom(response.status, data);
+      renderUnread(problem.title, problem.detail);
+      return;
+    }
+    ask.id = data.id;
+    ask.preset = preset;
+    ask.expiresAt = Date.parse(data.expiresAt) || Date.now() + 300_000;
+    ui.askLink.value = data.request;
+    ui.askBox.hidden = false;
+    ui.askState.textContent = "Waiting for the citizen's wallet…";
+    try {
+      const png = await fetch(`${REQUESTS}/${encodeURIComponent(data.id)}/qr.png`, {
+        headers: apiHeaders(),
+        cache: "no-store",
+        credentials: "same-origin",
+        referrerPolicy: "no-referrer",
+      });
+      if (png.ok && ask.id === data.id) {
+        ask.qrUrl = URL.createObjectURL(await png.blob());
+        ui.askQr.src = ask.qrUrl;
+      }
+    } catch (_) {
+      // The link below the code still works.
+    }
+    ask.timer = setTimeout(pollAsk, POLL_MS);
+  }
+
+  async function pollAsk() {
+    const id = ask.id;
+    if (!id) return;
+    let data = null;
+    try {
+      const response = await fetch(`${REQUESTS}/${encodeURIComponent(id)}`, {
+        headers: apiHeaders(),
+        cache: "no-store",
+        credentials: "same-origin",
+        referrerPolicy: "no-referrer",
+      });
+      if (response.ok) data = await response.json();
+    } catch (_) {
+      data = null; // a network blip: keep waiting
+    }
+    if (ask.id !== id) return; // cancelled meanwhile
+    if (data && data.state && data.state !== "pending") {
+      const preset = ask.preset;
+      cancelAsk();
+      renderAnswer(data, preset);
+      return;
+    }
+    const left = Math.max(0, Math.ceil((ask.expiresAt - Date.now()) / 1000));
+    ui.askState.textContent = `Waiting for the citizen's wallet… (${left} s left)`;
+    ask.timer = setTimeout(pollAsk, POLL_MS);
+  }
+
+  function answerReasons(state) {
+    const result = state.result || {};
+    if (state.state === "expired") return ["The request expired before a wallet answered."];
+    if (typeof result.walletError === "string") return ["The citizen's wallet declined to answer."];
+    const problems = Array.isArray(result.problemDetails) ? result.problemDetails : [];
+    const reasons = problems.map((p) => sentence(messageOf(p))).filter(Boolean);
+    return reasons.length ? [...new Set(reasons)] : ["The verifier gave no reason."];
+  }
+
+  // Only the requested claims (result.claims): nothing the wallet may have added, no
+  // document details. "Over 18" is one big yes/no.
+  function renderAnswer(state, preset) {
+    const node = ui.template.content.firstElementChild.cloneNode(true);
+    const facts = node.querySelector(".facts");
+    const result = state.result || {};
+    const valid = state.state === "verified" && result.verified === true;
+    node.classList.add(valid ? "verdict-valid" : "verdict-invalid");
+    node.querySelector(".verdict-word").textContent = valid ? "✓ VALID" : "✗ NOT VALID";
+    let sub = valid ? "Answered by the citizen's wallet" : "Do not accept";
+    if (valid && preset === "identity") sub = "Compare the name and birth date with the person in front of you";
+    node.querySelector(".verdict-sub").textContent = sub;
+    if (valid) {
+      for (const answers of Object.values(result.claims || {})) {
+        for (const claims of Array.isArray(answers) ? answers : []) {
+          for (const [name, value] of Object.entries(claims || {})) {
+            if (AGE_CLAIM.test(name) && typeof value === "boolean") {
+              const answer = document.createElement("p");
+              answer.className = `age-answer ${value ? "age-yes" : "age-no"}`;
+              answer.dataset.claim = name;
+              answer.textContent = `${claimLabel(name)}: ${value ? "yes" : "no"}`;
+              facts.before(answer);
+            } else {
+              addFact(facts, claimLabel(name), claimValue(value));
+            }
+          }
+        }
+      }
+    } else {
+      fillList(node.querySelector(".reasons"), ".reasons-list", answerReasons(state));
+    }
+    show(node);
+  }
+
   // ---------------------------------------------------------------- wiring
 
   // The challenge comes from the verifier (POST /challenges), bound to this counter's API
@@ -559,6 +708,10 @@
   ui.cameraStop.addEventListener("click", () => stopCamera(""));
   ui.challengeNew.addEventListener("click", newChallenge);
   ui.next.addEventListener("click", clearAll);
+  for (const button of document.querySelectorAll("[data-preset]")) {
+    button.addEventListener("click", () => askFor(button.dataset.preset));
+  }
+  ui.askCancel.addEventListener("click", cancelAsk);
 
   // Dropping a file anywhere must not navigate away (the browser would open the image).
   document.addEventListener("dragover", (event) => {
