@@ -16,7 +16,8 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import RESIDENT, StartStack
-from tests.e2e.test_wallet_e2e import Wallet
+from tests.e2e.test_wallet_e2e import PASSPHRASE, Wallet
+from wallet_cli.store import Vault
 
 pytestmark = pytest.mark.e2e
 
@@ -64,6 +65,13 @@ def test_over_18_at_the_counter_then_revoked(tmp_path: Path, start_stack: StartS
         claims = json.loads(wallet.ok("show", local_id, "--claims", "--json"))
         assert claims["age_over_18"] == "you choose"
         assert claims["givenName"] == "you choose"
+        # The Type Metadata came over real HTTP and matched vct#integrity: it was kept.
+        shown = json.loads(wallet.ok("show", local_id, "--json"))
+        assert not [n for n in shown["notes"] if "metadata" in n], shown["notes"]
+        kept = Vault(wallet.home, PASSPHRASE, allow_test_kdf=True).load().find(local_id)
+        assert kept.type_metadata is not None
+        assert kept.type_metadata["vct"] == f"{stack.issuer_url}/types/{RESIDENT}"
+        assert "not in this credential" not in claims.values()  # the example has every claim
 
         with playwright_sync.sync_playwright() as playwright:
             browser = playwright.chromium.launch(

@@ -8,6 +8,7 @@ key-binding policy, and no claim value in the verifier's logs.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -326,3 +327,43 @@ def test_type_metadata_that_cannot_be_fetched_leaves_a_warning(
         assert response.status_code == 200, response.text
         warnings = response.json()["credentials"][0]["warnings"]
         assert any("vct#integrity not checked" in w for w in warnings)
+
+
+def test_offline_reverification_checks_vct_integrity_from_the_bundle(world: World) -> None:
+    """The bundle's recorded digests decide offline as online; a bundle whose Type Metadata
+    digests were edited is refused, one without them leaves the warning."""
+    import anyio
+
+    from verifier.resolution.evidence import EvidenceBundle
+    from verifier.service import verify_credential_offline
+
+    bare = present_sd_jwt(world.token, ["givenName"])
+    online = world.verifier.post(
+        "/credentials/verify",
+        json={"verifiableCredential": bare, "options": {"includeEvidence": True}},
+    ).json()
+    assert online["verified"] is True
+
+    def offline(evidence: dict[str, Any]) -> dict[str, Any]:
+        bundle = EvidenceBundle.from_json(evidence)
+
+        async def run() -> dict[str, Any]:
+            report = await verify_credential_offline(bare, bundle, anchor=None)
+            return report.to_json()
+
+        return anyio.run(run)
+
+    same = offline(online["evidence"])
+    assert same["verified"] is True
+    assert _checks(same)["schema"] == "passed"
+    edited = json.loads(json.dumps(online["evidence"]))
+    for item in edited["schemas"]:
+        if "/types/" in item["url"]:
+            item["integrity"] = ["sha256-" + "A" * 43 + "="]
+    refused = offline(edited)
+    assert [p["code"] for p in refused["problemDetails"]] == ["vct_integrity_mismatch"]
+    for item in edited["schemas"]:
+        item.pop("integrity", None)
+    unchecked = offline(edited)
+    assert unchecked["verified"] is True
+    assert any("vct#integrity not checked" in w for w in unchecked["warnings"])
