@@ -8,31 +8,20 @@ tested apart on rows that disagree, so a check that could never fail would show 
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from scripts.deploycheck.report import Results
 from tests.conftest import PG_ADMIN_URL
 
 pytestmark = pytest.mark.e2e
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "deploy_check.py"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def _module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("deploy_check", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.timeout(120)
@@ -74,8 +63,7 @@ def test_deployment_check_passes(postgres_url: str) -> None:
 
 
 def test_results_fail_on_any_disagreement() -> None:
-    check = _module()
-    results = check.Results()
+    results = Results()
     results.add("revoked on verifier_a", "revoked", "revoked")
     assert results.passed
     results.add("revoked on verifier_b", "revoked", "valid")
@@ -83,7 +71,7 @@ def test_results_fail_on_any_disagreement() -> None:
     table = results.table()
     assert "FAIL" in table
     assert "1 passed, 1 failed" in table
-    assert check.Results().passed is False  # no rows: nothing was checked
+    assert Results().passed is False  # no rows: nothing was checked
 
 
 def test_missing_nginx_is_a_setup_error(tmp_path: Path) -> None:
