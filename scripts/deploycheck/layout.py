@@ -169,11 +169,12 @@ def start_layout(
     claims: dict[str, Any] = schema["examples"][0]
     wait_healthy([(p, backend[p.name]) for p in procs], 90)
     step("issuers up, agency, trust entry, first publish")
-    trust = work / "trust.json"
-    trust.write_text(json.dumps({"issuers": [entry]}))
+    trust = work / "trust"
+    trust.mkdir()
+    (trust / "trust-list.json").write_text(json.dumps({"issuers": [entry]}))
 
     # nginx's workers run as nobody under root: they must read the static files.
-    for path in (work, static):
+    for path in (work, static, trust):
         path.chmod(0o755)
     (work / "nginx-temp").mkdir()
     conf = work / "nginx.conf"
@@ -182,6 +183,7 @@ def start_layout(
             work,
             tls=(cert, key),
             static=static,
+            trust=trust,
             limits=limits,
             listeners=listen,
             upstreams={
@@ -209,12 +211,15 @@ def start_layout(
         logs,
     )
     procs.append(nginx_proc)
+    _wait_tls(listen["issuers"], ca, nginx_proc)  # the verifiers load the trust list from it
 
     verifier_env = {
         **clean,
         "TRUSTID_DATABASE_URL": database,
         "TRUSTID_VERIFIER_URL": f"https://{HOST}:{listen['verifiers']}",
-        "TRUSTID_TRUST_LIST": str(trust),
+        # Over https through nginx: the verifier's start-up check and its loader both
+        # need TRUSTID_CA_FILE and TRUSTID_ALLOW_PRIVATE_HOSTS for it.
+        "TRUSTID_TRUST_LIST": f"https://{HOST}:{listen['issuers']}/trust-list.json",
         "TRUSTID_CA_FILE": str(ca),
         "TRUSTID_ALLOW_PRIVATE_HOSTS": f"{HOST}:{listen['issuers']}",
         "TRUSTID_REDIS_URL": redis_url,
@@ -250,7 +255,6 @@ def start_layout(
         {**verifier_env, "TRUSTID_DATA_DIR": str(work / "verifier_a")},
     )
     wait_healthy([(p, backend[p.name]) for p in verifiers], 90)
-    _wait_tls(listen["issuers"], ca, nginx_proc)
     step("nginx and verifiers up, API client")
     return Layout(
         work=work,

@@ -22,11 +22,18 @@ class Limits:
     max_body_bytes: int = 8 * 1024 * 1024
 
 
-def _server_block(port: int, upstream: str, tls: tuple[Path, Path], static: Path | None) -> str:
+def _server_block(
+    port: int, upstream: str, tls: tuple[Path, Path], static: Path | None, trust: Path | None
+) -> str:
     cert, key = tls
     static_lines = (
         f"    root {static};\n    include {static}/nginx-headers.conf;\n" if static else ""
     )
+    if trust is not None:
+        # The trust operator's list; here from the same host, in production its own URL.
+        static_lines += (
+            f"    location = /trust-list.json {{ root {trust}; default_type application/json; }}\n"
+        )
     return f"""
   server {{
     listen 127.0.0.1:{port} ssl;
@@ -50,6 +57,7 @@ def nginx_config(
     *,
     tls: tuple[Path, Path],
     static: Path,
+    trust: Path,
     limits: Limits,
     listeners: Mapping[str, int],
     upstreams: Mapping[str, list[int]],
@@ -62,7 +70,13 @@ def nginx_config(
         for name, ports in upstreams.items()
     )
     servers = "".join(
-        _server_block(listeners[name], name, tls, static if name == "issuers" else None)
+        _server_block(
+            listeners[name],
+            name,
+            tls,
+            static if name == "issuers" else None,
+            trust if name == "issuers" else None,
+        )
         for name in upstreams
     )
     temp = work / "nginx-temp"
