@@ -12,9 +12,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
+from scripts.deploycheck.checks import check_fetched_through_nginx
 from scripts.deploycheck.report import Results
 from tests.conftest import PG_ADMIN_URL
 
@@ -84,3 +87,25 @@ def test_missing_nginx_is_a_setup_error(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "nginx not found" in result.stderr
+
+
+def test_status_lists_proxied_to_an_issuer_fail_the_static_row(tmp_path: Path) -> None:
+    # nginx's access log of the check: port "request" status "user agent" "upstream".
+    layout: Any = SimpleNamespace(work=tmp_path, ports={"issuers": 8443})
+    log = tmp_path / "nginx-access.log"
+    ua = '"TrustID-Verifier/0.1"'
+    log.write_text(
+        f'8443 "GET /status-lists/1 HTTP/1.1" 200 {ua} "-"\n'
+        f'8443 "GET /.well-known/did.json HTTP/1.1" 200 {ua} "-"\n'
+        f'8444 "GET /status-lists/1 HTTP/1.1" 200 {ua} "127.0.0.1:9000"\n'  # pinned: ignored
+    )
+    results = Results()
+    check_fetched_through_nginx(results, layout)
+    assert results.passed
+    assert results.rows[0].observed == "1 x 200 static"
+    with log.open("a") as handle:
+        handle.write(f'8443 "GET /status-lists/2 HTTP/1.1" 200 {ua} "127.0.0.1:9000"\n')
+    results = Results()
+    check_fetched_through_nginx(results, layout)
+    assert not results.passed  # one list reached an issuer: not served from the files
+    assert results.rows[0].observed == "1 x 200 proxied, 1 x 200 static"
