@@ -27,6 +27,8 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "deploy_check.py"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
 @pytest.mark.timeout(120)
 def test_deployment_check_passes(postgres_url: str) -> None:
     if not Path(NGINX).is_file():
