@@ -125,7 +125,11 @@ def _load_trust_list(settings: VerifierSettings) -> TrustList:
 
     async def load() -> TrustList:
         allow = settings.allow_hosts
-        async with build_http_client(allow) as client:
+        try:
+            client = build_http_client(allow, ca_file=settings.ca_file)
+        except OSError as exc:  # ssl.SSLError included
+            _fail(f"TRUSTID_CA_FILE {settings.ca_file}: no usable CA ({exc})", EXIT_CONFIG)
+        async with client:
             source = TrustListSource(
                 settings.trust_list,
                 anchor=load_anchor(settings.trust_anchor),

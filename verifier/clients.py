@@ -244,15 +244,18 @@ class RateLimiter:
         self._buckets: dict[int, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
-    def check(self, client: ClientInfo, cost: int = 1) -> None:
+    def check(self, client: ClientInfo, cost: int = 1, *, taken: int = 0) -> None:
         """Take ``cost`` units or refuse.
+
+        ``taken``: units this request already took (its first one), so a cost above the
+        whole budget needs only what a full budget has left.
 
         Raises:
             RateLimitedError: not enough units (``retry_after`` seconds until there are).
         """
         limit = float(client.rate_limit or self._default)
         rate = limit / 60.0
-        needed = min(float(cost), limit)
+        needed = max(0.0, min(float(cost), limit - taken))
         with self._lock:
             tokens = self._refill(client.id, limit, rate)
             if tokens < needed:

@@ -225,6 +225,10 @@ class RedisSignal:
 
     def close(self) -> None:
         self._stop.set()
+        with self._lock:
+            idle = self._thread is None
+        if idle:  # otherwise the listener closes the client when it stops
+            self._redis.close()
 
     def _bump(self, *, listening: bool | None = None) -> None:
         with self._lock:
@@ -233,6 +237,12 @@ class RedisSignal:
                 self._listening = listening
 
     def _listen(self) -> None:
+        try:
+            self._subscribe_until_stopped()
+        finally:
+            self._redis.close()
+
+    def _subscribe_until_stopped(self) -> None:
         warned = False
         while not self._stop.is_set():
             pubsub = self._redis.pubsub()  # type: ignore[no-untyped-call]  # untyped in redis-py

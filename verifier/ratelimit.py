@@ -53,7 +53,8 @@ QR_DECODE_UNIT = 0.1
 """Seconds of QR decoding that cost one rate-limit unit (a 2 s budget-breaker costs 20)."""
 
 # KEYS: none (derived from ARGV[1] and Redis' clock). ARGV: prefix, window s, limit, cost,
-# force (1: take the cost without refusing, for work already done).
+# needed (what must be left: the cost, at most a full budget), force (1: take the cost
+# without refusing, for work already done).
 # Returns {allowed (0/1), retry-after seconds (0 when allowed)}.
 _SLIDING_WINDOW = """
 local t = redis.call('TIME')
@@ -61,15 +62,15 @@ local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local window = tonumber(ARGV[2])
 local limit = tonumber(ARGV[3])
 local cost = tonumber(ARGV[4])
-local force = ARGV[5] == '1'
+local needed = tonumber(ARGV[5])
+local force = ARGV[6] == '1'
 local number = math.floor(now / window)
 local elapsed = now - number * window
 local current_key = ARGV[1] .. ':' .. number
 local prev = tonumber(redis.call('GET', ARGV[1] .. ':' .. (number - 1)) or '0')
 local count = tonumber(redis.call('GET', current_key) or '0')
 local weight = (window - elapsed) / window
--- A cost above the whole budget passes on an empty window (then waits it out).
-local needed = math.min(cost, limit)
+-- needed <= limit: a cost above the whole budget passes on an empty window (then waits).
 if force or prev * weight + count + needed <= limit then
   redis.call('INCRBY', current_key, cost)
   redis.call('EXPIRE', current_key, window * 2)
@@ -101,7 +102,7 @@ class Limiter(Protocol):
 
     blocking: bool
 
-    def check(self, client: ClientInfo, cost: int = 1) -> None: ...
+    def check(self, client: ClientInfo, cost: int = 1, *, taken: int = 0) -> None: ...
 
     def charge(self, client: ClientInfo, cost: int) -> None: ...
 
@@ -140,29 +141,39 @@ class RedisRateLimiter:
         self._down_until: float | None = None
         self._lock = threading.Lock()
 
-    def check(self, client: ClientInfo, cost: int = 1) -> None:
+    def check(self, client: ClientInfo, cost: int = 1, *, taken: int = 0) -> None:
         """Take ``cost`` units for ``client`` from the shared window, or refuse.
+
+        ``taken``: units this request already took (see :class:`RateLimiter`).
 
         Raises:
             RateLimitedError: the limit is reached (``retry_after`` seconds to wait).
         """
         limit = client.rate_limit or self._default
-        if not self._take(client, limit, cost, force=False):
-            self._fallback.check(client, cost)
+        needed = max(0, min(cost, limit - taken))
+        if not self._take(client, limit, cost, needed, force=False):
+            self._fallback.check(client, cost, taken=taken)
 
     def charge(self, client: ClientInfo, cost: int) -> None:
         """Take ``cost`` units for work already done, never refusing."""
         limit = client.rate_limit or self._default
-        if not self._take(client, limit, cost, force=True):
+        if not self._take(client, limit, cost, 0, force=True):
             self._fallback.charge(client, cost)
 
-    def _take(self, client: ClientInfo, limit: int, cost: int, *, force: bool) -> bool:
+    def _take(self, client: ClientInfo, limit: int, cost: int, needed: int, *, force: bool) -> bool:
         """True when Redis answered (refusing raises); False: use the local fallback."""
         if not self._redis_usable():
             return False
         try:
             reply = self._script(
-                args=[f"{self._prefix}:{client.id}", WINDOW_SECONDS, limit, cost, int(force)]
+                args=[
+                    f"{self._prefix}:{client.id}",
+                    WINDOW_SECONDS,
+                    limit,
+                    cost,
+                    needed,
+                    int(force),
+                ]
             )
         except RedisError as exc:
             self._mark_down(exc)

@@ -8,15 +8,17 @@ tested apart on rows that disagree, so a check that could never fail would show 
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
+from scripts.deploycheck.checks import check_fetched_through_nginx
+from scripts.deploycheck.report import Results
 from tests.conftest import PG_ADMIN_URL
 
 pytestmark = pytest.mark.e2e
@@ -25,16 +27,8 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "deploy_check.py"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
-def _module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("deploy_check", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
+@pytest.mark.slow
+@pytest.mark.postgres
 @pytest.mark.timeout(120)
 def test_deployment_check_passes(postgres_url: str) -> None:
     if not Path(NGINX).is_file():
@@ -74,8 +68,7 @@ def test_deployment_check_passes(postgres_url: str) -> None:
 
 
 def test_results_fail_on_any_disagreement() -> None:
-    check = _module()
-    results = check.Results()
+    results = Results()
     results.add("revoked on verifier_a", "revoked", "revoked")
     assert results.passed
     results.add("revoked on verifier_b", "revoked", "valid")
@@ -83,7 +76,7 @@ def test_results_fail_on_any_disagreement() -> None:
     table = results.table()
     assert "FAIL" in table
     assert "1 passed, 1 failed" in table
-    assert check.Results().passed is False  # no rows: nothing was checked
+    assert Results().passed is False  # no rows: nothing was checked
 
 
 def test_missing_nginx_is_a_setup_error(tmp_path: Path) -> None:
@@ -96,3 +89,25 @@ def test_missing_nginx_is_a_setup_error(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "nginx not found" in result.stderr
+
+
+def test_status_lists_proxied_to_an_issuer_fail_the_static_row(tmp_path: Path) -> None:
+    # nginx's access log of the check: port "request" status "user agent" "upstream".
+    layout: Any = SimpleNamespace(work=tmp_path, ports={"issuers": 8443})
+    log = tmp_path / "nginx-access.log"
+    ua = '"TrustID-Verifier/0.1"'
+    log.write_text(
+        f'8443 "GET /status-lists/1 HTTP/1.1" 200 {ua} "-"\n'
+        f'8443 "GET /.well-known/did.json HTTP/1.1" 200 {ua} "-"\n'
+        f'8444 "GET /status-lists/1 HTTP/1.1" 200 {ua} "127.0.0.1:9000"\n'  # pinned: ignored
+    )
+    results = Results()
+    check_fetched_through_nginx(results, layout)
+    assert results.passed
+    assert results.rows[0].observed == "1 x 200 static"
+    with log.open("a") as handle:
+        handle.write(f'8443 "GET /status-lists/2 HTTP/1.1" 200 {ua} "127.0.0.1:9000"\n')
+    results = Results()
+    check_fetched_through_nginx(results, layout)
+    assert not results.passed  # one list reached an issuer: not served from the files
+    assert results.rows[0].observed == "1 x 200 proxied, 1 x 200 static"

@@ -3,25 +3,23 @@
 A private-TLS host may resolve to loopback or a private address but is reached over
 https only, with the certificate checked against certifi plus the extra CA. Against a
 real HTTPS server on loopback whose certificate comes from a throw-away CA (the one
-scripts/deploy_check.py makes).
+the deployment check makes, scripts/deploycheck/certificates.py).
 """
 
 from __future__ import annotations
 
 import http.server
-import importlib.util
 import ssl
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import anyio
 import httpx
 import pytest
 
+from scripts.deploycheck.certificates import make_test_ca
 from trustid_http.outbound import OutboundRefused, async_client, default_ssl_context
 from vcore.errors import OutboundURLError
 from vcore.outbound import (
@@ -31,18 +29,6 @@ from vcore.outbound import (
     parse_allow_list,
     parse_private_hosts,
 )
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "deploy_check.py"
-
-
-def _deploy_check() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("deploy_check_ca", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_private_hosts_are_https_only() -> None:
@@ -77,7 +63,7 @@ def test_private_hosts_are_https_only() -> None:
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
     directory = tmp_path_factory.mktemp("ca")
-    ca, cert, key = _deploy_check().make_test_ca(directory)
+    ca, cert, key = make_test_ca(directory)
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:

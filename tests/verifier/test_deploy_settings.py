@@ -7,6 +7,9 @@ reach the engines of the verifier and the issuer (real PostgreSQL); a bad
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -82,3 +85,26 @@ def test_unusable_ca_file_stops_the_verifier(tmp_path: Path) -> None:
         create_app(VerifierSettings(data_dir=tmp_path, ca_file=bad))
     with pytest.raises(OutboundURLError, match="TRUSTID_CA_FILE"):
         create_app(VerifierSettings(data_dir=tmp_path, ca_file=tmp_path / "missing.pem"))
+
+
+def test_serve_refuses_an_unusable_ca_file_in_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "ca.pem"
+    bad.write_text("no certificate here")
+    result = subprocess.run(
+        [sys.executable, "-m", "verifier.cli", "serve", "--port", "1"],
+        env={
+            **os.environ,
+            "TRUSTID_DATA_DIR": str(tmp_path),
+            "TRUSTID_TRUST_LIST": "https://trust.example.gov/trust-list.json",
+            "TRUSTID_CA_FILE": str(bad),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 3
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"error: TRUSTID_CA_FILE {bad}: no usable CA")

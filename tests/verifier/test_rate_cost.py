@@ -175,6 +175,40 @@ def test_a_batch_of_n_counts_n(app_with_key: tuple[AppClient, dict[str, str]]) -
     assert int(refused.headers["retry-after"]) >= 1
 
 
+def test_a_batch_above_the_whole_limit_waits_instead_of_failing_for_ever(
+    app_with_key: tuple[AppClient, dict[str, str]],
+) -> None:
+    client, headers = app_with_key
+    assert _batch(client, headers, 10) == 200  # 10 > 6 a minute: passes on a full budget
+    refused = client.post(
+        "/credentials/verify", json={"verifiableCredential": "x"}, headers=headers
+    )
+    assert refused.status_code == 429  # and leaves the key in debt
+    assert int(refused.headers["retry-after"]) > 40  # 5 units owed at one per 10 s
+
+
+def test_taken_units_count_towards_a_full_budget() -> None:
+    clock = FakeTime()
+    limiter = RateLimiter(600, monotonic=clock)
+    client = _client(10)
+    limiter.check(client)  # the request's first unit
+    limiter.check(client, 24, taken=1)  # a batch of 25: 9 left is a full budget now
+    with pytest.raises(RateLimitedError):
+        limiter.check(client)
+
+
+def test_redis_counts_taken_units_towards_a_full_budget(prefix: str) -> None:
+    limiter = RedisRateLimiter(redis.Redis.from_url(REDIS_URL), 600, prefix=prefix)
+    client = _client(10)
+    try:
+        limiter.check(client)
+        limiter.check(client, 24, taken=1)
+        with pytest.raises(RateLimitedError):
+            limiter.check(client)
+    finally:
+        limiter.close()
+
+
 def _qr(client: AppClient, headers: dict[str, str], data: bytes) -> int:
     files = {"file": ("qr.png", data, "image/png")}
     return client.post("/verify/qr", files=files, headers=headers).status_code

@@ -109,12 +109,18 @@ async def take_cost(
     if client is None or cost <= 0:
         return
     limiter: Limiter = request.app.state.rate_limiter
-    take = limiter.check if refuse else limiter.charge
+
+    def take() -> None:
+        if refuse:
+            limiter.check(client, cost, taken=1)  # get_caller took the request's first unit
+        else:
+            limiter.charge(client, cost)
+
     try:
         if limiter.blocking:
-            await anyio.to_thread.run_sync(take, client, cost)
+            await anyio.to_thread.run_sync(take)
         else:
-            take(client, cost)
+            take()
     except RateLimitedError as exc:
         raise RequestProblem(
             429, exc.code, exc.detail, headers={"Retry-After": str(exc.retry_after)}
