@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -421,8 +422,8 @@ def row_status_publish(ctx: Context) -> Result:
 
     size = 2**20
     bits = BitstringStatusList(size)
-    for index in range(0, size, 97):
-        bits.set(index, 1)
+    # 1% revoked at random indexes (a regular stride would compress unrealistically well).
+    bits.set_many(random.Random(8).sample(range(size), size // 100), 1)
     times = []
     for _ in range(5):
         started = time.perf_counter()
@@ -437,15 +438,83 @@ def row_status_publish(ctx: Context) -> Result:
         sign(payload, ctx.issuer.signer, typ="vc+jwt")
         times.append(time.perf_counter() - started)
     best = min(times) * 1000
+    issuer_ms = _issuer_publish_ms(ctx, size)
+    worst = max(best, issuer_ms)
     return Result(
         "status_publish",
         "publish a 2^20-entry status list (encode, compress, sign)",
-        f"{best:.1f} ms",
+        f"{issuer_ms:.1f} ms from the issuer's database; {best:.1f} ms in vcore alone",
         "-",
         None,
         "<= 50 ms",
-        best <= 50,
+        worst <= 50,
+        "issuer: StatusService.published after a change, 10,485 of 2^20 bits set at random "
+        "(SQLite); was 72 ms before `set_many`",
     )
+
+
+def _issuer_publish_ms(ctx: Context, size: int) -> float:
+    """Re-sign a 2^20-entry list from the issuer's tables (1% set), best of 9."""
+    import secrets
+
+    from sqlalchemy import insert, select, update
+
+    from issuer.service import open_services
+    from issuer.settings import IssuerSettings
+    from issuer.storage.tables import ApiKey, CredentialRecord, StatusEntry, StatusList
+    from vcore.keys import b64url_encode
+
+    settings = IssuerSettings(
+        data_dir=ctx.dir / "publish-issuer",
+        master_key=b64url_encode(secrets.token_bytes(32)),
+        issuer_url="https://publish.example",
+        status_list_size=size,
+    )
+    services = open_services(settings)
+    try:
+        created = services.agencies.create("Publish Office", [_RESIDENT])
+        now = services.ctx.clock()
+        with services.ctx.sessions() as session, session.begin():
+            list_id = session.scalars(
+                select(StatusList.id).where(StatusList.purpose == "revocation")
+            ).one()
+            api_key_id = session.scalars(
+                select(ApiKey.id).where(ApiKey.agency_id == created.agency_id)
+            ).one()
+            ids = [f"urn:uuid:{secrets.token_hex(16)}" for _ in range(size // 100)]
+            session.execute(
+                insert(CredentialRecord),
+                [
+                    {"id": cid, "type_name": _RESIDENT, "agency_id": created.agency_id,
+                     "api_key_id": api_key_id, "holder_did": "did:key:z", "format": "vc+jwt",
+                     "kid": "k", "valid_from": now, "valid_until": now, "created_at": now}
+                    for cid in ids
+                ],
+            )  # fmt: skip
+            session.execute(
+                insert(StatusEntry),
+                [
+                    {"list_id": list_id, "idx": idx, "credential_id": cid,
+                     "purpose": "revocation", "status": 1, "updated_at": now}
+                    for idx, cid in zip(
+                        random.Random(9).sample(range(size), len(ids)), ids, strict=True
+                    )
+                ],
+            )  # fmt: skip
+        times = []
+        for _ in range(9):
+            with services.ctx.sessions() as session, session.begin():
+                session.execute(
+                    update(StatusList)
+                    .where(StatusList.id == list_id)
+                    .values(version=StatusList.version + 1)
+                )
+            started = time.perf_counter()
+            services.status.published(list_id)
+            times.append(time.perf_counter() - started)
+    finally:
+        services.close()
+    return min(times) * 1000
 
 
 def row_rss(ctx: Context) -> Result:
