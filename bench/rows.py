@@ -291,24 +291,33 @@ def row_batch_library(ctx: Context) -> Result:
 
 def row_scale(ctx: Context) -> Result:
     """Verify rate of an issuer's credentials with 1,000,000 issued against 10,000 issued."""
-    from bench.bench_scale import verify_rate_at
+    from bench.bench_scale import scale_world
 
     big = 100_000 if ctx.quick else 1_000_000
-    real = 500 if ctx.quick else 1000
-    small_run = verify_rate_at(ctx.dir, 10_000, real)
-    big_run = verify_rate_at(ctx.dir, big, real)
-    ratio = big_run["rate"] / small_run["rate"]
+    real = 1000 if ctx.quick else 2000
+    rates: dict[int, list[tuple[float, float]]] = {10_000: [], big: []}
+    with (
+        scale_world(ctx.dir, 10_000, real) as (small, small_info),
+        scale_world(ctx.dir, big, real) as (large, large_info),
+    ):
+        for _ in range(3):  # in turn: the machine's load moves between runs
+            rates[10_000].append(small())
+            rates[big].append(large())
+    small_warm, big_warm = (max(r[1] for r in rates[n]) for n in (10_000, big))
+    small_cold, big_cold = (max(r[0] for r in rates[n]) for n in (10_000, big))
+    ratio = big_warm / small_warm
     return Result(
         "scale",
         f"verify rate with {big:,} credentials issued vs 10,000 issued",
-        f"{big_run['rate']:,.0f} credentials/s ({big_run['lists']:.0f} lists)",
-        f"10,000 issued: {small_run['rate']:,.0f}/s ({small_run['lists']:.0f} lists)",
+        f"{big_warm:,.0f} credentials/s ({large_info['lists']:.0f} lists)",
+        f"10,000 issued: {small_warm:,.0f}/s ({small_info['lists']:.0f} lists)",
         ratio,
         ">= 0.9",
         ratio >= 0.9,
-        f"library, cold caches, lists fetched from the real issuer app; {real} real "
-        "credentials spread over the lists, the rest bulk-created at the storage level "
-        "with the real allocator (not signed)" + ("; quick mode: 100,000" if ctx.quick else ""),
+        f"library, never-seen credentials, lists warm, best of 3 in turn (cold caches: "
+        f"{big_cold:,.0f} vs {small_cold:,.0f}/s); {real:,} real credentials spread over "
+        "the lists, the rest created at the storage level with the real allocator, not "
+        "signed" + ("; quick mode: 100,000" if ctx.quick else ""),
     )
 
 
@@ -686,7 +695,7 @@ def issuer_server(ctx: Context, port: int = 8471) -> Iterator[tuple[str, str]]:
         **os.environ,
         "TRUSTID_DATA_DIR": str(data),
         "TRUSTID_ISSUER_URL": f"http://127.0.0.1:{port}",
-        "TRUSTID_DATABASE_URL": os.environ.get("BENCH_ISSUER_DATABASE_URL", ""),
+        "TRUSTID_DATABASE_URL": _fresh_database(port),
         "TRUSTID_MASTER_KEY": "",
     }
     cmd = [
@@ -710,6 +719,25 @@ def issuer_server(ctx: Context, port: int = 8471) -> Iterator[tuple[str, str]]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def _fresh_database(port: int) -> str:
+    """A new PostgreSQL database per issuer server under BENCH_ISSUER_DATABASE_URL
+    (rows must not see each other's credentials); "" (SQLite) without it."""
+    base = os.environ.get("BENCH_ISSUER_DATABASE_URL", "")
+    if not base:
+        return ""
+    import secrets
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"trustid_bench_{port}_{secrets.token_hex(4)}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return make_url(base).set(database=name).render_as_string(hide_password=False)
 
 
 def raw_es256_sign_rate(n: int = 2000) -> float:
