@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -290,24 +291,33 @@ def row_batch_library(ctx: Context) -> Result:
 
 def row_scale(ctx: Context) -> Result:
     """Verify rate of an issuer's credentials with 1,000,000 issued against 10,000 issued."""
-    from bench.bench_scale import verify_rate_at
+    from bench.bench_scale import scale_world
 
     big = 100_000 if ctx.quick else 1_000_000
-    real = 500 if ctx.quick else 1000
-    small_run = verify_rate_at(ctx.dir, 10_000, real)
-    big_run = verify_rate_at(ctx.dir, big, real)
-    ratio = big_run["rate"] / small_run["rate"]
+    real = 1000 if ctx.quick else 2000
+    rates: dict[int, list[tuple[float, float]]] = {10_000: [], big: []}
+    with (
+        scale_world(ctx.dir, 10_000, real) as (small, small_info),
+        scale_world(ctx.dir, big, real) as (large, large_info),
+    ):
+        for _ in range(3):  # in turn: the machine's load moves between runs
+            rates[10_000].append(small())
+            rates[big].append(large())
+    small_warm, big_warm = (max(r[1] for r in rates[n]) for n in (10_000, big))
+    small_cold, big_cold = (max(r[0] for r in rates[n]) for n in (10_000, big))
+    ratio = big_warm / small_warm
     return Result(
         "scale",
         f"verify rate with {big:,} credentials issued vs 10,000 issued",
-        f"{big_run['rate']:,.0f} credentials/s ({big_run['lists']:.0f} lists)",
-        f"10,000 issued: {small_run['rate']:,.0f}/s ({small_run['lists']:.0f} lists)",
+        f"{big_warm:,.0f} credentials/s ({large_info['lists']:.0f} lists)",
+        f"10,000 issued: {small_warm:,.0f}/s ({small_info['lists']:.0f} lists)",
         ratio,
         ">= 0.9",
         ratio >= 0.9,
-        f"library, cold caches, lists fetched from the real issuer app; {real} real "
-        "credentials spread over the lists, the rest bulk-created at the storage level "
-        "with the real allocator (not signed)" + ("; quick mode: 100,000" if ctx.quick else ""),
+        f"library, never-seen credentials, lists warm, best of 3 in turn (cold caches: "
+        f"{big_cold:,.0f} vs {small_cold:,.0f}/s); {real:,} real credentials spread over "
+        "the lists, the rest created at the storage level with the real allocator, not "
+        "signed" + ("; quick mode: 100,000" if ctx.quick else ""),
     )
 
 
@@ -421,8 +431,8 @@ def row_status_publish(ctx: Context) -> Result:
 
     size = 2**20
     bits = BitstringStatusList(size)
-    for index in range(0, size, 97):
-        bits.set(index, 1)
+    # 1% revoked at random indexes (a regular stride would compress unrealistically well).
+    bits.set_many(random.Random(8).sample(range(size), size // 100), 1)
     times = []
     for _ in range(5):
         started = time.perf_counter()
@@ -437,15 +447,83 @@ def row_status_publish(ctx: Context) -> Result:
         sign(payload, ctx.issuer.signer, typ="vc+jwt")
         times.append(time.perf_counter() - started)
     best = min(times) * 1000
+    issuer_ms = _issuer_publish_ms(ctx, size)
+    worst = max(best, issuer_ms)
     return Result(
         "status_publish",
         "publish a 2^20-entry status list (encode, compress, sign)",
-        f"{best:.1f} ms",
+        f"{issuer_ms:.1f} ms from the issuer's database; {best:.1f} ms in vcore alone",
         "-",
         None,
         "<= 50 ms",
-        best <= 50,
+        worst <= 50,
+        "issuer: StatusService.published after a change, 10,485 of 2^20 bits set at random "
+        "(SQLite); was 72 ms before `set_many`",
     )
+
+
+def _issuer_publish_ms(ctx: Context, size: int) -> float:
+    """Re-sign a 2^20-entry list from the issuer's tables (1% set), best of 9."""
+    import secrets
+
+    from sqlalchemy import insert, select, update
+
+    from issuer.service import open_services
+    from issuer.settings import IssuerSettings
+    from issuer.storage.tables import ApiKey, CredentialRecord, StatusEntry, StatusList
+    from vcore.keys import b64url_encode
+
+    settings = IssuerSettings(
+        data_dir=ctx.dir / "publish-issuer",
+        master_key=b64url_encode(secrets.token_bytes(32)),
+        issuer_url="https://publish.example",
+        status_list_size=size,
+    )
+    services = open_services(settings)
+    try:
+        created = services.agencies.create("Publish Office", [_RESIDENT])
+        now = services.ctx.clock()
+        with services.ctx.sessions() as session, session.begin():
+            list_id = session.scalars(
+                select(StatusList.id).where(StatusList.purpose == "revocation")
+            ).one()
+            api_key_id = session.scalars(
+                select(ApiKey.id).where(ApiKey.agency_id == created.agency_id)
+            ).one()
+            ids = [f"urn:uuid:{secrets.token_hex(16)}" for _ in range(size // 100)]
+            session.execute(
+                insert(CredentialRecord),
+                [
+                    {"id": cid, "type_name": _RESIDENT, "agency_id": created.agency_id,
+                     "api_key_id": api_key_id, "holder_did": "did:key:z", "format": "vc+jwt",
+                     "kid": "k", "valid_from": now, "valid_until": now, "created_at": now}
+                    for cid in ids
+                ],
+            )  # fmt: skip
+            session.execute(
+                insert(StatusEntry),
+                [
+                    {"list_id": list_id, "idx": idx, "credential_id": cid,
+                     "purpose": "revocation", "status": 1, "updated_at": now}
+                    for idx, cid in zip(
+                        random.Random(9).sample(range(size), len(ids)), ids, strict=True
+                    )
+                ],
+            )  # fmt: skip
+        times = []
+        for _ in range(9):
+            with services.ctx.sessions() as session, session.begin():
+                session.execute(
+                    update(StatusList)
+                    .where(StatusList.id == list_id)
+                    .values(version=StatusList.version + 1)
+                )
+            started = time.perf_counter()
+            services.status.published(list_id)
+            times.append(time.perf_counter() - started)
+    finally:
+        services.close()
+    return min(times) * 1000
 
 
 def row_rss(ctx: Context) -> Result:
@@ -617,7 +695,7 @@ def issuer_server(ctx: Context, port: int = 8471) -> Iterator[tuple[str, str]]:
         **os.environ,
         "TRUSTID_DATA_DIR": str(data),
         "TRUSTID_ISSUER_URL": f"http://127.0.0.1:{port}",
-        "TRUSTID_DATABASE_URL": os.environ.get("BENCH_ISSUER_DATABASE_URL", ""),
+        "TRUSTID_DATABASE_URL": _fresh_database(port),
         "TRUSTID_MASTER_KEY": "",
     }
     cmd = [
@@ -641,6 +719,25 @@ def issuer_server(ctx: Context, port: int = 8471) -> Iterator[tuple[str, str]]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def _fresh_database(port: int) -> str:
+    """A new PostgreSQL database per issuer server under BENCH_ISSUER_DATABASE_URL
+    (rows must not see each other's credentials); "" (SQLite) without it."""
+    base = os.environ.get("BENCH_ISSUER_DATABASE_URL", "")
+    if not base:
+        return ""
+    import secrets
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"trustid_bench_{port}_{secrets.token_hex(4)}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return make_url(base).set(database=name).render_as_string(hide_password=False)
 
 
 def raw_es256_sign_rate(n: int = 2000) -> float:

@@ -260,8 +260,7 @@ class StatusService:
                 )
             return PublishedStatusList(token, etag, max_age)
         bits = BitstringStatusList(size)
-        for idx in set_indexes:
-            bits.set(idx, 1)
+        bits.set_many(set_indexes, 1)
         payload = build_status_list_credential(
             list_id=self._ctx.list_url(list_id),
             issuer=self._ctx.issuer_did,

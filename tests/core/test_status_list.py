@@ -149,6 +149,37 @@ def test_set_overwrites_and_clears(kind: str, width: int) -> None:
 
 @pytest.mark.parametrize("kind", ["w3c", "ietf"])
 @pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("value", [0, 1, 3])
+def test_set_many_is_set_at_each_index(kind: str, width: int, value: int) -> None:
+    value &= (1 << width) - 1
+    rng = random.Random(width * 10 + value)  # noqa: S311 - seeded: a failure replays
+    indexes = rng.sample(range(4096), 300)
+    one_by_one, at_once = make(kind, 4096, width), make(kind, 4096, width)
+    already = rng.sample(range(4096), 100)  # something to overwrite or keep
+    for status_list in (one_by_one, at_once):
+        for index in already:
+            status_list.set(index, (1 << width) - 1)
+    for index in indexes:
+        one_by_one.set(index, value)
+    at_once.set_many(iter(indexes), value)
+    assert at_once.encode() == one_by_one.encode()
+
+
+@pytest.mark.parametrize("kind", ["w3c", "ietf"])
+@pytest.mark.parametrize("bad", [[0, 64], [-1, 3]])
+def test_set_many_refuses_any_index_out_of_range_before_changing_anything(
+    kind: str, bad: list[int]
+) -> None:
+    status_list = make(kind, 64, 1)
+    with pytest.raises(StatusListError, match="RANGE_ERROR"):
+        status_list.set_many(bad, 1)
+    with pytest.raises(StatusListError, match="does not fit"):
+        status_list.set_many([1], 2)
+    assert status_list.set_indices() == []
+
+
+@pytest.mark.parametrize("kind", ["w3c", "ietf"])
+@pytest.mark.parametrize("width", WIDTHS)
 def test_values_out_of_range_are_refused(kind: str, width: int) -> None:
     status_list = make(kind, 64, width)
     for bad in (-1, 1 << width, 1 << 16):
