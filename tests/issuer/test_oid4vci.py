@@ -558,3 +558,22 @@ def test_flow_and_single_use_on_sqlite_and_postgres(any_issuer: Harness) -> None
     locked = get_token(any_issuer, other_code, other["txCode"], generate_key("ES256"))
     assert error_of(locked) == "invalid_grant"
     assert "locked" in locked.json()["error_description"]
+
+
+def test_openapi_documents_the_protocol_endpoints(issuer: Harness) -> None:
+    paths = issuer.client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/.well-known/openid-credential-issuer",
+        "/.well-known/oauth-authorization-server",
+        "/credential-offers",
+        "/credential-offers/{offer_id}/qr.png",
+        "/credential-offer/{offer_id}",
+        "/token",
+        "/nonce",
+        "/credential",
+    ):
+        assert path in paths, path
+    token = paths["/token"]["post"]
+    assert "application/x-www-form-urlencoded" in token["requestBody"]["content"]
+    assert "400" in token["responses"]
+    assert "401" in paths["/credential"]["post"]["responses"]

@@ -92,3 +92,35 @@ def test_no_tx_code_without_a_terminal_is_refused(
     monkeypatch.setattr(offer_receiving, "redeem_offer", no_token_request)
     result = wallet("receive", _link(offer))
     assert_one_line_error(result, InputError.exit_code, "--tx-code")
+
+
+def test_summary_speaks_the_users_language() -> None:
+    from vcore.oid4vci import parse_credential_offer
+    from wallet_cli.client import WalletClient
+    from wallet_cli.issuance import summarise
+
+    metadata = {
+        "credential_issuer": ISSUER,
+        "credential_endpoint": f"{ISSUER}/credential",
+        "display": [{"name": "Registry", "locale": "en"}, {"name": "登记处", "locale": "zh-Hans"}],
+        "credential_configurations_supported": {
+            "A_sd_jwt": {
+                "format": "dc+sd-jwt",
+                "credential_metadata": {
+                    "display": [
+                        {"name": "Resident Identity", "locale": "en"},
+                        {"name": "居民身份证明", "locale": "zh-Hans"},
+                    ]
+                },
+            }
+        },
+    }
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=metadata))
+    offer = parse_credential_offer(build_credential_offer(ISSUER, ["A_sd_jwt"], "c", None))
+    with WalletClient(frozenset(), http=httpx.Client(transport=transport)) as client:
+        chinese, _ = summarise(client, offer, "zh")
+        english, endpoints = summarise(client, offer, "en")
+    assert chinese.issuer_name == "登记处"
+    assert chinese.credentials == ("居民身份证明 (dc+sd-jwt)",)
+    assert english.credentials == ("Resident Identity (dc+sd-jwt)",)
+    assert endpoints.nonce_endpoint is None
