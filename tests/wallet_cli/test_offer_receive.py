@@ -124,3 +124,84 @@ def test_summary_speaks_the_users_language() -> None:
     assert chinese.credentials == ("居民身份证明 (dc+sd-jwt)",)
     assert english.credentials == ("Resident Identity (dc+sd-jwt)",)
     assert endpoints.nonce_endpoint is None
+
+
+def test_redeem_sends_dpop_bound_requests_and_answers_a_dpop_nonce_challenge() -> None:
+    from vcore.dids import did_key_for
+    from vcore.jose import decode_unverified
+    from vcore.keys import generate_key
+    from vcore.oid4vci import access_token_hash, parse_credential_offer, parse_issuer_endpoints
+    from wallet_cli.client import WalletClient
+    from wallet_cli.issuance import redeem_offer
+
+    holder = generate_key("ES256")
+    asked_nonce = {"token": False}
+    seen: list[tuple[str, dict[str, Any]]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        proof = request.headers.get("DPoP")
+        claims = decode_unverified(proof, allow_headers=frozenset({"jwk"})).payload if proof else {}
+        seen.append((path, claims))
+        if path == "/.well-known/oauth-authorization-server":
+            return httpx.Response(200, json={"issuer": ISSUER, "token_endpoint": f"{ISSUER}/token"})
+        if path == "/token":
+            form = dict(x.split("=", 1) for x in request.content.decode().split("&"))
+            assert form["tx_code"] == "123456"
+            if "nonce" not in claims:
+                asked_nonce["token"] = True
+                return httpx.Response(
+                    400, json={"error": "use_dpop_nonce"}, headers={"DPoP-Nonce": "srv-nonce"}
+                )
+            assert claims["nonce"] == "srv-nonce"
+            return httpx.Response(200, json={"access_token": "at", "token_type": "DPoP"})
+        if path == "/nonce":
+            return httpx.Response(200, json={"c_nonce": "cn"})
+        if path == "/credential":
+            assert request.headers["Authorization"] == "DPoP at"
+            assert claims["ath"] == access_token_hash("at")
+            body = json.loads(request.content)
+            key_proof = decode_unverified(
+                body["proofs"]["jwt"][0], allow_headers=frozenset({"jwk"})
+            )
+            assert key_proof.payload["nonce"] == "cn"
+            assert key_proof.header["kid"].startswith(did_key_for(holder.public_key()))
+            return httpx.Response(200, json={"credentials": [{"credential": "a.b.c"}]})
+        return httpx.Response(404)
+
+    metadata = {
+        "credential_issuer": ISSUER,
+        "credential_endpoint": f"{ISSUER}/credential",
+        "nonce_endpoint": f"{ISSUER}/nonce",
+        "credential_configurations_supported": {
+            "A_jwt": {
+                "format": "jwt_vc_json",
+                "cryptographic_binding_methods_supported": ["did:key"],
+            }
+        },
+    }
+    offer = parse_credential_offer(build_credential_offer(ISSUER, ["A_jwt"], "code", TxCodeSpec(6)))
+    endpoints = parse_issuer_endpoints(metadata, expected_issuer=ISSUER)
+    from datetime import UTC, datetime
+
+    with WalletClient(
+        frozenset(), http=httpx.Client(transport=httpx.MockTransport(handler))
+    ) as client:
+        tokens = redeem_offer(
+            client,
+            offer,
+            endpoints,
+            holder_key=holder,
+            holder_did=did_key_for(holder.public_key()),
+            tx_code=lambda spec: "123456",
+            now=lambda: datetime.now(UTC),
+        )
+    assert tokens == ["a.b.c"]
+    assert asked_nonce["token"]
+    assert [p for p, _ in seen] == [
+        "/.well-known/oauth-authorization-server",
+        "/token",
+        "/token",
+        "/nonce",
+        "/credential",
+    ]
