@@ -196,7 +196,8 @@ def test_redeem_sends_dpop_bound_requests_and_answers_a_dpop_nonce_challenge() -
             tx_code=lambda spec: "123456",
             now=lambda: datetime.now(UTC),
         )
-    assert tokens == ["a.b.c"]
+    assert tokens.credentials == ("a.b.c",)
+    assert tokens.failure is None
     assert asked_nonce["token"]
     assert [p for p, _ in seen] == [
         "/.well-known/oauth-authorization-server",
@@ -205,3 +206,53 @@ def test_redeem_sends_dpop_bound_requests_and_answers_a_dpop_nonce_challenge() -
         "/nonce",
         "/credential",
     ]
+
+
+def test_a_later_refusal_keeps_the_credentials_already_issued() -> None:
+    from datetime import UTC, datetime
+
+    from vcore.dids import did_key_for
+    from vcore.keys import generate_key
+    from vcore.oid4vci import parse_credential_offer, parse_issuer_endpoints
+    from wallet_cli.client import WalletClient
+    from wallet_cli.issuance import redeem_offer
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path == "/.well-known/oauth-authorization-server":
+            return httpx.Response(200, json={"token_endpoint": f"{ISSUER}/token"})
+        if path == "/token":
+            return httpx.Response(200, json={"access_token": "at", "token_type": "DPoP"})
+        if path == "/nonce":
+            return httpx.Response(200, json={"c_nonce": "cn"})
+        if json.loads(request.content)["credential_configuration_id"] == "A":
+            return httpx.Response(200, json={"credentials": [{"credential": "a.b.c"}]})
+        return httpx.Response(400, json={"error": "invalid_proof", "error_description": "no"})
+
+    configs = {"A": {"format": "dc+sd-jwt"}, "B": {"format": "dc+sd-jwt"}}
+    endpoints = parse_issuer_endpoints(
+        {
+            "credential_issuer": ISSUER,
+            "credential_endpoint": f"{ISSUER}/credential",
+            "nonce_endpoint": f"{ISSUER}/nonce",
+            "credential_configurations_supported": configs,
+        },
+        expected_issuer=ISSUER,
+    )
+    offer = parse_credential_offer(build_credential_offer(ISSUER, ["A", "B"], "code", None))
+    holder = generate_key("ES256")
+    with WalletClient(
+        frozenset(), http=httpx.Client(transport=httpx.MockTransport(handler))
+    ) as client:
+        redemption = redeem_offer(
+            client,
+            offer,
+            endpoints,
+            holder_key=holder,
+            holder_did=did_key_for(holder.public_key()),
+            tx_code=lambda spec: "",
+            now=lambda: datetime.now(UTC),
+        )
+    assert redemption.credentials == ("a.b.c",)
+    assert redemption.failure is not None
+    assert "invalid_proof" in redemption.failure
