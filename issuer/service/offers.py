@@ -340,6 +340,9 @@ class OfferService:
             repo = NonceRepository(session)
             repo.purge(now)
             repo.add(secret_digest(value), now + NONCE_TTL)
+            # Wallet traffic also sweeps expired offers, so their claims do not wait for
+            # the next offer to be made.
+            OfferRepository(session).forget_expired(now)
         return value
 
     # -- 4. credential ----------------------------------------------------------------

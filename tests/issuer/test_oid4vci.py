@@ -502,6 +502,10 @@ def test_expired_offers_lose_their_claims(issuer: Harness, clock: Any) -> None:
         rows = sorted(session.query(CredentialOfferRow).all(), key=lambda r: r.created_at)
         assert [r.claims_sealed is None for r in rows] == [True, False]
         assert rows[0].state == "expired"
+    clock.advance(seconds=901)
+    nonce(issuer)  # so does a wallet asking for a nonce
+    with issuer.services.ctx.sessions() as session:
+        assert [r.claims_sealed for r in session.query(CredentialOfferRow).all()] == [None, None]
 
 
 def test_a_disabled_agency_issues_nothing_from_its_offers(issuer: Harness) -> None:
