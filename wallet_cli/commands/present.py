@@ -176,7 +176,9 @@ def _chosen_claims(session: Session, record: CredentialRecord, disclose: str | N
         names = [
             name
             for name, mode in modes.items()
-            if mode is DisclosureMode.SELECTIVE and "." not in name and confirm(f"Show {name}?")
+            if mode is DisclosureMode.SELECTIVE
+            and "." not in name
+            and confirm(f"Show {name}?")
         ]
     shown = ", ".join([*always, *names]) or "no claim (only that you hold this credential)"
     session.err.print(f"Leaving the wallet: {shown}", soft_wrap=True)
