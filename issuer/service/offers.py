@@ -359,8 +359,7 @@ class OfferService:
                 dpop, method="POST", url=url, now=now, access_token=access_token
             )
         except InvalidDpopProofError as exc:
-            exc.status = 401
-            raise
+            raise InvalidDpopProofError(exc.detail, status=401) from exc
         with self._ctx.session() as session, session.begin():
             row = OfferRepository(session).by_token(secret_digest(access_token))
             if (
@@ -376,8 +375,7 @@ class OfferService:
         try:
             self._record_proof(proof, now)
         except InvalidDpopProofError as exc:
-            exc.status = 401
-            raise
+            raise InvalidDpopProofError(exc.detail, status=401) from exc
         return offer_id
 
     def _proofs(self, body: Mapping[str, Any], now: datetime) -> list[KeyProof]:

@@ -581,3 +581,39 @@ def test_openapi_documents_the_protocol_endpoints(issuer: Harness) -> None:
     assert "application/x-www-form-urlencoded" in token["requestBody"]["content"]
     assert "400" in token["responses"]
     assert "401" in paths["/credential"]["post"]["responses"]
+
+
+def test_a_replayed_dpop_proof_at_the_credential_endpoint_is_refused(issuer: Harness) -> None:
+    dpop_key = generate_key("ES256")
+    token = redeemed_token(issuer, dpop_key, formats=["dc+sd-jwt", "jwt_vc_json"])
+    proof = create_dpop_proof(
+        dpop_key,
+        method="POST",
+        url=f"{ISSUER}/credential",
+        now=issuer.services.ctx.clock(),
+        access_token=token,
+    )
+    first = request_credential(
+        issuer,
+        token,
+        dpop_key,
+        {
+            "credential_configuration_id": SD_JWT,
+            "proofs": {"jwt": [key_proof(issuer, generate_key("ES256"))]},
+        },
+        proof=proof,
+    )
+    assert first.status_code == 200, first.text
+    replayed = request_credential(
+        issuer,
+        token,
+        dpop_key,
+        {
+            "credential_configuration_id": VC_JWT,
+            "proofs": {"jwt": [key_proof(issuer, generate_key("ES256"))]},
+        },
+        proof=proof,
+    )
+    assert replayed.status_code == 401
+    assert error_of(replayed) == "invalid_dpop_proof"
+    assert 'error="invalid_dpop_proof"' in replayed.headers["www-authenticate"]
