@@ -38,7 +38,7 @@ from vcore.oid4vci import (
 from wallet_cli.client import WalletClient
 from wallet_cli.errors import InputError, NetworkError
 
-__all__ = ["OfferSummary", "is_offer_link", "read_offer", "redeem_offer", "summarise"]
+__all__ = ["OfferSummary", "Redemption", "is_offer_link", "read_offer", "redeem_offer", "summarise"]
 
 _MAX_METADATA = 256 * 1024
 
@@ -46,6 +46,14 @@ _MAX_METADATA = 256 * 1024
 def is_offer_link(text: str) -> bool:
     """Whether a command-line source is an offer link rather than a credential."""
     return text.strip().startswith(("openid-credential-offer://", "haip://"))
+
+
+@dataclass(frozen=True)
+class Redemption:
+    """The credentials an offer gave, and why the rest (if any) was not given."""
+
+    credentials: tuple[str, ...]
+    failure: str | None
 
 
 @dataclass(frozen=True)
@@ -182,8 +190,10 @@ def redeem_offer(
     holder_did: str,
     tx_code: Callable[[TxCodeSpec], str],
     now: Callable[[], datetime],
-) -> list[str]:
+) -> Redemption:
     """Run token -> nonce -> credential; the compact credentials, one per configuration.
+
+    A failure after some configurations were issued returns those with the failure.
 
     Raises:
         NetworkError: a step refused (the spec's error code in the message).
@@ -208,41 +218,74 @@ def redeem_offer(
     scheme = "DPoP" if str(value.get("token_type", "")).lower() == "dpop" else "Bearer"
     credentials: list[str] = []
     for config_id in offer.configuration_ids:
-        config = endpoints.configurations[config_id]
-        if endpoints.nonce_endpoint is None:
-            raise NetworkError("the issuer has no nonce endpoint; cannot prove the holder key")
-        status, value, _ = client.exchange("POST", endpoints.nonce_endpoint)
-        if (
-            status != 200
-            or not isinstance(value, Mapping)
-            or not isinstance(value.get("c_nonce"), str)
-        ):
-            raise _error(status, value, "nonce request")
-        methods = config.get("cryptographic_binding_methods_supported") or []
-        by_did = "jwk" not in methods and any(str(m).startswith("did:") for m in methods)
-        proof = create_key_proof(
-            holder_key,
-            audience=offer.credential_issuer,
-            nonce=str(value["c_nonce"]),
-            now=now(),
-            kid=holder_kid(holder_did) if by_did else None,
-        )
-        body = {"credential_configuration_id": config_id, "proofs": {"jwt": [proof]}}
-        status, value = _post_dpop(
-            client,
-            endpoints.credential_endpoint,
-            dpop_key,
-            now(),
-            access_token=access_token,
-            json=body,
-            headers={"Authorization": f"{scheme} {access_token}"},
-        )
-        issued = value.get("credentials") if isinstance(value, Mapping) else None
-        if status != 200 or not isinstance(issued, list) or not issued:
-            raise _error(status, value, "credential request")
-        for item in issued:
-            token = item.get("credential") if isinstance(item, Mapping) else None
-            if not isinstance(token, str):
-                raise NetworkError("the issuer sent a credential that is not a compact token")
-            credentials.append(token)
-    return credentials
+        try:
+            credentials.extend(
+                _request_credential(
+                    client,
+                    offer,
+                    endpoints,
+                    config_id,
+                    holder_key,
+                    holder_did,
+                    dpop_key,
+                    access_token,
+                    scheme,
+                    now,
+                )
+            )
+        except NetworkError as exc:
+            if not credentials:
+                raise
+            # Keep what was issued: the offer's code is spent, it cannot be asked again.
+            return Redemption(tuple(credentials), exc.message)
+    return Redemption(tuple(credentials), None)
+
+
+def _request_credential(
+    client: WalletClient,
+    offer: CredentialOffer,
+    endpoints: IssuerEndpoints,
+    config_id: str,
+    holder_key: PrivateKey,
+    holder_did: str,
+    dpop_key: PrivateKey,
+    access_token: str,
+    scheme: str,
+    now: Callable[[], datetime],
+) -> list[str]:
+    """Nonce, key proof, credential request for one configuration."""
+    config = endpoints.configurations[config_id]
+    if endpoints.nonce_endpoint is None:
+        raise NetworkError("the issuer has no nonce endpoint; cannot prove the holder key")
+    status, value, _ = client.exchange("POST", endpoints.nonce_endpoint)
+    if status != 200 or not isinstance(value, Mapping) or not isinstance(value.get("c_nonce"), str):
+        raise _error(status, value, "nonce request")
+    methods = config.get("cryptographic_binding_methods_supported") or []
+    by_did = "jwk" not in methods and any(str(m).startswith("did:") for m in methods)
+    proof = create_key_proof(
+        holder_key,
+        audience=offer.credential_issuer,
+        nonce=str(value["c_nonce"]),
+        now=now(),
+        kid=holder_kid(holder_did) if by_did else None,
+    )
+    body = {"credential_configuration_id": config_id, "proofs": {"jwt": [proof]}}
+    status, value = _post_dpop(
+        client,
+        endpoints.credential_endpoint,
+        dpop_key,
+        now(),
+        access_token=access_token,
+        json=body,
+        headers={"Authorization": f"{scheme} {access_token}"},
+    )
+    issued = value.get("credentials") if isinstance(value, Mapping) else None
+    if status != 200 or not isinstance(issued, list) or not issued:
+        raise _error(status, value, "credential request")
+    tokens = []
+    for item in issued:
+        token = item.get("credential") if isinstance(item, Mapping) else None
+        if not isinstance(token, str):
+            raise NetworkError("the issuer sent a credential that is not a compact token")
+        tokens.append(token)
+    return tokens

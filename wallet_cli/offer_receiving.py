@@ -8,7 +8,7 @@ from pathlib import Path
 
 from vcore.oid4vci import TxCodeSpec
 from wallet_cli.errors import InputError
-from wallet_cli.issuance import is_offer_link, read_offer, redeem_offer, summarise
+from wallet_cli.issuance import Redemption, is_offer_link, read_offer, redeem_offer, summarise
 from wallet_cli.records import HolderRecord
 from wallet_cli.session import Session, _terminal_available
 from wallet_cli.sources import MAX_IMAGE_BYTES, decode_qr_image
@@ -43,7 +43,7 @@ def _ask_tx_code(spec: TxCodeSpec) -> str:
 
 def redeem(
     session: Session, text: str, holder: HolderRecord, tx_code: str | None, *, quiet: bool
-) -> list[str]:
+) -> Redemption:
     """Run the offer's flow with the holder key; the credentials it yields."""
     import os
 

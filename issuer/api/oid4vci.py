@@ -12,12 +12,12 @@ endpoints are read here, not by FastAPI, so a malformed one is the spec's
 from __future__ import annotations
 
 import io
-from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from issuer.api.deps import PrincipalDep, ServicesDep, require_json
 from issuer.api.models import (
@@ -30,12 +30,15 @@ from issuer.api.models import (
 from issuer.api.routing import StrictJSONRoute
 from issuer.api.wellknown import published_document
 from issuer.problems import OAUTH_ERROR_SCHEMA, problem_responses
-from issuer.service.oid4vci_metadata import authorization_server_metadata, issuer_metadata
+from issuer.service import IssuerServices
+from issuer.service.oid4vci_metadata import (
+    authorization_server_metadata,
+    issuer_metadata,
+    signed_issuer_metadata,
+)
 from trustid_http.json import loads_request
-from vcore.clock import format_datetime, to_timestamp
+from vcore.clock import format_datetime
 from vcore.errors import InvalidCredentialRequestError, OAuthRequestError, TrustIDError
-from vcore.jose import sign
-from vcore.oid4vci import ISSUER_METADATA_JWT_TYP
 
 router = APIRouter(route_class=StrictJSONRoute, tags=["openid4vci"])
 
@@ -56,27 +59,11 @@ def _oauth_errors(described: dict[int, str]) -> dict[int | str, dict[str, Any]]:
 # -- metadata ------------------------------------------------------------------------------
 
 
-def _signed_metadata(services: Any, document: dict[str, Any]) -> Response:
-    ctx = services.ctx
-    with ctx.session() as session, session.begin():
-        key = services.keys.active(session)
-    now = ctx.clock()
-    claims = {
-        **document,
-        "sub": ctx.issuer_url,
-        "iss": ctx.issuer_url,
-        "iat": to_timestamp(now),
-        "exp": to_timestamp(now + timedelta(days=1)),
-    }
-    token = sign(claims, key.signer, typ=ISSUER_METADATA_JWT_TYP)
-    return Response(token, media_type="application/jwt", headers=_CACHE)
-
-
-def _metadata_response(services: Any, request: Request) -> Response:
-    document = issuer_metadata(services.ctx)
+def _metadata_response(services: IssuerServices, request: Request) -> Response:
     if "application/jwt" in request.headers.get("accept", ""):
-        return _signed_metadata(services, document)
-    return published_document(document, request)
+        token = signed_issuer_metadata(services.ctx, services.keys)
+        return Response(token, media_type="application/jwt", headers=_CACHE)
+    return published_document(issuer_metadata(services.ctx), request)
 
 
 @router.get(
@@ -264,8 +251,6 @@ async def token(
     """RFC 6749 §4.1.3 / OpenID4VCI 1.0 §6: exchange the pre-authorized code (and the
     transaction code) for an access token bound to the DPoP proof's key."""
     form = await _form(request)
-    from starlette.concurrency import run_in_threadpool
-
     grant = await run_in_threadpool(
         services.offers.token, form, dpop=dpop, url=f"{services.ctx.issuer_url}/token"
     )
@@ -303,8 +288,6 @@ async def credential(
     """OpenID4VCI 1.0 §8: `{"credential_configuration_id", "proofs": {"jwt": [...]}}`;
     one credential per key proof (up to `batch_size`), each bound to its key and with
     its own status index. No notification endpoint (privacy)."""
-    from starlette.concurrency import run_in_threadpool
-
     try:
         body = loads_request(await request.body())
     except TrustIDError as exc:

@@ -340,6 +340,9 @@ class OfferService:
             repo = NonceRepository(session)
             repo.purge(now)
             repo.add(secret_digest(value), now + NONCE_TTL)
+            # Wallet traffic also sweeps expired offers, so their claims do not wait for
+            # the next offer to be made.
+            OfferRepository(session).forget_expired(now)
         return value
 
     # -- 4. credential ----------------------------------------------------------------
@@ -356,8 +359,7 @@ class OfferService:
                 dpop, method="POST", url=url, now=now, access_token=access_token
             )
         except InvalidDpopProofError as exc:
-            exc.status = 401
-            raise
+            raise InvalidDpopProofError(exc.detail, status=401) from exc
         with self._ctx.session() as session, session.begin():
             row = OfferRepository(session).by_token(secret_digest(access_token))
             if (
@@ -373,8 +375,7 @@ class OfferService:
         try:
             self._record_proof(proof, now)
         except InvalidDpopProofError as exc:
-            exc.status = 401
-            raise
+            raise InvalidDpopProofError(exc.detail, status=401) from exc
         return offer_id
 
     def _proofs(self, body: Mapping[str, Any], now: datetime) -> list[KeyProof]:

@@ -8,12 +8,17 @@ Display names and claim labels come from each type file's ``x-trustid-display``
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from issuer.credential_types import CredentialType
 from issuer.service.context import IssuerContext
+from issuer.service.keys import SigningKeyService
 from issuer.service.publication import display_name_of_type
+from vcore.clock import to_timestamp
+from vcore.jose import sign
 from vcore.oid4vci import (
+    ISSUER_METADATA_JWT_TYP,
     PROFILES,
     PROOF_ALGS,
     CredentialTypeDescription,
@@ -29,6 +34,7 @@ __all__ = [
     "configuration_of",
     "describe_type",
     "issuer_metadata",
+    "signed_issuer_metadata",
 ]
 
 SIGNING_ALGS = ("ES256", "EdDSA")
@@ -104,6 +110,22 @@ def issuer_metadata(ctx: IssuerContext) -> dict[str, Any]:
         proof_algs=PROOF_ALGS,
         batch_size=settings.batch_size,
     )
+
+
+def signed_issuer_metadata(ctx: IssuerContext, keys: SigningKeyService) -> str:
+    """The metadata as a JWT (§12.2.3): ``sub`` the issuer, signed by its active key (whose
+    ``kid`` its DID document and JWKS publish), valid for a day."""
+    with ctx.session() as session, session.begin():
+        key = keys.active(session)
+    now = ctx.clock()
+    claims = {
+        **issuer_metadata(ctx),
+        "sub": ctx.issuer_url,
+        "iss": ctx.issuer_url,
+        "iat": to_timestamp(now),
+        "exp": to_timestamp(now + timedelta(days=1)),
+    }
+    return sign(claims, key.signer, typ=ISSUER_METADATA_JWT_TYP)
 
 
 def authorization_server_metadata(ctx: IssuerContext) -> dict[str, Any]:

@@ -502,6 +502,10 @@ def test_expired_offers_lose_their_claims(issuer: Harness, clock: Any) -> None:
         rows = sorted(session.query(CredentialOfferRow).all(), key=lambda r: r.created_at)
         assert [r.claims_sealed is None for r in rows] == [True, False]
         assert rows[0].state == "expired"
+    clock.advance(seconds=901)
+    nonce(issuer)  # so does a wallet asking for a nonce
+    with issuer.services.ctx.sessions() as session:
+        assert [r.claims_sealed for r in session.query(CredentialOfferRow).all()] == [None, None]
 
 
 def test_a_disabled_agency_issues_nothing_from_its_offers(issuer: Harness) -> None:
@@ -558,3 +562,58 @@ def test_flow_and_single_use_on_sqlite_and_postgres(any_issuer: Harness) -> None
     locked = get_token(any_issuer, other_code, other["txCode"], generate_key("ES256"))
     assert error_of(locked) == "invalid_grant"
     assert "locked" in locked.json()["error_description"]
+
+
+def test_openapi_documents_the_protocol_endpoints(issuer: Harness) -> None:
+    paths = issuer.client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/.well-known/openid-credential-issuer",
+        "/.well-known/oauth-authorization-server",
+        "/credential-offers",
+        "/credential-offers/{offer_id}/qr.png",
+        "/credential-offer/{offer_id}",
+        "/token",
+        "/nonce",
+        "/credential",
+    ):
+        assert path in paths, path
+    token = paths["/token"]["post"]
+    assert "application/x-www-form-urlencoded" in token["requestBody"]["content"]
+    assert "400" in token["responses"]
+    assert "401" in paths["/credential"]["post"]["responses"]
+
+
+def test_a_replayed_dpop_proof_at_the_credential_endpoint_is_refused(issuer: Harness) -> None:
+    dpop_key = generate_key("ES256")
+    token = redeemed_token(issuer, dpop_key, formats=["dc+sd-jwt", "jwt_vc_json"])
+    proof = create_dpop_proof(
+        dpop_key,
+        method="POST",
+        url=f"{ISSUER}/credential",
+        now=issuer.services.ctx.clock(),
+        access_token=token,
+    )
+    first = request_credential(
+        issuer,
+        token,
+        dpop_key,
+        {
+            "credential_configuration_id": SD_JWT,
+            "proofs": {"jwt": [key_proof(issuer, generate_key("ES256"))]},
+        },
+        proof=proof,
+    )
+    assert first.status_code == 200, first.text
+    replayed = request_credential(
+        issuer,
+        token,
+        dpop_key,
+        {
+            "credential_configuration_id": VC_JWT,
+            "proofs": {"jwt": [key_proof(issuer, generate_key("ES256"))]},
+        },
+        proof=proof,
+    )
+    assert replayed.status_code == 401
+    assert error_of(replayed) == "invalid_dpop_proof"
+    assert 'error="invalid_dpop_proof"' in replayed.headers["www-authenticate"]

@@ -92,3 +92,167 @@ def test_no_tx_code_without_a_terminal_is_refused(
     monkeypatch.setattr(offer_receiving, "redeem_offer", no_token_request)
     result = wallet("receive", _link(offer))
     assert_one_line_error(result, InputError.exit_code, "--tx-code")
+
+
+def test_summary_speaks_the_users_language() -> None:
+    from vcore.oid4vci import parse_credential_offer
+    from wallet_cli.client import WalletClient
+    from wallet_cli.issuance import summarise
+
+    metadata = {
+        "credential_issuer": ISSUER,
+        "credential_endpoint": f"{ISSUER}/credential",
+        "display": [{"name": "Registry", "locale": "en"}, {"name": "登记处", "locale": "zh-Hans"}],
+        "credential_configurations_supported": {
+            "A_sd_jwt": {
+                "format": "dc+sd-jwt",
+                "credential_metadata": {
+                    "display": [
+                        {"name": "Resident Identity", "locale": "en"},
+                        {"name": "居民身份证明", "locale": "zh-Hans"},
+                    ]
+                },
+            }
+        },
+    }
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=metadata))
+    offer = parse_credential_offer(build_credential_offer(ISSUER, ["A_sd_jwt"], "c", None))
+    with WalletClient(frozenset(), http=httpx.Client(transport=transport)) as client:
+        chinese, _ = summarise(client, offer, "zh")
+        english, endpoints = summarise(client, offer, "en")
+    assert chinese.issuer_name == "登记处"
+    assert chinese.credentials == ("居民身份证明 (dc+sd-jwt)",)
+    assert english.credentials == ("Resident Identity (dc+sd-jwt)",)
+    assert endpoints.nonce_endpoint is None
+
+
+def test_redeem_sends_dpop_bound_requests_and_answers_a_dpop_nonce_challenge() -> None:
+    from vcore.dids import did_key_for
+    from vcore.jose import decode_unverified
+    from vcore.keys import generate_key
+    from vcore.oid4vci import access_token_hash, parse_credential_offer, parse_issuer_endpoints
+    from wallet_cli.client import WalletClient
+    from wallet_cli.issuance import redeem_offer
+
+    holder = generate_key("ES256")
+    asked_nonce = {"token": False}
+    seen: list[tuple[str, dict[str, Any]]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        proof = request.headers.get("DPoP")
+        claims = decode_unverified(proof, allow_headers=frozenset({"jwk"})).payload if proof else {}
+        seen.append((path, claims))
+        if path == "/.well-known/oauth-authorization-server":
+            return httpx.Response(200, json={"issuer": ISSUER, "token_endpoint": f"{ISSUER}/token"})
+        if path == "/token":
+            form = dict(x.split("=", 1) for x in request.content.decode().split("&"))
+            assert form["tx_code"] == "123456"
+            if "nonce" not in claims:
+                asked_nonce["token"] = True
+                return httpx.Response(
+                    400, json={"error": "use_dpop_nonce"}, headers={"DPoP-Nonce": "srv-nonce"}
+                )
+            assert claims["nonce"] == "srv-nonce"
+            return httpx.Response(200, json={"access_token": "at", "token_type": "DPoP"})
+        if path == "/nonce":
+            return httpx.Response(200, json={"c_nonce": "cn"})
+        if path == "/credential":
+            assert request.headers["Authorization"] == "DPoP at"
+            assert claims["ath"] == access_token_hash("at")
+            body = json.loads(request.content)
+            key_proof = decode_unverified(
+                body["proofs"]["jwt"][0], allow_headers=frozenset({"jwk"})
+            )
+            assert key_proof.payload["nonce"] == "cn"
+            assert key_proof.header["kid"].startswith(did_key_for(holder.public_key()))
+            return httpx.Response(200, json={"credentials": [{"credential": "a.b.c"}]})
+        return httpx.Response(404)
+
+    metadata = {
+        "credential_issuer": ISSUER,
+        "credential_endpoint": f"{ISSUER}/credential",
+        "nonce_endpoint": f"{ISSUER}/nonce",
+        "credential_configurations_supported": {
+            "A_jwt": {
+                "format": "jwt_vc_json",
+                "cryptographic_binding_methods_supported": ["did:key"],
+            }
+        },
+    }
+    offer = parse_credential_offer(build_credential_offer(ISSUER, ["A_jwt"], "code", TxCodeSpec(6)))
+    endpoints = parse_issuer_endpoints(metadata, expected_issuer=ISSUER)
+    from datetime import UTC, datetime
+
+    with WalletClient(
+        frozenset(), http=httpx.Client(transport=httpx.MockTransport(handler))
+    ) as client:
+        tokens = redeem_offer(
+            client,
+            offer,
+            endpoints,
+            holder_key=holder,
+            holder_did=did_key_for(holder.public_key()),
+            tx_code=lambda spec: "123456",
+            now=lambda: datetime.now(UTC),
+        )
+    assert tokens.credentials == ("a.b.c",)
+    assert tokens.failure is None
+    assert asked_nonce["token"]
+    assert [p for p, _ in seen] == [
+        "/.well-known/oauth-authorization-server",
+        "/token",
+        "/token",
+        "/nonce",
+        "/credential",
+    ]
+
+
+def test_a_later_refusal_keeps_the_credentials_already_issued() -> None:
+    from datetime import UTC, datetime
+
+    from vcore.dids import did_key_for
+    from vcore.keys import generate_key
+    from vcore.oid4vci import parse_credential_offer, parse_issuer_endpoints
+    from wallet_cli.client import WalletClient
+    from wallet_cli.issuance import redeem_offer
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path == "/.well-known/oauth-authorization-server":
+            return httpx.Response(200, json={"token_endpoint": f"{ISSUER}/token"})
+        if path == "/token":
+            return httpx.Response(200, json={"access_token": "at", "token_type": "DPoP"})
+        if path == "/nonce":
+            return httpx.Response(200, json={"c_nonce": "cn"})
+        if json.loads(request.content)["credential_configuration_id"] == "A":
+            return httpx.Response(200, json={"credentials": [{"credential": "a.b.c"}]})
+        return httpx.Response(400, json={"error": "invalid_proof", "error_description": "no"})
+
+    configs = {"A": {"format": "dc+sd-jwt"}, "B": {"format": "dc+sd-jwt"}}
+    endpoints = parse_issuer_endpoints(
+        {
+            "credential_issuer": ISSUER,
+            "credential_endpoint": f"{ISSUER}/credential",
+            "nonce_endpoint": f"{ISSUER}/nonce",
+            "credential_configurations_supported": configs,
+        },
+        expected_issuer=ISSUER,
+    )
+    offer = parse_credential_offer(build_credential_offer(ISSUER, ["A", "B"], "code", None))
+    holder = generate_key("ES256")
+    with WalletClient(
+        frozenset(), http=httpx.Client(transport=httpx.MockTransport(handler))
+    ) as client:
+        redemption = redeem_offer(
+            client,
+            offer,
+            endpoints,
+            holder_key=holder,
+            holder_did=did_key_for(holder.public_key()),
+            tx_code=lambda spec: "",
+            now=lambda: datetime.now(UTC),
+        )
+    assert redemption.credentials == ("a.b.c",)
+    assert redemption.failure is not None
+    assert "invalid_proof" in redemption.failure

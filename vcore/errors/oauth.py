@@ -25,11 +25,20 @@ __all__ = [
 
 
 class OAuthError(TrustIDError):
-    """A protocol error: ``code`` is the spec's ``error`` value, ``status`` its HTTP status."""
+    """A protocol error: ``code`` is the spec's ``error`` value, ``status`` its HTTP status.
+
+    ``status`` may be given where one code has two statuses (``invalid_dpop_proof`` is a
+    400 at the token endpoint and a 401 at a resource, RFC 9449 §5 and §7.1).
+    """
 
     code = "invalid_request"
     title = "Invalid request"
     status = 400
+
+    def __init__(self, detail: str | None = None, *, status: int | None = None) -> None:
+        super().__init__(detail)
+        if status is not None:
+            self.status = status
 
 
 class OAuthRequestError(OAuthError):

@@ -81,8 +81,10 @@ def receive(
     offer_text = offer_source(source, qr)
     vault = session.vault()
     snapshot = vault.load()
+    failure: str | None = None
     if offer_text is not None:
-        tokens = redeem(session, offer_text, snapshot.holder, tx_code, quiet=as_json)
+        redemption = redeem(session, offer_text, snapshot.holder, tx_code, quiet=as_json)
+        tokens, failure = list(redemption.credentials), redemption.failure
     else:
         tokens = [
             read_credential_source(source, qr_image=qr, stdin=sys.stdin, client=session.client)
@@ -117,6 +119,10 @@ def receive(
         session.say(f"Stored {view.credential_type} from {issuer} as {record.short_id}")
     if as_json:
         session.json(results[0] if offer_text is None else results, indent=None)
+    if failure is not None:
+        from wallet_cli.errors import NetworkError
+
+        raise NetworkError(f"{failure}; the credentials received before were stored")
 
 
 def register(app: typer.Typer) -> None:
