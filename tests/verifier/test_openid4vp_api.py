@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from tests.asgi_client import AppClient
 from tests.issuer.support import (
@@ -46,6 +47,8 @@ VERIFIER_DID = "did:web:verifier.example"
 
 
 class World:
+    app: FastAPI
+
     def __init__(self, harness: Harness, verifier: AppClient, clock: Clock) -> None:
         self.harness = harness
         self.verifier = verifier
@@ -166,7 +169,9 @@ def world(tmp_path: Path, fixed_now: datetime) -> Iterator[World]:
             clock=clock,
         )
         with app_client(app) as client:
-            yield World(harness, client, clock)
+            world = World(harness, client, clock)
+            world.app = app
+            yield world
 
 
 @pytest.mark.parametrize("mode", ["direct_post.jwt", "direct_post"])
@@ -339,3 +344,40 @@ def test_qr_png_and_did_document(world: World) -> None:
     assert decode_qr_image(png.content) == created["request"]
     document = world.verifier.get("/.well-known/did.json").json()
     assert document["id"] == VERIFIER_DID
+
+
+def test_only_the_creating_client_sees_its_request(world: World) -> None:
+    _a, key_a = world.app.state.clients.create("Counter A")
+    _b, key_b = world.app.state.clients.create("Counter B")
+    a = {"Authorization": f"Bearer {key_a}"}
+    b = {"Authorization": f"Bearer {key_b}"}
+    assert (
+        world.verifier.post("/presentation-requests", json={"preset": "identity"}).status_code
+        == 401
+    )
+    created = world.verifier.post(
+        "/presentation-requests", json={"preset": "identity"}, headers=a
+    ).json()
+    path = f"/presentation-requests/{created['id']}"
+    assert world.verifier.get(path, headers=a).json()["state"] == "pending"
+    assert world.verifier.get(path, headers=b).status_code == 404
+    assert world.verifier.get(path + "/qr.png", headers=b).status_code == 404
+    assert world.verifier.get(path).status_code == 401
+    # The wallet's endpoints need no key: the request id and its nonce are the capability.
+    assert world.verifier.get(urlsplit(created["requestUri"]).path).status_code == 200
+
+
+def test_openapi_documents_the_openid4vp_endpoints(world: World) -> None:
+    spec = world.verifier.get("/openapi.json").json()
+    assert set(spec["paths"]) >= {
+        "/.well-known/did.json",
+        "/presentation-requests",
+        "/presentation-requests/{request_id}",
+        "/presentation-requests/{request_id}/qr.png",
+        "/request-objects/{request_id}",
+        "/responses/{request_id}",
+    }
+    body = spec["paths"]["/presentation-requests"]["post"]["requestBody"]["content"]
+    assert "dcql_query" in json.dumps(body)
+    form = spec["paths"]["/responses/{request_id}"]["post"]["requestBody"]["content"]
+    assert "application/x-www-form-urlencoded" in form
