@@ -62,7 +62,7 @@ _BODY = {
     413: "Body over 64 KiB (`too_large`)",
     415: "Body is not JSON (`unsupported_media_type`)",
 }
-_LIMITS = {
+_LIMITS: dict[int | str, dict[str, Any]] = {
     408: {"description": "The body did not arrive within 60 s (problem+json)"},
     413: {"description": "Body over 64 KiB (problem+json)"},
 }
