@@ -33,6 +33,7 @@ from tests.issuer.support import (
 from tests.verifier.support import Clock, app_client, public_resolver, write_json
 from vcore.dids import did_key_for, holder_kid, key_from_did_document
 from vcore.formats import unwrap_credential
+from vcore.formats.vp_jwt import build_presentation_v11
 from vcore.jose import decode_unverified, verify
 from vcore.jwe import encrypt_jwe
 from vcore.keys import generate_key, public_key_from_jwk
@@ -381,3 +382,37 @@ def test_openapi_documents_the_openid4vp_endpoints(world: World) -> None:
     assert "dcql_query" in json.dumps(body)
     form = spec["paths"]["/responses/{request_id}"]["post"]["requestBody"]["content"]
     assert "application/x-www-form-urlencoded" in form
+
+
+def test_jwt_vc_json_through_dcql_with_a_vc_jwt_11_presentation(world: World) -> None:
+    agency = world.harness.agencies["Resident Registry"]
+    holder = did_key_for(world.holder.public_key())
+    issued = world.harness.issue(
+        agency, issue_body(holder=holder, options={"format": "jwt_vc_json"})
+    )
+    assert issued.status_code == 201, issued.text
+    token = unwrap_credential(issued.json()["verifiableCredential"])
+    query = {
+        "credentials": [
+            {
+                "id": "w3c",
+                "format": "jwt_vc_json",
+                "meta": {"type_values": [["ResidentIdentityCredential"]]},
+                "claims": [{"path": ["credentialSubject", "familyName"]}],
+            }
+        ]
+    }
+    created = world.create(dcql_query=query)
+    request = world.request_object(created)
+    presentation = build_presentation_v11(
+        [token],
+        world.holder,
+        holder,
+        audience=request["client_id"],
+        nonce=request["nonce"],
+        now=world.clock(),
+    )
+    response = world.post(request, {"vp_token": {"w3c": [presentation]}, "state": request["state"]})
+    assert response.status_code == 200, response.text
+    claims = world.state(created)["result"]["claims"]
+    assert claims == {"w3c": [{"credentialSubject.familyName": "Zhang"}]}
