@@ -153,9 +153,10 @@ def create_app(
         clock=clock,
     )
     clients = ClientRegistry(engine, clock=clock)
+    # An empty TRUSTID_MASTER_KEY (a shared environment's placeholder) means "use the file".
     master_key = settings.master_key.get_secret_value() if settings.master_key else None
     identity = load_identity(
-        engine, load_kek(master_key, settings.data_dir), settings.verifier_url, clock=clock
+        engine, load_kek(master_key or None, settings.data_dir), settings.verifier_url, clock=clock
     )
     presentation_requests = PresentationRequests(
         engine=engine,
