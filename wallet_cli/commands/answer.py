@@ -69,6 +69,8 @@ def answer(
     ):
         request = check_request(link, client, resolver, allow=allow, now=session.now)
         plan = plan_answer(request, contents.credentials)
+        if not as_json:
+            session.err.print(f"Asked by {clean(request.who)}", soft_wrap=True)
         summary = []
         for item in plan:
             view = item.record.view
@@ -91,8 +93,6 @@ def answer(
                     f"{clean(view.credential_type)} {item.record.short_id}: {clean(leaving)}",
                     soft_wrap=True,
                 )
-        if not as_json:
-            session.err.print(f"Asked by {clean(request.who)}", soft_wrap=True)
         if not yes:
             if not sys.stdin.isatty():
                 raise InputError("approve with --yes, or run in a terminal to be asked")
