@@ -45,6 +45,7 @@ class StatusAge:
     as_of: datetime
     fresh_until: datetime | None = None
 
+
 _STATUS_ERRORS: dict[StatusPurpose, type[TrustIDError]] = {
     StatusPurpose.REVOCATION: RevokedError,
     StatusPurpose.SUSPENSION: SuspendedError,
