@@ -440,3 +440,30 @@ def test_page_has_no_external_or_inline_code() -> None:
     assert re.search(r"\son[a-z]+\s*=", html) is None
     assert "style=" not in html
     assert "<style" not in html
+
+
+@pytest.mark.parametrize(("fresh_for", "aged"), [(5, False), (-5, True)])
+def test_status_age_turns_amber_past_the_lists_ttl(
+    counter: Counter, tokens: Tokens, fresh_for: int, aged: bool
+) -> None:
+    # The real verifier's report, with the status times a ten-minute-old cached list
+    # would give (fresh_for: minutes left of its ttl; negative means past it).
+    now = datetime.now(UTC)
+
+    def stamp(moment: datetime) -> str:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def aged_report(route: Any) -> None:
+        response = route.fetch()
+        body = response.json()
+        body["statusAsOf"] = stamp(now - timedelta(minutes=10))
+        body["statusFreshUntil"] = stamp(now + timedelta(minutes=fresh_for))
+        route.fulfill(response=response, json=body)
+
+    counter.page.route("**/verify/qr", aged_report)
+    _open(counter)
+    counter.scan(tokens.valid)
+    counter.verdict("valid")
+    fact = counter.page.locator('.facts dd[data-fact="status-as-of"]')
+    assert "(10 min ago)" in fact.inner_text()
+    assert ("status-aged" in (fact.get_attribute("class") or "")) is aged

@@ -635,3 +635,23 @@ def test_a_credential_is_not_a_presentation(world: World) -> None:
     report = _verify_vp(world, token)
     assert report.codes == ["malformed"]
     assert report.to_json()["problemDetails"][0]["code"] == "malformed"
+
+
+def test_status_age_says_when_the_oldest_list_passes_its_ttl(world: World) -> None:
+    world.web.status_list("suspension").ttl_ms = 60_000  # the shortest ttl wins
+    token, _ = world.web.issue(world.holder.did, now=world.now)
+    body = world.verify(token).to_json()
+    # Both fetched two minutes ago; revocation has 5 min, suspension 1 min of ttl.
+    assert body["statusAsOf"] == "2026-11-23T11:58:00Z"
+    assert body["statusFreshUntil"] == "2026-11-23T11:59:00Z"
+
+
+def test_no_status_age_without_a_status_list_or_ttl(world: World) -> None:
+    token, _ = world.web.issue(world.holder.did, now=world.now, with_status=False)
+    assert "statusAsOf" not in world.verify(token).to_json()
+    for purpose in ("revocation", "suspension"):
+        world.web.status_list(purpose).ttl_ms = None
+    token, _ = world.web.issue(world.holder.did, now=world.now)
+    body = world.verify(token).to_json()
+    assert body["statusAsOf"] == "2026-11-23T11:58:00Z"
+    assert "statusFreshUntil" not in body

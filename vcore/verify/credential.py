@@ -35,7 +35,7 @@ from vcore.verify.evidence import KeyResolver, Material, SchemaResolver, StatusR
 from vcore.verify.plan import CredentialPlan
 from vcore.verify.report import CheckId, Steps, VerificationReport, problems_of
 from vcore.verify.schema import decide_schema, schema_urls
-from vcore.verify.status import decide_status, plan_status, skip_status
+from vcore.verify.status import StatusAge, decide_status, plan_status, skip_status
 
 __all__ = [
     "decide_credential",
@@ -229,7 +229,7 @@ def decide_credential(
     warnings = list(plan.warnings)
     credential = plan.credential
     if plan.failed or credential is None or plan.key_id is None:
-        return _report(plan, steps, warnings, verified=None, status_as_of=None)
+        return _report(plan, steps, warnings, verified=None, status_age=None)
     # Work on a copy so one plan can be decided again (e.g. in a batch retry).
     steps = steps.copy()
     fmt = lookup(credential.format)
@@ -239,13 +239,13 @@ def decide_credential(
     if isinstance(key, TrustIDError):
         steps.fail(CheckId.KEY, key)
         _skip_rest(steps, (CheckId.SIGNATURE,))
-        return _report(plan, steps, warnings, verified=None, status_as_of=None)
+        return _report(plan, steps, warnings, verified=None, status_age=None)
     steps.passed(CheckId.KEY, f"found the issuer's key #{plan.key_id.split('#', 1)[-1][:12]}")
     signature_error = _signature_error(plan, material)
     if signature_error is not None:
         steps.fail(CheckId.SIGNATURE, signature_error)
         _skip_rest(steps, ())
-        return _report(plan, steps, warnings, verified=None, status_as_of=None)
+        return _report(plan, steps, warnings, verified=None, status_age=None)
     steps.passed(CheckId.SIGNATURE, f"signature verified with {key.alg}")
     # -- after the signature: evaluate everything, report every failure
     try:
@@ -254,12 +254,12 @@ def decide_credential(
         steps.passed(CheckId.VALIDITY, _validity_detail(credential))
     except TrustIDError as exc:
         steps.fail(CheckId.VALIDITY, exc)
-    status_as_of = decide_status(plan, credential, material, steps, warnings, now)
+    status_age = decide_status(plan, credential, material, steps, warnings, now)
     decide_schema(plan, credential, material, steps, warnings)
     if holder is not None:
         _decide_holder_binding(plan, credential, holder, steps, warnings)
     return _report(
-        plan, steps, warnings, verified=credential, status_as_of=status_as_of, material=material
+        plan, steps, warnings, verified=credential, status_age=status_age, material=material
     )
 
 
@@ -310,7 +310,7 @@ def _report(
     warnings: list[str],
     *,
     verified: SecuredCredential | None,
-    status_as_of: datetime | None,
+    status_age: StatusAge | None,
     material: Material | None = None,
 ) -> VerificationReport:
     problems = problems_of(steps.checks, steps.titles)
@@ -322,7 +322,8 @@ def _report(
         credential=None if verified is None else verified.credential,
         format=None if plan.credential is None else plan.credential.format,
         issuer=plan.trust_entry,
-        status_as_of=status_as_of,
+        status_as_of=None if status_age is None else status_age.as_of,
+        status_fresh_until=None if status_age is None else status_age.fresh_until,
         disclosure=_disclosure(verified, material),
     )
 

@@ -165,6 +165,8 @@ class VerificationReport:
         format: The format's registry key (``vc+jwt``, ``jwt_vc_json``...) when it parsed.
         issuer: The trust-list entry of the issuer, when it was trusted.
         status_as_of: When the oldest status list used was fetched from the issuer.
+        status_fresh_until: When the first list used passes its ``ttl`` (``statusFreshUntil``;
+            the counter page turns amber after it).
         disclosure: For a selectively disclosed credential (SD-JWT), ``disclosed`` (the
             claims shown) and ``withheld`` (claim names not shown); added to
             ``credential`` in the JSON form with ``format`` (DESIGN §6).
@@ -178,6 +180,7 @@ class VerificationReport:
     format: str | None = None
     issuer: TrustEntry | None = None
     status_as_of: datetime | None = None
+    status_fresh_until: datetime | None = None
     disclosure: dict[str, Any] | None = None
 
     @property
@@ -202,6 +205,8 @@ class VerificationReport:
             out["issuer"] = {"id": self.issuer.id, "name": self.issuer.name}
         if self.status_as_of is not None:
             out["statusAsOf"] = format_datetime(self.status_as_of)
+        if self.status_fresh_until is not None:
+            out["statusFreshUntil"] = format_datetime(self.status_fresh_until)
         if not self.verified:
             out["problemDetails"] = [p.to_json() for p in self.problems]
         return out

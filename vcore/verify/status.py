@@ -10,6 +10,7 @@ unless its trust-list entry says the type requires status (``statusRequired``): 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from vcore.clock import format_datetime
@@ -28,7 +29,22 @@ from vcore.verify.evidence import Material
 from vcore.verify.plan import STATUS_PURPOSES_CHECKED, CredentialPlan
 from vcore.verify.report import Steps, status_check_id
 
-__all__ = ["decide_status", "plan_status", "skip_status"]
+__all__ = ["StatusAge", "decide_status", "plan_status", "skip_status"]
+
+
+@dataclass(frozen=True)
+class StatusAge:
+    """How old the status behind a verdict is.
+
+    Attributes:
+        as_of: When the oldest status list used was fetched from the issuer.
+        fresh_until: The earliest moment a list used passes its own ``ttl`` (None when
+            no list states one): a counter shows the verdict as ageing after it.
+    """
+
+    as_of: datetime
+    fresh_until: datetime | None = None
+
 
 _STATUS_ERRORS: dict[StatusPurpose, type[TrustIDError]] = {
     StatusPurpose.REVOCATION: RevokedError,
@@ -112,8 +128,8 @@ def decide_status(
     steps: Steps,
     warnings: list[str],
     now: datetime,
-) -> datetime | None:
-    """Add the ``status.*`` checks; return when the oldest list used was fetched."""
+) -> StatusAge | None:
+    """Add the ``status.*`` checks; return the age of the lists used (None if none was)."""
     for purpose, error in plan.status_errors:
         steps.fail(status_check_id(purpose), error)
     if not plan.status_entries:
@@ -140,6 +156,7 @@ def decide_status(
         return None
     issuer_name = plan.trust_entry.name if plan.trust_entry is not None else "the issuer"
     as_of: datetime | None = None
+    fresh_until: datetime | None = None
     stale_warned: set[str] = set()
     for entry in plan.status_entries:
         check_id = status_check_id(entry.purpose)
@@ -159,10 +176,14 @@ def decide_status(
         else:
             steps.passed(check_id, detail)
         as_of = snapshot.fetched_at if as_of is None else min(as_of, snapshot.fetched_at)
+        ttl = snapshot.ttl
+        if ttl is not None:
+            until = snapshot.fetched_at + ttl
+            fresh_until = until if fresh_until is None else min(fresh_until, until)
         if snapshot.stale and entry.list_url not in stale_warned:
             stale_warned.add(entry.list_url)
             warnings.append(
                 f"status as of {format_datetime(snapshot.fetched_at)}: the issuer could not "
                 "be reached, a cached status list was used"
             )
-    return as_of
+    return None if as_of is None else StatusAge(as_of, fresh_until)

@@ -202,7 +202,23 @@
     addFact(facts, "Document", typeLabel(credential.type));
     addFact(facts, "Issued by", issuerName(report, credential));
     addFact(facts, "Valid until", formatDate(credential.validUntil, false) || "No end date");
-    addFact(facts, "Status as of", formatDate(report.statusAsOf, true));
+    statusFact(facts, report);
+  }
+
+  // The status age; amber once the oldest list used is past its own ttl (the issuer's
+  // promise of freshness), so staff see that the verdict rests on an ageing copy.
+  function statusFact(facts, report) {
+    const asOf = formatDate(report.statusAsOf, true);
+    if (!asOf) return;
+    const minutes = Math.max(0, Math.round((Date.now() - Date.parse(report.statusAsOf)) / 60000));
+    const age = minutes < 1 ? "just now" : minutes < 120 ? `${minutes} min ago` : `${Math.round(minutes / 60)} h ago`;
+    addFact(facts, "Status as of", `${asOf} (${age})`);
+    const freshUntil = Date.parse(report.statusFreshUntil);
+    if (!Number.isNaN(freshUntil) && Date.now() > freshUntil) {
+      const dd = facts.lastElementChild;
+      dd.classList.add("status-aged");
+      dd.title = "Older than the issuer's refresh interval: the status may have changed since";
+    }
   }
 
   function renderVerdict(report) {
