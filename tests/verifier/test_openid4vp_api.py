@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import anyio
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -41,6 +42,7 @@ from vcore.openid4vp import read_unsigned_request_object
 from vcore.sdjwt import present_sd_jwt
 from vcore.signing import SoftwareSigner
 from verifier.app import create_app
+from verifier.openid4vp import OpenID4VPError
 from verifier.settings import VerifierSettings
 
 VERIFIER = "https://verifier.example"
@@ -416,3 +418,32 @@ def test_jwt_vc_json_through_dcql_with_a_vc_jwt_11_presentation(world: World) ->
     assert response.status_code == 200, response.text
     claims = world.state(created)["result"]["claims"]
     assert claims == {"w3c": [{"credentialSubject.familyName": "Zhang"}]}
+
+
+def test_two_answers_racing_finish_the_request_once(world: World) -> None:
+    created = world.create(preset="age_over_18", responseMode="direct_post")
+    request = world.request_object(created)
+    requests = world.app.state.presentation_requests
+    forms = []
+    for _ in range(2):
+        shown = world.presentation(
+            ["age_over_18"], nonce=request["nonce"], audience=request["client_id"]
+        )
+        forms.append({"vp_token": json.dumps({"age": [shown]}), "state": request["state"]})
+    outcomes: list[str] = []
+
+    async def answer(form: dict[str, str]) -> None:
+        try:
+            await requests.answer(created["id"], form)
+            outcomes.append("accepted")
+        except OpenID4VPError as exc:
+            outcomes.append(exc.description)
+
+    async def race() -> None:
+        async with anyio.create_task_group() as group:
+            for form in forms:
+                group.start_soon(answer, form)
+
+    anyio.run(race)
+    assert sorted(outcomes) == ["accepted", "this request was already answered"]
+    assert world.state(created)["state"] == "verified"
