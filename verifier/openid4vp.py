@@ -318,8 +318,9 @@ class PresentationRequests:
         if payload.get("state") != row.state_value:
             raise OpenID4VPError("invalid_request", "state does not match the request")
         if "error" in payload:
-            error = str(payload.get("error"))[:100]
-            await self._finish(row, RequestState.FAILED, {"verified": False, "walletError": error})
+            # A wallet's error (access_denied...) is acknowledged and changes nothing: it
+            # is unauthenticated (state is in the public request object), so finishing
+            # the request on it would let anyone who scanned the code cancel it.
             return {}
         try:
             presented = parse_vp_token(payload.get("vp_token"))

@@ -275,13 +275,14 @@ def test_expired_request_is_refused(world: World) -> None:
     assert ro.json()["error"] == "invalid_request"
 
 
-def test_wallet_error_response_fails_the_request(world: World) -> None:
+def test_wallet_error_response_is_acknowledged_and_changes_nothing(world: World) -> None:
     created = world.create(preset="age_over_18", responseMode="direct_post")
     request = world.request_object(created)
     path = urlsplit(request["response_uri"]).path
     response = world.verifier.post(path, data={"error": "access_denied", "state": request["state"]})
     assert response.status_code == 200
-    assert world.state(created)["result"] == {"verified": False, "walletError": "access_denied"}
+    assert world.state(created)["state"] == "pending"  # anyone with the QR could send it
+    assert world.respond(request, ["age_over_18"]).status_code == 200
 
 
 def test_dcql_query_and_redirect_uri_prefix(world: World) -> None:
