@@ -293,11 +293,10 @@ class PresentationRequests:
                     "invalid_request", "direct_post.jwt: the body needs an encrypted 'response'"
                 )
             try:
-                header, plaintext = decrypt_jwe(token, self._enc_key(row))
+                _header, plaintext = decrypt_jwe(token, self._enc_key(row))
                 payload = loads_strict(plaintext)
             except (JweError, MalformedError) as exc:
                 raise OpenID4VPError("invalid_request", f"the response: {exc}") from exc
-            del header
             if not isinstance(payload, dict):
                 raise OpenID4VPError("invalid_request", "the decrypted response is not an object")
             return payload
