@@ -25,7 +25,7 @@ from typing import NamedTuple
 from sqlalchemy import Select, select
 
 from issuer.errors import InvalidRequestError, NotFoundError
-from issuer.service.allocation import PURPOSES
+from issuer.service.allocation import PURPOSES, STATUS_LIST_PURPOSE
 from issuer.service.context import IssuerContext
 from issuer.service.keys import SigningKeyService
 from issuer.service.status import StatusService
@@ -79,6 +79,9 @@ class Selection:
             raise InvalidRequestError("the issuance date range ends before it starts")
 
 
+_TOKEN_REVOKED, _TOKEN_SUSPENDED = 1, 2  # Token Status List values (issuer.service.status)
+
+
 class _Slot(NamedTuple):
     list_id: int
     idx: int
@@ -87,6 +90,27 @@ class _Slot(NamedTuple):
     credential_id: str
     agency_id: str
     api_key_id: str
+
+    def is_revoked(self) -> bool:
+        if self.purpose == STATUS_LIST_PURPOSE:
+            return self.status == _TOKEN_REVOKED
+        return self.purpose == "revocation" and self.status != 0
+
+    def value_for(self, purpose: str, status: bool) -> int | None:
+        """This slot's value after setting ``purpose`` to ``status``; None: not its purpose.
+
+        A Token Status List slot (an SD-JWT VC's one slot) holds both purposes as one
+        2-bit value: revoking sets 1, suspending 2, lifting a suspension 0.
+        """
+        if self.purpose == STATUS_LIST_PURPOSE:
+            if purpose == "revocation":
+                return _TOKEN_REVOKED
+            if status:
+                return _TOKEN_SUSPENDED
+            return 0 if self.status == _TOKEN_SUSPENDED else self.status
+        if self.purpose == purpose:
+            return 1 if status else 0
+        return None
 
 
 @dataclass(frozen=True)
@@ -174,7 +198,6 @@ class BulkStatusService:
             raise InvalidRequestError(
                 f"a reason code of 1 to {_REASON_MAX} printable characters is required"
             )
-        new = 1 if status else 0
         now = self._ctx.clock()
         with self._ctx.session() as session, session.begin():
             if selection.signed_by is not None:
@@ -192,27 +215,27 @@ class BulkStatusService:
                 if not dry_run:
                     query = query.with_for_update(of=StatusEntry)
                 slots += [_Slot(*row) for row in session.execute(query)]
-            revoked = {s.credential_id for s in slots if s.purpose == "revocation" and s.status}
+            revoked = {s.credential_id for s in slots if s.is_revoked()}
             matched = len({s.credential_id for s in slots})
             if matched == 0:
                 raise NotFoundError("no credential matches this selection")
-            targets = [
-                s
-                for s in slots
-                if s.purpose == purpose and s.status != new and s.credential_id not in revoked
-            ]
-            lists = tuple(sorted({s.list_id for s in targets}))
+            targets: list[tuple[_Slot, int]] = []
+            for slot in slots:
+                value = slot.value_for(purpose, status)
+                if value is not None and value != slot.status and slot.credential_id not in revoked:
+                    targets.append((slot, value))
+            lists = tuple(sorted({s.list_id for s, _ in targets}))
             result = BulkStatusResult(
                 purpose, status, matched, len(targets), matched - len(targets), lists, dry_run
             )
             if dry_run:
                 return result
             repo = StatusListRepository(session)
-            by_list: dict[int, list[int]] = {}
-            for slot in targets:
-                by_list.setdefault(slot.list_id, []).append(slot.idx)
-            for list_id, indexes in by_list.items():
-                repo.set_statuses(list_id, indexes, new, now)
+            by_value: dict[tuple[int, int], list[int]] = {}
+            for slot, value in targets:
+                by_value.setdefault((slot.list_id, value), []).append(slot.idx)
+            for (list_id, value), indexes in by_value.items():
+                repo.set_statuses(list_id, indexes, value, now)
             who = (actor or "")[:200] or None
             repo.add_changes(
                 [
@@ -222,14 +245,14 @@ class BulkStatusService:
                         "list_id": slot.list_id,
                         "idx": slot.idx,
                         "old_status": slot.status,
-                        "new_status": new,
+                        "new_status": value,
                         "agency_id": slot.agency_id,
                         "api_key_id": api_key_id or slot.api_key_id,
                         "reason": reason,
                         "changed_at": now,
                         "actor": who,
                     }
-                    for slot in targets
+                    for slot, value in targets
                 ]
             )
             for list_id in lists:
@@ -242,6 +265,7 @@ class BulkStatusService:
             matched,
             actor or "agency",
         )
+        token_lists = {s.list_id for s, _ in targets if s.purpose == STATUS_LIST_PURPOSE}
         for list_id in lists:  # re-sign each affected list once, now
-            self._status.published(list_id)
+            self._status.published(list_id, token_list=list_id in token_lists)
         return result

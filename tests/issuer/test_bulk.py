@@ -301,9 +301,9 @@ def test_bulk_revoke_across_several_lists_republishes_each_once(
     published: list[int] = []
     original = status.published
 
-    def spy(list_id: int) -> Any:
+    def spy(list_id: int, *, token_list: bool = False) -> Any:
         published.append(list_id)
-        return original(list_id)
+        return original(list_id, token_list=token_list)
 
     monkeypatch.setattr(status, "published", spy)
     done = status_batch(

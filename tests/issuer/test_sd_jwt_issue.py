@@ -191,3 +191,34 @@ def test_npm_verifies_issued_sd_jwt_with_jwks_and_reads_the_status_flips(issuer:
     assert decoded == {"bits": 2, "values": [1, 2]}
     refused = sd_jwt_node({"op": "verify", "sdjwt": token, "jwks": jwks, "statusList": listed()})
     assert "error" in refused
+
+
+def test_bulk_status_changes_reach_token_status_list_slots(issuer: Harness) -> None:
+    """Regression: bulk changes matched SD-JWT VCs but left their one 2-bit slot as it was."""
+    headers = issuer.agencies["Resident Registry"].headers
+    tokens = [_issue(issuer) for _ in range(3)]
+    entries = [parse_credential_unverified(t).status_entries[0] for t, _ in tokens]
+    ids = [credential_id for _, credential_id in tokens]
+
+    def bulk(selected: list[str], purpose: str, status: bool = True) -> dict[str, int]:
+        body = {"credentialIds": selected, "statusPurpose": purpose, "status": status}
+        response = issuer.client.post(
+            "/credentials/status/batch", json={**body, "reason": "x"}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        answer: dict[str, int] = response.json()
+        return answer
+
+    def values() -> list[int]:
+        raw, bits = _values(issuer, entries[0]["uri"])
+        return [_value_at(raw, bits, e["idx"]) for e in entries]
+
+    assert bulk(ids[:1], "revocation")["changed"] == 1
+    assert bulk(ids, "suspension")["changed"] == 2  # the revoked one stays revoked
+    assert values() == [1, 2, 2]
+    lifted = bulk(ids, "suspension", False)
+    assert (lifted["changed"], lifted["unchanged"]) == (2, 1)
+    assert values() == [1, 0, 0]
+    assert bulk(ids[1:2], "suspension", False)["changed"] == 0  # nothing to lift
+    assert bulk(ids, "revocation")["changed"] == 2
+    assert values() == [1, 1, 1]
