@@ -88,5 +88,5 @@ def create_app(
     install_offline_docs(app, docs_url="/docs", redoc_url=None)
     install_issuer_problems(app)
     install_oauth_errors(app)
-    install_middleware(app)
+    install_middleware(app, protocol_rate_limit=settings.protocol_rate_limit)
     return app

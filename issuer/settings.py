@@ -41,6 +41,8 @@ class IssuerSettings(BaseSettings):
         issuer_name_zh: The display name in Simplified Chinese (OpenID4VCI ``display``).
         offer_ttl: Seconds a credential offer stays redeemable (OpenID4VCI).
         batch_size: Most credentials one OpenID4VCI request may ask for (one per key).
+        protocol_rate_limit: Requests per minute per client address to the OpenID4VCI
+            endpoints a wallet calls without an API key (0: no limit).
     """
 
     model_config = SettingsConfigDict(env_prefix="TRUSTID_", extra="ignore")
@@ -59,6 +61,7 @@ class IssuerSettings(BaseSettings):
     issuer_name_zh: str = Field(default="TrustID 演示证照签发机构", min_length=1, max_length=200)
     offer_ttl: int = Field(default=900, ge=30, le=7 * 24 * 3600)
     batch_size: int = Field(default=5, ge=1, le=20)
+    protocol_rate_limit: int = Field(default=300, ge=0, le=1_000_000)
 
     @field_validator("issuer_url")
     @classmethod

@@ -20,6 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from trustid_http.address_limits import AddressRateLimitMiddleware
 from trustid_http.docs import install_offline_docs
 from trustid_http.headers import SecurityHeadersMiddleware
 from trustid_http.limits import BodyLimitMiddleware
@@ -35,11 +36,11 @@ from verifier.clients import ClientRegistry
 from verifier.identity import load_identity
 from verifier.key_cache import signal_for
 from verifier.keystore import load_kek
-from verifier.limits import limit_for_path
+from verifier.limits import is_protocol_path, limit_for_path
 from verifier.metrics import VerifierMetrics
 from verifier.openid4vp import PresentationRequests
 from verifier.problems import RequestProblem, install_verifier_problems
-from verifier.ratelimit import build_limiter
+from verifier.ratelimit import build_address_limiter, build_limiter
 from verifier.resolution import (
     Fetcher,
     KeyResolver,
@@ -245,7 +246,12 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=WEB_DIR, check_dir=False), name="static")
     # Last added runs first: headers on every answer (also the guard's 500), then the
-    # last-resort guard, then the body limit.
+    # last-resort guard, then the body limit, then the anonymous endpoints' address limit.
+    app.add_middleware(
+        AddressRateLimitMiddleware,
+        limiter=build_address_limiter(rate_limiter, settings.protocol_rate_limit),
+        applies=is_protocol_path,
+    )
     app.add_middleware(BodyLimitMiddleware, limit=limit_for_path)
     app.add_middleware(ServerErrorGuard, service="verifier")
     app.add_middleware(

@@ -30,6 +30,7 @@ from typing import Protocol
 import redis
 from redis.exceptions import RedisError
 
+from trustid_http.address_limits import AddressBuckets, AddressLimiter
 from verifier.clients import ClientInfo, RateLimiter
 from verifier.errors import RateLimitedError
 
@@ -38,6 +39,8 @@ __all__ = [
     "QR_DECODE_UNIT",
     "Limiter",
     "RedisRateLimiter",
+    "SharedAddressLimiter",
+    "build_address_limiter",
     "build_limiter",
     "qr_decode_cost",
 ]
@@ -162,31 +165,34 @@ class RedisRateLimiter:
 
     def _take(self, client: ClientInfo, limit: int, cost: int, needed: int, *, force: bool) -> bool:
         """True when Redis answered (refusing raises); False: use the local fallback."""
-        if not self._redis_usable():
+        wait = self.window(str(client.id), limit, cost, needed, force=force)
+        if wait is None:
             return False
-        try:
-            reply = self._script(
-                args=[
-                    f"{self._prefix}:{client.id}",
-                    WINDOW_SECONDS,
-                    limit,
-                    cost,
-                    needed,
-                    int(force),
-                ]
-            )
-        except RedisError as exc:
-            self._mark_down(exc)
-            return False
-        self._mark_up()
-        allowed, wait = (int(v) for v in reply)
-        if not allowed:
+        if wait:
             raise RateLimitedError(
                 f"rate limit of {limit} requests per minute exceeded "
                 f"(this request costs {cost}); retry in {wait} s",
                 retry_after=wait,
             )
         return True
+
+    def window(
+        self, key: str, limit: int, cost: int = 1, needed: int = 1, *, force: bool = False
+    ) -> int | None:
+        """Take ``cost`` units of ``key``'s shared window: 0 when taken, else the seconds
+        to wait; None when Redis is unusable (the caller counts locally)."""
+        if not self._redis_usable():
+            return None
+        try:
+            reply = self._script(
+                args=[f"{self._prefix}:{key}", WINDOW_SECONDS, limit, cost, needed, int(force)]
+            )
+        except RedisError as exc:
+            self._mark_down(exc)
+            return None
+        self._mark_up()
+        allowed, wait = (int(v) for v in reply)
+        return 0 if allowed else max(1, wait)
 
     def close(self) -> None:
         """Release the connection pool."""
@@ -212,6 +218,36 @@ class RedisRateLimiter:
             self._down_until = None
         if recovered:
             log.info("rate limiting: Redis is back; counting across replicas again")
+
+
+class SharedAddressLimiter:
+    """Per-client-address budgets (the anonymous OpenID4VP endpoints) in the same Redis
+    window as the API keys' (keys ``<prefix>:addr:<address>``), with the same failure
+    policy: in-process buckets while Redis is down."""
+
+    blocking = True
+
+    def __init__(self, shared: RedisRateLimiter, per_minute: int) -> None:
+        self._shared = shared
+        self._per_minute = per_minute
+        self._fallback = AddressBuckets(per_minute)
+
+    def take(self, address: str) -> int | None:
+        """None when allowed (one unit taken), else the seconds to wait."""
+        wait = self._shared.window("addr:" + address, self._per_minute)
+        if wait is None:
+            return self._fallback.take(address)
+        return wait or None
+
+
+def build_address_limiter(limiter: Limiter, per_minute: int) -> AddressLimiter | None:
+    """The per-address limiter beside ``limiter``: shared through its Redis when it has
+    one, else in-process; None when ``per_minute`` is 0 (no limit)."""
+    if per_minute <= 0:
+        return None
+    if isinstance(limiter, RedisRateLimiter):
+        return SharedAddressLimiter(limiter, per_minute)
+    return AddressBuckets(per_minute)
 
 
 def build_limiter(

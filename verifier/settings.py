@@ -5,7 +5,7 @@ Environment variables (prefix ``TRUSTID_``, DESIGN §3): ``TRUST_LIST``, ``TRUST
 (seconds, default 3600, at most 86400), ``VERIFIER_MAX_CONNECTIONS``,
 ``VERIFIER_HEADER_TIMEOUT``, ``DATA_DIR``, ``DATABASE_URL``
 (or ``VERIFIER_DATABASE_URL`` when the issuer's database URL is set in the same
-environment), ``VERIFIER_URL``, ``VERIFIER_RATE_LIMIT``, ``REDIS_URL`` (rate limits shared by all replicas), ``REDIS_KEY_PREFIX``,
+environment), ``VERIFIER_URL``, ``VERIFIER_RATE_LIMIT``, ``PROTOCOL_RATE_LIMIT`` (per client address, the OpenID4VP endpoints), ``REDIS_URL`` (rate limits shared by all replicas), ``REDIS_KEY_PREFIX``,
 ``METRICS_TOKEN`` (operator Bearer token for ``/metrics``), ``ALLOW_PRIVATE_HOSTS``
 (internal issuers reached over verified https), ``CA_FILE`` (extra CA certificates for
 outbound https), ``DB_POOL_SIZE`` / ``DB_MAX_OVERFLOW`` / ``DB_POOL_TIMEOUT`` (the
@@ -86,6 +86,13 @@ class VerifierSettings(BaseSettings):
     verifier_database_url: str | None = None
     verifier_url: str = "http://127.0.0.1:8200"
     verifier_rate_limit: int = Field(default=600, ge=1, description="Requests per minute per key.")
+    protocol_rate_limit: int = Field(
+        default=300,
+        ge=0,
+        le=1_000_000,
+        description="Requests per minute per client address to the OpenID4VP endpoints "
+        "wallets call without an API key (0: no limit).",
+    )
     redis_url: str | None = Field(
         default=None,
         description="redis:// URL; when set, rate limits are counted across all replicas.",

@@ -46,13 +46,19 @@ _NO_STORE = {"Cache-Control": "no-store"}
 _CACHE = {"Cache-Control": "max-age=300, public"}
 
 
+_RATE_LIMITED = (
+    "Too many requests from this address (`temporarily_unavailable`, `Retry-After`; "
+    "`TRUSTID_PROTOCOL_RATE_LIMIT`)"
+)
+
+
 def _oauth_errors(described: dict[int, str]) -> dict[int | str, dict[str, Any]]:
     return {
         status: {
             "description": text,
             "content": {"application/json": {"schema": OAUTH_ERROR_SCHEMA}},
         }
-        for status, text in described.items()
+        for status, text in {**described, 429: _RATE_LIMITED}.items()
     }
 
 
@@ -260,7 +266,12 @@ async def token(
     )
 
 
-@router.post("/nonce", response_model=NonceResponse, summary="Nonce endpoint (c_nonce)")
+@router.post(
+    "/nonce",
+    response_model=NonceResponse,
+    responses=_oauth_errors({}),
+    summary="Nonce endpoint (c_nonce)",
+)
 def nonce(services: ServicesDep) -> Response:
     """OpenID4VCI 1.0 §7: a fresh single-use `c_nonce` for key proofs."""
     return JSONResponse({"c_nonce": services.offers.nonce()}, headers=_NO_STORE)

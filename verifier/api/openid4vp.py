@@ -62,6 +62,11 @@ _BODY = {
     413: "Body over 64 KiB (`too_large`)",
     415: "Body is not JSON (`unsupported_media_type`)",
 }
+_RATE_LIMITED = {
+    **_OAUTH_ERROR,
+    "description": "Too many requests from this address (`temporarily_unavailable`, "
+    "`Retry-After`; `TRUSTID_PROTOCOL_RATE_LIMIT`)",
+}
 _LIMITS: dict[int | str, dict[str, Any]] = {
     408: {"description": "The body did not arrive within 60 s (problem+json)"},
     413: {"description": "Body over 64 KiB (problem+json)"},
@@ -218,6 +223,7 @@ async def presentation_request_qr(request: Request, caller: Caller, request_id: 
         },
         400: _OAUTH_ERROR,
         404: _OAUTH_ERROR,
+        429: _RATE_LIMITED,
     },
     summary="OpenID4VP request object (wallets fetch it from the link's request_uri)",
 )
@@ -262,6 +268,7 @@ _FORM_BODY: dict[str, Any] = {
         200: {"description": "Accepted and verified: {}"},
         400: _OAUTH_ERROR,
         404: _OAUTH_ERROR,
+        429: _RATE_LIMITED,
         **_LIMITS,
     },
     summary="OpenID4VP response endpoint (direct_post, direct_post.jwt)",
