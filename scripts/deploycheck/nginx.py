@@ -46,6 +46,7 @@ def _server_block(
       proxy_set_header Host $http_host;
       proxy_set_header Connection "";
       proxy_set_header X-Forwarded-Proto https;
+      proxy_set_header X-Forwarded-For $remote_addr;  # per-address limits (uvicorn trusts 127.0.0.1)
       proxy_read_timeout 60s;
     }}
   }}
