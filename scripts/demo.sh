@@ -27,6 +27,7 @@ export TRUSTID_ISSUER_URL="${TRUSTID_ISSUER_URL:-http://127.0.0.1:8100}"
 export TRUSTID_VERIFIER_URL="${TRUSTID_VERIFIER_URL:-http://127.0.0.1:8200}"
 issuer_hostport="${TRUSTID_ISSUER_URL#*://}"; issuer_hostport="${issuer_hostport%%/*}"
 export TRUSTID_ALLOW_INSECURE_HOSTS="${TRUSTID_ALLOW_INSECURE_HOSTS:-$issuer_hostport}"
+verifier_hostport="${TRUSTID_VERIFIER_URL#*://}"; verifier_hostport="${verifier_hostport%%/*}"
 export TRUSTID_TRUST_LIST="${TRUSTID_TRUST_LIST:-$TRUSTID_DATA_DIR/trust-list.json}"
 # Demo: revalidate status lists on every check (cheap with ETags on loopback) so a
 # revocation shows at once; production keeps the list's ttl (300 s) or a cap of its own.
@@ -84,6 +85,22 @@ cat <<MSG
     python3 -c 'import json; r = json.load(open("/tmp/issued.json")); print("credentialId", r["credentialId"]); json.dump({"verifiableCredential": r["verifiableCredential"]}, open("/tmp/vc.json", "w"))'
     curl -s -X POST $TRUSTID_VERIFIER_URL/credentials/verify -H 'Content-Type: application/json' \\
       -d @/tmp/vc.json | python3 -m json.tool
+
+  A wallet gets it over OpenID4VCI (offer QR + transaction code), then answers the
+  counter over OpenID4VP ("over 18"; or press Over 18 on the counter page):
+    export TRUSTID_ALLOW_INSECURE_HOSTS=$issuer_hostport,$verifier_hostport   # the wallet: plain http on loopback
+    curl -s $TRUSTID_ISSUER_URL/credential-offers -H "Authorization: Bearer \$KEY" \\
+      -H 'Content-Type: application/json' -d @examples/offer-resident.json > /tmp/offer.json
+    OFFER_ID=\$(python3 -c 'import json; print(json.load(open("/tmp/offer.json"))["offerId"])')
+    TX_CODE=\$(python3 -c 'import json; print(json.load(open("/tmp/offer.json"))["txCode"])')
+    curl -s -H "Authorization: Bearer \$KEY" -o /tmp/offer.png $TRUSTID_ISSUER_URL/credential-offers/\$OFFER_ID/qr.png
+    trustid-wallet init && trustid-wallet receive --qr /tmp/offer.png --tx-code \$TX_CODE
+    curl -s $TRUSTID_VERIFIER_URL/presentation-requests -H 'Content-Type: application/json' \\
+      -d '{"preset": "age_over_18"}' > /tmp/request.json
+    REQUEST_ID=\$(python3 -c 'import json; print(json.load(open("/tmp/request.json"))["id"])')
+    curl -s -o /tmp/request.png $TRUSTID_VERIFIER_URL/presentation-requests/\$REQUEST_ID/qr.png
+    trustid-wallet answer --qr /tmp/request.png
+    curl -s $TRUSTID_VERIFIER_URL/presentation-requests/\$REQUEST_ID | python3 -m json.tool
 
   Ctrl-C stops both services.
 MSG

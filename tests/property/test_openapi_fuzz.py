@@ -48,6 +48,7 @@ def issuer_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Se
         "TRUSTID_MASTER_KEY": b64url_encode(secrets.token_bytes(32)),
         "TRUSTID_ISSUER_URL": "http://issuer.test:8100",
         "TRUSTID_TYPES_DIR": "",
+        "TRUSTID_PROTOCOL_RATE_LIMIT": "0",  # every generated request reaches a route
     }
     port = free_port()
     server = start_server(["issuer.cli", "serve", "--port", str(port)], port, env, home / "log")
@@ -68,6 +69,7 @@ def verifier_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
         "TRUSTID_TRUST_LIST": str(trust),
         "TRUSTID_VERIFIER_URL": "https://verifier.example",
         "TRUSTID_VERIFIER_RATE_LIMIT": "1000000",
+        "TRUSTID_PROTOCOL_RATE_LIMIT": "0",
     }
     port = free_port()
     server = start_server(["verifier.cli", "serve", "--port", str(port)], port, env, home / "log")
