@@ -8,7 +8,9 @@ tested apart on rows that disagree, so a check that could never fail would show 
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -33,7 +35,8 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 def test_deployment_check_passes(postgres_url: str) -> None:
     if not Path(NGINX).is_file():
         pytest.skip("nginx is not installed (scripts/test.sh installs Debian's nginx as root)")
-    result = subprocess.run(
+    # Its own process group: on a timeout, SIGTERM lets the check stop what it started.
+    proc = subprocess.Popen(
         [
             sys.executable,
             str(SCRIPT),
@@ -46,11 +49,18 @@ def test_deployment_check_passes(postgres_url: str) -> None:
             "--body-timeout",
             "2",
         ],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=110,
-        check=False,
+        start_new_session=True,
     )
+    try:
+        stdout, stderr = proc.communicate(timeout=100)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=15)
+        pytest.fail(f"the deployment check took over 100 s:\n{stdout}\n{stderr}")
+    result = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
     assert "0 failed: the deployment is consistent" in out
