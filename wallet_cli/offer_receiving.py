@@ -22,7 +22,9 @@ _OFFER_PATH = "/credential-offer/"
 
 def offer_source(source: str | None, qr: Path | None) -> str | None:
     """The offer link or ``credential_offer_uri`` named on the command line, if any."""
-    if qr is not None and source is None:
+    if qr is not None and source is not None:
+        raise InputError("give either SOURCE or --qr IMAGE, not both")
+    if qr is not None:
         text = decode_qr_image(read_input_file(qr, MAX_IMAGE_BYTES), str(qr))
         return text if is_offer_link(text) else None
     if source is None:
