@@ -8,7 +8,10 @@ from typing import Annotated
 
 import typer
 
+from vcore.errors import TrustIDError
+from vcore.formats import lookup
 from wallet_cli.errors import InputError
+from wallet_cli.records import CredentialRecord
 from wallet_cli.session import session_of
 from wallet_cli.terminal import clean, confirm
 
@@ -48,6 +51,7 @@ def answer(
     # Imported here: the protocol code is only needed by this command.
     from vcore.outbound import parse_allow_list
     from wallet_cli.answering import check_request, plan_answer, send_answer
+    from wallet_cli.render import overall_status
     from wallet_cli.resolution import Resolver
     from wallet_cli.sources import decode_qr_image
 
@@ -68,7 +72,11 @@ def answer(
         Resolver(lambda: client, contents.issuer_keys, session.now) as resolver,
     ):
         request = check_request(link, client, resolver, allow=allow, now=session.now)
-        plan = plan_answer(request, contents.credentials)
+        # Only credentials this wallet can present as their holder, valid ones first.
+        holder = contents.holder.did
+        usable = [r for r in contents.credentials if _bound_to(r, holder)]
+        usable.sort(key=lambda r: overall_status(r, session.now) != "valid")
+        plan = plan_answer(request, usable)
         if not as_json:
             session.err.print(f"Asked by {clean(request.who)}", soft_wrap=True)
         summary = []
@@ -93,6 +101,9 @@ def answer(
                     f"{clean(view.credential_type)} {item.record.short_id}: {clean(leaving)}",
                     soft_wrap=True,
                 )
+            state = overall_status(item.record, session.now)
+            if state != "valid":
+                session.warn(f"credential {item.record.short_id} is {state.replace('_', ' ')}")
         if not yes:
             if not sys.stdin.isatty():
                 raise InputError("approve with --yes, or run in a terminal to be asked")
@@ -115,6 +126,14 @@ def answer(
     session.say("Sent. The verifier accepted the answer.")
     if isinstance(redirect, str):
         session.say(f"Continue at {clean(redirect)}")
+
+
+def _bound_to(record: CredentialRecord, holder: str) -> bool:
+    try:
+        lookup(record.view.format).check_holder_binding(record.view, holder)
+    except TrustIDError:
+        return False
+    return True
 
 
 def register(app: typer.Typer) -> None:
