@@ -184,8 +184,9 @@ class StatusListRepository:
             f"CAST(:{name} AS {kind}[])" for name, kind in _CHANGE_COLUMNS.items()
         )
         self._session.execute(
+            # The column names and types are the fixed _CHANGE_COLUMNS, never input.
             text(
-                f"INSERT INTO status_changes ({', '.join(columns)}) "  # noqa: S608 - fixed names
+                f"INSERT INTO status_changes ({', '.join(columns)}) "  # noqa: S608 # nosec B608
                 f"SELECT * FROM unnest({select_list})"
             ),
             arrays,

@@ -217,6 +217,8 @@ def start_layout(
         **clean,
         "TRUSTID_DATABASE_URL": database,
         "TRUSTID_VERIFIER_URL": f"https://{HOST}:{listen['verifiers']}",
+        # Replicas share the database, so they share the KEK sealing its OpenID4VP key.
+        "TRUSTID_MASTER_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
         # Over https through nginx: the verifier's start-up check and its loader both
         # need TRUSTID_CA_FILE and TRUSTID_ALLOW_PRIVATE_HOSTS for it.
         "TRUSTID_TRUST_LIST": f"https://{HOST}:{listen['issuers']}/trust-list.json",
