@@ -689,13 +689,14 @@ def _issue_bodies(n: int) -> list[dict[str, Any]]:
 
 @contextmanager
 def issuer_server(ctx: Context, port: int = 8471) -> Iterator[tuple[str, str]]:
-    """A real issuer (``python -m issuer.cli serve``) on SQLite; yields (url, agency key)."""
+    """A real issuer (``python -m issuer.cli serve``) on SQLite, or on a fresh PostgreSQL
+    database under ``BENCH_ISSUER_DATABASE_URL``; yields (url, agency key)."""
     data = ctx.dir / f"issuer-{port}"
     env = {
         **os.environ,
         "TRUSTID_DATA_DIR": str(data),
         "TRUSTID_ISSUER_URL": f"http://127.0.0.1:{port}",
-        "TRUSTID_DATABASE_URL": _fresh_database(port),
+        "TRUSTID_DATABASE_URL": (database := _fresh_database(port)),
         "TRUSTID_MASTER_KEY": "",
     }
     cmd = [
@@ -719,6 +720,20 @@ def issuer_server(ctx: Context, port: int = 8471) -> Iterator[tuple[str, str]]:
     finally:
         proc.terminate()
         proc.wait(10)
+        if database:
+            _drop_database(database)
+
+
+def _drop_database(url: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    base = os.environ["BENCH_ISSUER_DATABASE_URL"]
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}"'))
+    engine.dispose()
 
 
 def _fresh_database(port: int) -> str:
