@@ -302,13 +302,19 @@ def publish(layout: Layout) -> None:
         if path.startswith("status-lists/")
     }
     deadline = time.monotonic() + 10
-    with httpx.Client(verify=client_tls(layout.ca), timeout=5) as http:
-        while True:
-            served = {
-                p: http.get(f"{layout.url('issuers')}/{p}").headers.get("etag") for p in wanted
-            }
-            if served == wanted:
-                return
-            if time.monotonic() > deadline:
-                raise SetupError(f"nginx did not reload within 10 s: {served} != {wanted}")
-            time.sleep(0.1)
+    served: dict[str, str | None] = {}
+    while True:
+        # A fresh connection per round: an old worker closes its keep-alive connections
+        # as it exits, which is the reload working, not a failure.
+        try:
+            with httpx.Client(verify=client_tls(layout.ca), timeout=5) as http:
+                served = {
+                    p: http.get(f"{layout.url('issuers')}/{p}").headers.get("etag") for p in wanted
+                }
+        except httpx.TransportError:
+            served = {}
+        if served == wanted:
+            return
+        if time.monotonic() > deadline:
+            raise SetupError(f"nginx did not reload within 10 s: {served} != {wanted}")
+        time.sleep(0.1)
