@@ -204,7 +204,7 @@ _ZH: dict[str, str] = {
     "kind.unexpected": "意外错误：",
 }
 
-_WHAT_ZH = {"wallet": "钱包", "backup": "备份"}
+_WHAT_ZH = {"vault": "钱包", "wallet": "钱包", "backup": "备份"}
 
 CATALOGUES: Mapping[Locale, Mapping[str, str]] = {Locale.EN: _EN, Locale.ZH_HANS: _ZH}
 """Every locale's templates; English is complete and the fallback."""
