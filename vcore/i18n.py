@@ -12,6 +12,8 @@ Pure: the caller passes the ``Accept-Language`` header or the environment it rea
   (draft-ietf-oauth-sd-jwt-vc §6 "Display metadata", member ``lang``; newer drafts say
   ``locale``) and OpenID4VCI 1.0 (§12.2.4, member ``locale``) are both read.
 * :func:`type_display_name` / :func:`claim_label` read a Type Metadata document.
+* :func:`display_labels`: every name and label of a Type Metadata document in the locales
+  TrustID speaks, for a report a page renders in its own language.
 * :func:`format_person_name`: a name in the order its script and the reader's locale expect.
 """
 
@@ -27,6 +29,7 @@ __all__ = [
     "DEFAULT_LOCALE",
     "Locale",
     "claim_label",
+    "display_labels",
     "format_person_name",
     "locale_from_environment",
     "locale_from_tag",
@@ -170,6 +173,47 @@ def claim_label(type_metadata: object, path: Sequence[str], locale: Locale) -> s
         entry = pick_display(display, locale, key="label") or pick_display(display, locale)
         return _text(entry, "label") or _text(entry, "name")
     return None
+
+
+_MAX_LABEL = 200
+_MAX_CLAIMS = 256
+
+
+def _labels(entries: object, key: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, Mapping):
+            continue
+        tag = _entry_locale(entry)
+        locale = locale_from_tag(tag) if tag is not None else None
+        text = _text(entry, key)
+        if locale is not None and text is not None:
+            out.setdefault(locale.value, text[:_MAX_LABEL])
+    return out
+
+
+def display_labels(type_metadata: object) -> dict[str, Any]:
+    """``{"name": {locale: name}, "claims": {"address.locality": {locale: label}}}``.
+
+    Only entries really in a locale count (no fallback here: the reader of the report
+    falls back itself); labels are cut at 200 characters and at most 256 claims are kept,
+    as the document came from the issuer.
+    """
+    if not isinstance(type_metadata, Mapping):
+        return {"name": {}, "claims": {}}
+    claims: dict[str, dict[str, str]] = {}
+    raw = type_metadata.get("claims")
+    for claim in (raw if isinstance(raw, list) else [])[:_MAX_CLAIMS]:
+        if not isinstance(claim, Mapping):
+            continue
+        path = claim.get("path")
+        if not isinstance(path, list) or not all(isinstance(p, str) for p in path) or not path:
+            continue
+        display = claim.get("display")
+        labels = _labels(display, "label") or _labels(display, "name")
+        if labels:
+            claims[".".join(path)] = labels
+    return {"name": _labels(type_metadata.get("display"), "name"), "claims": claims}
 
 
 def _is_han(text: str) -> bool:

@@ -7,6 +7,7 @@ import pytest
 from vcore.i18n import (
     Locale,
     claim_label,
+    display_labels,
     format_person_name,
     locale_from_environment,
     locale_from_tag,
@@ -174,3 +175,41 @@ def test_format_person_name(
     given: str | None, family: str | None, locale: Locale, expected: str | None
 ) -> None:
     assert format_person_name(given, family, locale) == expected
+
+
+def test_display_labels_per_locale() -> None:
+    labels = display_labels(METADATA)
+    assert labels == {
+        "name": {"en": "Resident Identity", "zh-Hans": "居民身份证明"},
+        "claims": {
+            "familyName": {"en": "Family name", "zh-Hans": "姓"},
+            "address.locality": {"zh-Hans": "区"},
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        None,
+        [],
+        {"claims": "x", "display": 3},
+        {"claims": [{"path": [1, 2], "display": [{"lang": "en", "label": "x"}]}]},
+        {"claims": [{"path": [], "display": [{"lang": "en", "label": "x"}]}]},
+        {"claims": [{"path": ["a"], "display": [{"lang": "fr", "label": "x"}]}]},
+    ],
+)
+def test_display_labels_hostile(metadata: object) -> None:
+    assert display_labels(metadata) == {"name": {}, "claims": {}}
+
+
+def test_display_labels_are_bounded() -> None:
+    metadata = {
+        "display": [{"lang": "en", "name": "n" * 5000}],
+        "claims": [
+            {"path": [f"c{i}"], "display": [{"lang": "en", "label": "x"}]} for i in range(1000)
+        ],
+    }
+    labels = display_labels(metadata)
+    assert len(labels["name"]["en"]) == 200
+    assert len(labels["claims"]) == 256
