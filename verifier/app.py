@@ -170,9 +170,10 @@ def create_app(
             engine, redis_url=settings.redis_url, redis_prefix=settings.redis_key_prefix
         ),
     )
+    # An empty TRUSTID_MASTER_KEY (a shared environment's placeholder) means "use the file".
     master_key = settings.master_key.get_secret_value() if settings.master_key else None
     identity = load_identity(
-        engine, load_kek(master_key, settings.data_dir), settings.verifier_url, clock=clock
+        engine, load_kek(master_key or None, settings.data_dir), settings.verifier_url, clock=clock
     )
     presentation_requests = PresentationRequests(
         engine=engine,

@@ -20,6 +20,7 @@ from vcore.dids import build_did_document, did_web_from_url
 from vcore.keys import PrivateKey, generate_key, private_key_from_der
 from vcore.signing import SoftwareSigner
 from verifier import storage
+from verifier.errors import MasterKeyError
 from verifier.keystore import KeyEncryptionKey
 
 __all__ = ["VerifierIdentity", "load_identity"]
@@ -64,6 +65,12 @@ def load_identity(
         with Session(engine) as session:
             row = storage.verifier_key(session, _NAME)
         if row is not None:
+            if row.kek_id != kek.key_id:
+                raise MasterKeyError(
+                    f"the verifier's signing key in this database is sealed under another "
+                    f"master key (id {row.kek_id}, this process has {kek.key_id}): give every "
+                    "replica sharing the database the same TRUSTID_MASTER_KEY"
+                )
             der = kek.open(row.sealed, _AAD)
             return VerifierIdentity(did=did, key=private_key_from_der(der, alg=row.alg), kek=kek)
         key = generate_key("ES256")

@@ -30,6 +30,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 import anyio.to_thread
@@ -55,6 +56,7 @@ from vcore.openid4vp import (
 )
 from vcore.verify import CheckStatus, PresentationReport
 from verifier import storage
+from verifier.errors import VerifierError
 from verifier.identity import VerifierIdentity
 from verifier.service import VerifierService
 
@@ -70,7 +72,7 @@ REQUEST_LIFETIME = timedelta(minutes=5)
 _SIGNING_ALGS = ["ES256", "ES384", "ES512", "EdDSA"]
 
 
-class RequestState:
+class RequestState(StrEnum):
     """The states of a presentation request (``GET /presentation-requests/{id}``)."""
 
     PENDING = "pending"
@@ -79,16 +81,20 @@ class RequestState:
     EXPIRED = "expired"
 
 
-class OpenID4VPError(Exception):
+class OpenID4VPError(VerifierError):
     """A protocol error answered with OAuth error JSON (``{"error", "error_description"}``).
 
     Attributes:
-        error: The OAuth / OpenID4VP error code (``invalid_request``...).
+        error: The OAuth / OpenID4VP error code (``invalid_request``...), also ``code``.
         status: The HTTP status.
     """
 
+    code = "invalid_request"
+    title = "Invalid OpenID4VP request"
+
     def __init__(self, error: str, description: str, *, status: int = 400) -> None:
         super().__init__(description)
+        self.code = error
         self.error = error
         self.description = description
         self.status = status
@@ -163,7 +169,7 @@ class PresentationRequests:
         row = storage.PresentationRequestRow(
             id=request_id,
             caller=caller,
-            state=RequestState.PENDING,
+            state=RequestState.PENDING.value,
             client_id=client_id,
             response_mode=response_mode.value,
             nonce=secrets.token_urlsafe(24),
@@ -312,8 +318,9 @@ class PresentationRequests:
         if payload.get("state") != row.state_value:
             raise OpenID4VPError("invalid_request", "state does not match the request")
         if "error" in payload:
-            error = str(payload.get("error"))[:100]
-            await self._finish(row, RequestState.FAILED, {"verified": False, "walletError": error})
+            # A wallet's error (access_denied...) is acknowledged and changes nothing: it
+            # is unauthenticated (state is in the public request object), so finishing
+            # the request on it would let anyone who scanned the code cancel it.
             return {}
         try:
             presented = parse_vp_token(payload.get("vp_token"))
@@ -383,14 +390,14 @@ class PresentationRequests:
         return body
 
     async def _finish(
-        self, row: storage.PresentationRequestRow, state: str, result: dict[str, Any]
+        self, row: storage.PresentationRequestRow, state: RequestState, result: dict[str, Any]
     ) -> None:
         def finish() -> bool:
             with Session(self._engine) as session, session.begin():
                 return storage.finish_presentation_request(
                     session,
                     row.id,
-                    state=state,
+                    state=state.value,
                     result=json.dumps(result, separators=(",", ":")),
                     now=self._clock(),
                 )

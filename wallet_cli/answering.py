@@ -26,7 +26,8 @@ from typing import Any
 from vcore.dcql import CredentialMatch, DcqlQuery, parse_dcql_query, select_credentials
 from vcore.dids import holder_kid, parse_did_url
 from vcore.errors import DcqlUnsatisfiedError, MalformedError, TrustIDError
-from vcore.formats import DisclosureMode, SdJwtCredential, build_presentation
+from vcore.formats import DisclosureMode, SdJwtCredential
+from vcore.formats.vp_jwt import build_presentation_v11
 from vcore.jose import verify
 from vcore.jwe import CONTENT_ENCRYPTION, encrypt_jwe
 from vcore.keys import public_key_from_jwk
@@ -273,7 +274,8 @@ def send_answer(
                 base=view.claim_base,
             )
         else:
-            token = build_presentation(
+            # jwt_vc_json, the other DCQL profile: a VC-JWT 1.1 presentation (B.1.3).
+            token = build_presentation_v11(
                 [item.record.token],
                 holder.private_key,
                 holder.did,

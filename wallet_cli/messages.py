@@ -89,6 +89,7 @@ _EN: dict[str, str] = {
     # the line prefixes and the common errors
     "error": "error: {message}",
     "warning": "warning: ",
+    "warn.not_valid": "credential {id} is {state}",
     "err.no_passphrase": "no passphrase: set {env} or run in a terminal",
     "err.empty_passphrase": "an empty passphrase is not accepted",
     "err.passphrases_differ": "the two passphrases differ; nothing was changed",
@@ -179,6 +180,7 @@ _ZH: dict[str, str] = {
     "remove.done": "已删除{label}",
     "error": "错误：{message}",
     "warning": "警告：",
+    "warn.not_valid": "凭证 {id} {state}",
     "err.no_passphrase": "没有密码：请设置 {env}，或在终端中运行",
     "err.empty_passphrase": "密码不能为空",
     "err.passphrases_differ": "两次输入的密码不一致，未做任何更改",

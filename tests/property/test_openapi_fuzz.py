@@ -108,10 +108,11 @@ def _problem_or_result(ctx: Any, response: Any, case: Any) -> bool | None:
         assert body.get("code"), response.text
         assert "Traceback" not in response.text
         return None
-    # The documented exceptions: a verification result, the health document.
+    # The documented exceptions: a verification result, the health document, and the
+    # OAuth error JSON of the OpenID4VP protocol endpoints.
     assert media == "application/json", f"{response.status_code} {media}: {response.text[:200]}"
     assert isinstance(body, dict), response.text
-    assert "verified" in body or "components" in body, response.text[:300]
+    assert "verified" in body or "components" in body or "error" in body, response.text[:300]
     return None
 
 

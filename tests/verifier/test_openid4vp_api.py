@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import anyio
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from tests.asgi_client import AppClient
 from tests.issuer.support import (
@@ -32,6 +34,7 @@ from tests.issuer.support import (
 from tests.verifier.support import Clock, app_client, public_resolver, write_json
 from vcore.dids import did_key_for, holder_kid, key_from_did_document
 from vcore.formats import unwrap_credential
+from vcore.formats.vp_jwt import build_presentation_v11
 from vcore.jose import decode_unverified, verify
 from vcore.jwe import encrypt_jwe
 from vcore.keys import generate_key, public_key_from_jwk
@@ -39,6 +42,7 @@ from vcore.openid4vp import read_unsigned_request_object
 from vcore.sdjwt import present_sd_jwt
 from vcore.signing import SoftwareSigner
 from verifier.app import create_app
+from verifier.openid4vp import OpenID4VPError
 from verifier.settings import VerifierSettings
 
 VERIFIER = "https://verifier.example"
@@ -46,6 +50,8 @@ VERIFIER_DID = "did:web:verifier.example"
 
 
 class World:
+    app: FastAPI
+
     def __init__(self, harness: Harness, verifier: AppClient, clock: Clock) -> None:
         self.harness = harness
         self.verifier = verifier
@@ -166,7 +172,9 @@ def world(tmp_path: Path, fixed_now: datetime) -> Iterator[World]:
             clock=clock,
         )
         with app_client(app) as client:
-            yield World(harness, client, clock)
+            world = World(harness, client, clock)
+            world.app = app
+            yield world
 
 
 @pytest.mark.parametrize("mode", ["direct_post.jwt", "direct_post"])
@@ -267,13 +275,14 @@ def test_expired_request_is_refused(world: World) -> None:
     assert ro.json()["error"] == "invalid_request"
 
 
-def test_wallet_error_response_fails_the_request(world: World) -> None:
+def test_wallet_error_response_is_acknowledged_and_changes_nothing(world: World) -> None:
     created = world.create(preset="age_over_18", responseMode="direct_post")
     request = world.request_object(created)
     path = urlsplit(request["response_uri"]).path
     response = world.verifier.post(path, data={"error": "access_denied", "state": request["state"]})
     assert response.status_code == 200
-    assert world.state(created)["result"] == {"verified": False, "walletError": "access_denied"}
+    assert world.state(created)["state"] == "pending"  # anyone with the QR could send it
+    assert world.respond(request, ["age_over_18"]).status_code == 200
 
 
 def test_dcql_query_and_redirect_uri_prefix(world: World) -> None:
@@ -339,3 +348,103 @@ def test_qr_png_and_did_document(world: World) -> None:
     assert decode_qr_image(png.content) == created["request"]
     document = world.verifier.get("/.well-known/did.json").json()
     assert document["id"] == VERIFIER_DID
+
+
+def test_only_the_creating_client_sees_its_request(world: World) -> None:
+    _a, key_a = world.app.state.clients.create("Counter A")
+    _b, key_b = world.app.state.clients.create("Counter B")
+    a = {"Authorization": f"Bearer {key_a}"}
+    b = {"Authorization": f"Bearer {key_b}"}
+    assert (
+        world.verifier.post("/presentation-requests", json={"preset": "identity"}).status_code
+        == 401
+    )
+    created = world.verifier.post(
+        "/presentation-requests", json={"preset": "identity"}, headers=a
+    ).json()
+    path = f"/presentation-requests/{created['id']}"
+    assert world.verifier.get(path, headers=a).json()["state"] == "pending"
+    assert world.verifier.get(path, headers=b).status_code == 404
+    assert world.verifier.get(path + "/qr.png", headers=b).status_code == 404
+    assert world.verifier.get(path).status_code == 401
+    # The wallet's endpoints need no key: the request id and its nonce are the capability.
+    assert world.verifier.get(urlsplit(created["requestUri"]).path).status_code == 200
+
+
+def test_openapi_documents_the_openid4vp_endpoints(world: World) -> None:
+    spec = world.verifier.get("/openapi.json").json()
+    assert set(spec["paths"]) >= {
+        "/.well-known/did.json",
+        "/presentation-requests",
+        "/presentation-requests/{request_id}",
+        "/presentation-requests/{request_id}/qr.png",
+        "/request-objects/{request_id}",
+        "/responses/{request_id}",
+    }
+    body = spec["paths"]["/presentation-requests"]["post"]["requestBody"]["content"]
+    assert "dcql_query" in json.dumps(body)
+    form = spec["paths"]["/responses/{request_id}"]["post"]["requestBody"]["content"]
+    assert "application/x-www-form-urlencoded" in form
+
+
+def test_jwt_vc_json_through_dcql_with_a_vc_jwt_11_presentation(world: World) -> None:
+    agency = world.harness.agencies["Resident Registry"]
+    holder = did_key_for(world.holder.public_key())
+    issued = world.harness.issue(
+        agency, issue_body(holder=holder, options={"format": "jwt_vc_json"})
+    )
+    assert issued.status_code == 201, issued.text
+    token = unwrap_credential(issued.json()["verifiableCredential"])
+    query = {
+        "credentials": [
+            {
+                "id": "w3c",
+                "format": "jwt_vc_json",
+                "meta": {"type_values": [["ResidentIdentityCredential"]]},
+                "claims": [{"path": ["credentialSubject", "familyName"]}],
+            }
+        ]
+    }
+    created = world.create(dcql_query=query)
+    request = world.request_object(created)
+    presentation = build_presentation_v11(
+        [token],
+        world.holder,
+        holder,
+        audience=request["client_id"],
+        nonce=request["nonce"],
+        now=world.clock(),
+    )
+    response = world.post(request, {"vp_token": {"w3c": [presentation]}, "state": request["state"]})
+    assert response.status_code == 200, response.text
+    claims = world.state(created)["result"]["claims"]
+    assert claims == {"w3c": [{"credentialSubject.familyName": "Zhang"}]}
+
+
+def test_two_answers_racing_finish_the_request_once(world: World) -> None:
+    created = world.create(preset="age_over_18", responseMode="direct_post")
+    request = world.request_object(created)
+    requests = world.app.state.presentation_requests
+    forms = []
+    for _ in range(2):
+        shown = world.presentation(
+            ["age_over_18"], nonce=request["nonce"], audience=request["client_id"]
+        )
+        forms.append({"vp_token": json.dumps({"age": [shown]}), "state": request["state"]})
+    outcomes: list[str] = []
+
+    async def answer(form: dict[str, str]) -> None:
+        try:
+            await requests.answer(created["id"], form)
+            outcomes.append("accepted")
+        except OpenID4VPError as exc:
+            outcomes.append(exc.description)
+
+    async def race() -> None:
+        async with anyio.create_task_group() as group:
+            for form in forms:
+                group.start_soon(answer, form)
+
+    anyio.run(race)
+    assert sorted(outcomes) == ["accepted", "this request was already answered"]
+    assert world.state(created)["state"] == "verified"

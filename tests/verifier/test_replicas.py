@@ -3,6 +3,7 @@ both (DESIGN §5: stateless replicas behind a load balancer). SQLite file and Po
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,7 @@ from tests.verifier.support import (
     write_json,
 )
 from vcore.formats import build_presentation
+from vcore.keys import b64url_encode
 from verifier.app import create_app
 from verifier.clients import ClientRegistry
 from verifier.settings import VerifierSettings
@@ -56,12 +58,16 @@ def replicas(tmp_path: Path, database_url: str, fixed_now: datetime) -> Iterator
     clock = Clock(fixed_now)
     issuer = Issuer(None)
     trust = write_json(tmp_path / "trust.json", trust_document((issuer, [RESIDENT])))
+    # Replicas share the database, so they share the master key that seals the
+    # verifier's signing key in it (as issuer replicas do).
+    master_key = b64url_encode(secrets.token_bytes(32))
     settings = [
         VerifierSettings(
             trust_list=str(trust),
             data_dir=tmp_path / name,
             verifier_database_url=database_url,
             verifier_url=AUDIENCE,
+            master_key=master_key,
         )
         for name in ("a", "b")
     ]
@@ -146,6 +152,7 @@ def test_two_verifier_processes_never_accept_the_same_nonce_twice(
         "TRUSTID_VERIFIER_DATABASE_URL": fresh_postgres_url,
         "TRUSTID_VERIFIER_URL": AUDIENCE,
         "TRUSTID_VERIFIER_RATE_LIMIT": "100000",
+        "TRUSTID_MASTER_KEY": b64url_encode(secrets.token_bytes(32)),  # shared by replicas
     }
     ports = [port_factory(), port_factory()]
     with ThreadPoolExecutor(2) as pool:

@@ -51,10 +51,12 @@ from vcore.vcdm import check_presentation
 
 __all__ = [
     "JWT_VP_JSON",
+    "VC1_CONTEXT",
     "VP_JWT",
     "VpJwt11Format",
     "VpJwtFormat",
     "build_presentation",
+    "build_presentation_v11",
     "offline_holder_key",
 ]
 
@@ -112,6 +114,45 @@ def build_presentation(
     payload = build_presentation_document(holder, envelopes)
     payload.update(nonce=nonce, aud=audience, iat=to_timestamp(now))
     return sign(payload, SoftwareSigner(key, holder_kid(holder)), typ="vp+jwt")
+
+
+VC1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
+
+
+def build_presentation_v11(
+    credentials: Sequence[str],
+    key: PrivateKey,
+    holder: str,
+    *,
+    audience: str,
+    nonce: str,
+    now: datetime,
+) -> str:
+    """Sign a ``jwt_vp_json`` presentation (VC Data Model 1.1 §6.3.1) of compact tokens.
+
+    What OpenID4VP 1.0 (Appendix B.1.3) expects for ``jwt_vc_json`` credentials: ``iss``
+    = the holder, ``aud``, ``nonce``, ``iat``, the credentials as they are under ``vp``.
+
+    Raises:
+        MalformedError: no credentials, or an empty audience/nonce.
+    """
+    if not credentials:
+        raise MalformedError("a presentation needs at least one credential")
+    if not audience or not nonce:
+        raise MalformedError("audience and nonce are required")
+    payload = {
+        "iss": holder,
+        "aud": audience,
+        "nonce": nonce,
+        "iat": to_timestamp(now),
+        "vp": {
+            "@context": [VC1_CONTEXT],
+            "type": ["VerifiablePresentation"],
+            "holder": holder,
+            "verifiableCredential": list(credentials),
+        },
+    }
+    return sign(payload, SoftwareSigner(key, holder_kid(holder)), typ="JWT")
 
 
 def _typ(jws: UnverifiedJWS) -> str:

@@ -52,6 +52,22 @@ _OAUTH_ERROR = {
 }
 
 
+_AUTH = {
+    401: "API key missing, malformed or unknown once clients exist (`unauthorized`)",
+    429: "Rate limit of this API key exceeded (`rate_limited`, with Retry-After)",
+}
+_BODY = {
+    400: "The body is not strict JSON (`malformed`)",
+    408: "The body did not arrive within 60 s (`request_timeout`)",
+    413: "Body over 64 KiB (`too_large`)",
+    415: "Body is not JSON (`unsupported_media_type`)",
+}
+_LIMITS: dict[int | str, dict[str, Any]] = {
+    408: {"description": "The body did not arrive within 60 s (problem+json)"},
+    413: {"description": "Body over 64 KiB (problem+json)"},
+}
+
+
 def _requests(request: Request) -> PresentationRequests:
     requests: PresentationRequests = request.app.state.presentation_requests
     return requests
@@ -99,7 +115,8 @@ def _issuer_urls(request: Request, service: Service) -> list[str]:
     openapi_extra=openapi_body(PresentationRequestCreateRequest),
     responses=problem_responses(
         {
-            401: "API key missing, malformed or unknown once clients exist (`unauthorized`)",
+            **_AUTH,
+            **_BODY,
             409: "A preset, and no trusted did:web issuer to take its types from "
             "(`no_trusted_issuer`)",
             422: "Neither or both of dcql_query and preset, or an invalid DCQL query "
@@ -158,7 +175,7 @@ def _status(request: Request, caller: Caller, request_id: str) -> dict[str, Any]
 @router.get(
     "/presentation-requests/{request_id}",
     response_model=PresentationRequestStateResponse,
-    responses=problem_responses({404: "Not a request of yours (`not_found`)"}),
+    responses=problem_responses({**_AUTH, 404: "Not a request of yours (`not_found`)"}),
     summary="The state of a presentation request, and its report once answered",
 )
 async def presentation_request_state(
@@ -172,7 +189,7 @@ async def presentation_request_state(
     "/presentation-requests/{request_id}/qr.png",
     responses={
         200: {"content": {"image/png": {}}, "description": "The openid4vp:// link as a QR code"},
-        **problem_responses({404: "Not a request of yours (`not_found`)"}),
+        **problem_responses({**_AUTH, 404: "Not a request of yours (`not_found`)"}),
     },
     summary="The request's link as a QR code (PNG)",
 )
@@ -245,6 +262,7 @@ _FORM_BODY: dict[str, Any] = {
         200: {"description": "Accepted and verified: {}"},
         400: _OAUTH_ERROR,
         404: _OAUTH_ERROR,
+        **_LIMITS,
     },
     summary="OpenID4VP response endpoint (direct_post, direct_post.jwt)",
 )

@@ -613,7 +613,6 @@
   function answerReasons(state) {
     const result = state.result || {};
     if (state.state === "expired") return ["The request expired before a wallet answered."];
-    if (typeof result.walletError === "string") return ["The citizen's wallet declined to answer."];
     const problems = Array.isArray(result.problemDetails) ? result.problemDetails : [];
     const reasons = problems.map((p) => sentence(messageOf(p))).filter(Boolean);
     return reasons.length ? [...new Set(reasons)] : ["The verifier gave no reason."];

@@ -8,7 +8,10 @@ from typing import Annotated
 
 import typer
 
+from vcore.errors import TrustIDError
+from vcore.formats import lookup
 from wallet_cli.errors import InputError
+from wallet_cli.records import CredentialRecord
 from wallet_cli.session import session_of
 from wallet_cli.terminal import clean, confirm
 
@@ -48,7 +51,7 @@ def answer(
     # Imported here: the protocol code is only needed by this command.
     from vcore.outbound import parse_allow_list, url_host_port
     from wallet_cli.answering import check_request, plan_answer, send_answer
-    from wallet_cli.render import claim_name, type_label
+    from wallet_cli.render import claim_name, overall_status, type_label
     from wallet_cli.resolution import Resolver
     from wallet_cli.sources import decode_qr_image
 
@@ -69,8 +72,20 @@ def answer(
         Resolver(lambda: client, contents.issuer_keys, session.now) as resolver,
     ):
         request = check_request(link, client, resolver, allow=allow, now=session.now)
-        plan = plan_answer(request, contents.credentials)
+        # Only credentials this wallet can present as their holder, valid ones first.
+        holder = contents.holder.did
+        usable = [r for r in contents.credentials if _bound_to(r, holder)]
+        usable.sort(key=lambda r: overall_status(r, session.now) != "valid")
+        plan = plan_answer(request, usable)
         t, locale = session.t, session.locale
+        if not as_json:
+            name = f"{clean(request.verifier_name)} " if request.verifier_name else ""
+            who = (
+                t("answer.signed", name=name, identifier=clean(request.identifier))
+                if request.signed
+                else t("answer.unsigned", name=name, host=url_host_port(request.response_uri))
+            )
+            session.err.print(t("answer.asked_by", who=who), soft_wrap=True)
         summary = []
         for item in plan:
             view = item.record.view
@@ -96,14 +111,10 @@ def answer(
                 kind = type_label(item.record, locale)
                 line = t("answer.item", type=kind, id=item.record.short_id, claims=leaving)
                 session.err.print(clean(line), soft_wrap=True)
-        if not as_json:
-            name = f"{clean(request.verifier_name)} " if request.verifier_name else ""
-            who = (
-                t("answer.signed", name=name, identifier=clean(request.identifier))
-                if request.signed
-                else t("answer.unsigned", name=name, host=url_host_port(request.response_uri))
-            )
-            session.err.print(t("answer.asked_by", who=who), soft_wrap=True)
+            state = overall_status(item.record, session.now)
+            if state != "valid":
+                word = t(f"status.{state}")
+                session.warn(t("warn.not_valid", id=item.record.short_id, state=word))
         if not yes:
             if not sys.stdin.isatty():
                 raise InputError.keyed("approve_with_yes")
@@ -126,6 +137,14 @@ def answer(
     session.say(session.t("answer.sent"))
     if isinstance(redirect, str):
         session.say(session.t("answer.continue", url=clean(redirect)))
+
+
+def _bound_to(record: CredentialRecord, holder: str) -> bool:
+    try:
+        lookup(record.view.format).check_holder_binding(record.view, holder)
+    except TrustIDError:
+        return False
+    return True
 
 
 def register(app: typer.Typer) -> None:

@@ -98,7 +98,8 @@ def present(
             ) from None
         state = overall_status(record, session.now)
         if state != "valid":
-            session.warn(f"credential {record.short_id} is {state.replace('_', ' ')}")
+            word = session.t(f"status.{state}")
+            session.warn(session.t("warn.not_valid", id=record.short_id, state=word))
     selective = [r for r in records if isinstance(r.view, SdJwtCredential)]
     if selective:
         if len(records) != 1:
