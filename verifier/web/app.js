@@ -254,6 +254,7 @@
   let lang = "en";
   let rerender = null; // redraws the verdict on screen in another language (memory only)
   let redrawing = false;
+  let countdownTick = null; // rewrites "Clears automatically in N s" now, not in a second
 
   function t(key, values) {
     const template = (TEXTS[lang] && TEXTS[lang][key]) || TEXTS.en[key] || key;
@@ -309,6 +310,7 @@
     for (const button of document.querySelectorAll("[data-lang]")) {
       button.setAttribute("aria-pressed", String(button.dataset.lang === lang));
     }
+    if (countdownTick) countdownTick();
     if (!rerender) return;
     redrawing = true;
     try {
@@ -625,6 +627,7 @@
       ui.clearNote.textContent = t("clears", { s: left });
     };
     tick();
+    countdownTick = tick;
     ui.clearNote.hidden = false;
     countdownTimer = setInterval(tick, 1000);
     clearTimer = setTimeout(() => clearAll(), CLEAR_AFTER_MS);
@@ -633,6 +636,7 @@
   // Removes every trace of the last citizen: verdict DOM, inputs, timers, camera.
   function clearAll() {
     rerender = null;
+    countdownTick = null;
     clearTimeout(clearTimer);
     clearInterval(countdownTimer);
     if (inFlight) inFlight.abort();
