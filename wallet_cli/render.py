@@ -338,17 +338,20 @@ def print_credential(
 _CHECK_STYLE = {"passed": "green", "failed": "bold red", "skipped": "dim"}
 
 
-def print_checks(console: Console, report: Mapping[str, Any]) -> None:
+def print_checks(
+    console: Console, report: Mapping[str, Any], locale: Locale = Locale.EN
+) -> None:
     """A verifier's report: verdict, then each check with its outcome and detail."""
     verified = bool(report.get("verified"))
     verdict = Text(
-        "VERIFIED" if verified else "NOT VERIFIED", style="bold green" if verified else "bold red"
+        message(locale, "checks.verified" if verified else "checks.not_verified"),
+        style="bold green" if verified else "bold red",
     )
     console.print(verdict)
     table = Table()
-    table.add_column("Check")
-    table.add_column("Result")
-    table.add_column("Detail", overflow="fold")
+    table.add_column(message(locale, "checks.check"))
+    table.add_column(message(locale, "checks.result"))
+    table.add_column(message(locale, "checks.detail"), overflow="fold")
     checks = report.get("checks")
     for check in checks if isinstance(checks, list) else []:
         if not isinstance(check, Mapping):
@@ -362,7 +365,8 @@ def print_checks(console: Console, report: Mapping[str, Any]) -> None:
     console.print(table)
     warnings = report.get("warnings")
     for warning in warnings if isinstance(warnings, list) else []:
-        console.print(Text.assemble(("warning: ", "yellow"), clean(warning)), soft_wrap=True)
+        lead = message(locale, "warning")
+        console.print(Text.assemble((lead, "yellow"), clean(warning)), soft_wrap=True)
 
 
 # -- QR codes -----------------------------------------------------------------------------

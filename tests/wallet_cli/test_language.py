@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import string
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,38 @@ def test_catalogues_have_the_same_keys_and_placeholders() -> None:
             assert _fields(template) == _fields(english[key]), (locale, key)
     assert set(CATALOGUES) == set(Locale)
     assert message(Locale.ZH_HANS, "list.title", count=3) == "共 3 个凭证"
+
+
+def test_labels_from_type_metadata_cannot_drive_the_terminal(
+    served: Served, wallet: WalletRunner
+) -> None:
+    # An issuer's labels are data like its claims: no control or bidi character reaches
+    # the screen, and a line break cannot forge another row.
+    holder = wallet.did()
+    body = issue_body(holder=holder, options={"format": "dc+sd-jwt"})
+    response = served.harness.issue(served.harness.agencies["Resident Registry"], body)
+    record = served.accept(
+        unwrap_credential(response.json()["verifiableCredential"]), holder
+    ).record
+    metadata = json.loads(json.dumps(record.type_metadata))
+    metadata["display"] = [{"locale": "zh-Hans", "name": "证\x1b[2J明\u202e"}]
+    for claim in metadata["claims"]:
+        if claim["path"] == ["familyName"]:
+            claim["display"] = [{"locale": "zh-Hans", "label": "姓\nStatus  revoked\x07"}]
+    _store(wallet.home, replace(record, type_metadata=metadata))
+    for args in (("list",), ("show", record.short_id), ("show", record.short_id, "--claims")):
+        out = _ok(wallet, *args, env=ZH)
+        for unsafe in ("\x1b", "\u202e", "\x07"):
+            assert unsafe not in out, args
+        assert "证[2J明" in out or args[-1] == "--claims"
+    claims = _ok(wallet, "show", record.short_id, "--claims", env=ZH)
+    assert not any(line.startswith("Status") for line in claims.splitlines())
+    assert "姓 Status revoked" in claims
+
+
+def test_init_texts_in_chinese(home: Path) -> None:
+    runner = WalletRunner(home)
+    created = runner("init", env=ZH)
+    assert created.exit_code == 0, created.stderr
+    assert created.stdout.startswith("已在 ")
+    assert "你的持有人 DID" in created.stdout
