@@ -293,11 +293,10 @@ class PresentationRequests:
                     "invalid_request", "direct_post.jwt: the body needs an encrypted 'response'"
                 )
             try:
-                header, plaintext = decrypt_jwe(token, self._enc_key(row))
+                _header, plaintext = decrypt_jwe(token, self._enc_key(row))
                 payload = loads_strict(plaintext)
             except (JweError, MalformedError) as exc:
                 raise OpenID4VPError("invalid_request", f"the response: {exc}") from exc
-            del header
             if not isinstance(payload, dict):
                 raise OpenID4VPError("invalid_request", "the decrypted response is not an object")
             return payload
@@ -327,6 +326,16 @@ class PresentationRequests:
         except MalformedError as exc:
             raise OpenID4VPError("invalid_request", exc.detail) from exc
         query = parse_dcql_query(json.loads(row.dcql_query))
+        for query_id, items in presented.items():
+            # Before any verification (which may fetch): only what was asked, so a big
+            # vp_token cannot make the verifier work for presentations it would refuse.
+            credential_query = query.credential(query_id)
+            if credential_query is None:
+                raise OpenID4VPError(
+                    "invalid_request", f"vp_token answers {query_id[:40]!r}, not asked"
+                )
+            if len(items) > 1 and not credential_query.multiple:
+                raise OpenID4VPError("invalid_request", f"only one presentation for {query_id!r}")
         reports: dict[str, list[PresentationReport]] = {}
         for query_id, items in presented.items():
             reports[query_id] = [

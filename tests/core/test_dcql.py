@@ -350,6 +350,7 @@ def test_agrees_with_npm_dcql_on_every_query_but_the_stricter_ones() -> None:
     verdicts = [v["ok"] for v in json.loads(result.stdout)]
     assert verdicts[: len(VALID)] == [True] * len(VALID)
     accepted_by_npm = [q for q, ok in zip(invalid, verdicts[len(VALID) :], strict=True) if ok]
+
     def key(query: object) -> str:
         return json.dumps(query, sort_keys=True)
 

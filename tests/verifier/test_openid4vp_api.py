@@ -231,6 +231,8 @@ def test_missing_claim_fails_the_request(world: World) -> None:
         ({"state": "another-state"}, "state does not match"),
         ({"vp_token": {"age": []}}, "non-empty array"),
         ({"vp_token": {"age": ["junk"]}}, "not an answer"),
+        ({"vp_token": {"other": ["junk"]}}, "not asked"),
+        ({"vp_token": {"age": ["junk", "junk"]}}, "only one presentation"),
     ],
 )
 def test_responses_not_bound_to_the_request_leave_it_pending(
