@@ -90,3 +90,23 @@ def test_a_partial_translation_falls_back_per_claim(tmp_path: Path) -> None:
     assert claim_label(document, ["familyName"], Locale.ZH_HANS) == "姓"
     # No Chinese label: the English one is shown rather than nothing.
     assert claim_label(document, ["givenName"], Locale.ZH_HANS) == "Given name"
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_an_independent_reader_sees_both_locales(issuer: Harness, name: str) -> None:
+    """@sd-jwt/sd-jwt-vc's own Type Metadata schema accepts the document and reads each
+    display entry's locale (member `locale`, the current draft's name)."""
+    from tests.sd_jwt_node import require_sd_jwt_node, sd_jwt_node
+
+    require_sd_jwt_node()
+    document = issuer.client.get(f"/types/{name}").json()
+    answer = sd_jwt_node({"op": "typeMetadata", "document": document})
+    assert answer["valid"] is True, answer
+    assert set(answer["display"]) == LOCALES
+    for claim in answer["claims"]:
+        assert set(claim["labels"]) == LOCALES, claim
+    # The same reader refuses a claim display entry with no locale at all.
+    broken = json.loads(json.dumps(document))
+    del broken["claims"][0]["display"][0]["locale"]
+    refused = sd_jwt_node({"op": "typeMetadata", "document": broken})
+    assert refused["valid"] is False
