@@ -1,5 +1,7 @@
-"""Chinese end to end with real services on loopback: the counter page in a zh-CN
-Chromium asks for "身份" and "年满18周岁", the wallet (LANG=zh_CN.UTF-8) says in Chinese
+"""Chinese end to end with real services on loopback: the wallet (LANG=zh_CN.UTF-8)
+redeems an agency's offer and names the issuer and the credential in Chinese (OpenID4VCI
+display, Type Metadata); the counter page in a zh-CN Chromium asks for "身份" and
+"年满18周岁", the wallet says in Chinese
 who asks and which claims (labels from the type's metadata) would leave, answers from a
 screenshot of the QR, and the page shows the claims under their Chinese labels, the name
 family name first, and the over-18 answer as a Chinese yes."""
@@ -13,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import StartStack
-from tests.e2e.test_openid4vp_e2e import CHROMIUM, issue_to_wallet
+from tests.e2e.conftest import RESIDENT, Stack, StartStack
+from tests.e2e.test_openid4vp_e2e import CHROMIUM
 from tests.e2e.test_wallet_e2e import Wallet
 
 pytestmark = pytest.mark.e2e
@@ -30,6 +32,34 @@ def _ask(page: Any, preset: str, tmp_path: Path) -> Path:
     return shot
 
 
+def _receive_offer_in_chinese(stack: Stack, wallet: Wallet) -> None:
+    agency = {"Authorization": f"Bearer {stack.api_key}"}
+    with httpx.Client(timeout=30) as http:
+        made = http.post(
+            f"{stack.issuer_url}/credential-offers",
+            headers=agency,
+            json={
+                "type": RESIDENT,
+                "credentialSubject": stack.claims,
+                "formats": ["dc+sd-jwt"],
+                "txCode": True,
+            },
+        )
+        assert made.status_code == 201, made.text
+        offer = made.json()
+    received = wallet("receive", offer["offer"], "--tx-code", offer["txCode"])
+    assert received.returncode == 0, received.stderr
+    lines = received.stdout.splitlines()
+    # The issuer's Chinese name and the type's, from the issuer's OpenID4VCI metadata...
+    assert lines[0].startswith("TrustID 演示证照签发机构（"), lines
+    assert lines[0].endswith("提供：居民身份证明 (dc+sd-jwt)"), lines
+    # ...and the stored credential named by its Type Metadata.
+    assert lines[1].startswith("已保存来自 "), lines
+    assert "的居民身份证明，编号 " in lines[1], lines
+    listed = wallet.ok("list")
+    assert "共 1 个凭证" in listed
+
+
 def test_counter_and_wallet_in_chinese(tmp_path: Path, start_stack: StartStack) -> None:
     playwright_sync = pytest.importorskip("playwright.sync_api")
     if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
@@ -38,9 +68,9 @@ def test_counter_and_wallet_in_chinese(tmp_path: Path, start_stack: StartStack) 
     wallet = Wallet(
         tmp_path / "wallet", f"127.0.0.1:{stack.issuer_port},127.0.0.1:{stack.verifier_port}"
     )
-    with httpx.Client(timeout=30) as http:
-        issue_to_wallet(tmp_path, stack, wallet, http)
+    wallet.ok("init")
     wallet.env["LANG"] = "zh_CN.UTF-8"
+    _receive_offer_in_chinese(stack, wallet)
     given, family = stack.claims["givenName"], stack.claims["familyName"]
     with playwright_sync.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
