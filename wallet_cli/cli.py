@@ -83,7 +83,7 @@ def _root(
         typer.Option(
             "--lang",
             metavar="en|zh-Hans",
-            help="Language of the messages \\[default: from LANG, LC_ALL, LC_MESSAGES; "
+            help="Language of the messages \\[default: from LANGUAGE, LC_ALL, LC_MESSAGES, LANG; "
             "else en]. --json output is the same in every language.",
             show_default=False,
         ),
