@@ -338,9 +338,7 @@ def print_credential(
 _CHECK_STYLE = {"passed": "green", "failed": "bold red", "skipped": "dim"}
 
 
-def print_checks(
-    console: Console, report: Mapping[str, Any], locale: Locale = Locale.EN
-) -> None:
+def print_checks(console: Console, report: Mapping[str, Any], locale: Locale = Locale.EN) -> None:
     """A verifier's report: verdict, then each check with its outcome and detail."""
     verified = bool(report.get("verified"))
     verdict = Text(
