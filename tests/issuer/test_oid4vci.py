@@ -621,14 +621,14 @@ def test_a_replayed_dpop_proof_at_the_credential_endpoint_is_refused(issuer: Har
 
 def test_type_metadata_names_and_labels_speak_both_locales(issuer: Harness) -> None:
     document = issuer.client.get(f"/types/{RESIDENT}").json()
-    assert {d["lang"]: d["name"] for d in document["display"]} == {
+    assert {d["locale"]: d["name"] for d in document["display"]} == {
         "en": "Resident Identity",
         "zh-Hans": "居民身份证明",
     }
     family = next(c for c in document["claims"] if c["path"] == ["familyName"])
-    assert {d["lang"]: d["label"] for d in family["display"]} == {
+    assert {d["locale"]: d["label"] for d in family["display"]} == {
         "en": "Family name",
         "zh-Hans": "姓",
     }
     over = next(c for c in document["claims"] if c["path"] == ["age_over_18"])
-    assert {"lang": "zh-Hans", "label": "年满18周岁"} in over["display"]
+    assert {"locale": "zh-Hans", "label": "年满18周岁"} in over["display"]
