@@ -7,12 +7,11 @@ credentials of one issuer cost one DID document and two status lists.
 
 from __future__ import annotations
 
-import functools
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 import anyio
 import anyio.to_thread
@@ -436,7 +435,9 @@ async def gather(
         except TrustIDError as exc:
             material.keys[kid] = exc
 
-    await _concurrently([functools.partial(key, kid) for kid in kids])
+    async with anyio.create_task_group() as group:
+        for kid in kids:
+            group.start_soon(key, kid)
 
     lists: dict[str, list[str]] = {}
     schemas: dict[str, str] = {}
@@ -473,22 +474,12 @@ async def gather(
         except TrustIDError as exc:
             material.schemas[url] = exc
 
-    await _concurrently(
-        [functools.partial(status, url, issuers) for url, issuers in lists.items()]
-        + [functools.partial(schema, url, issuer) for url, issuer in schemas.items()]
-    )
-    return material
-
-
-async def _concurrently(jobs: Sequence[Callable[[], Coroutine[Any, Any, None]]]) -> None:
-    """Run the jobs concurrently; a single one in this task (a task group and its cancel
-    scopes cost more than a cached lookup: one credential has one key to resolve)."""
-    if len(jobs) == 1:
-        await jobs[0]()
-        return
     async with anyio.create_task_group() as group:
-        for job in jobs:
-            group.start_soon(job)
+        for url, issuers in lists.items():
+            group.start_soon(status, url, issuers)
+        for url, issuer in schemas.items():
+            group.start_soon(schema, url, issuer)
+    return material
 
 
 async def verify_credential_offline(
