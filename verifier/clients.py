@@ -257,7 +257,7 @@ class RateLimiter:
         rate = limit / 60.0
         needed = max(0.0, min(float(cost), limit - taken))
         with self._lock:
-            tokens = self._refill(client.id, limit, rate)
+            tokens, now = self._refill(client.id, limit, rate)
             if tokens < needed:
                 wait = max(1, math.ceil((needed - tokens) / rate))
                 raise RateLimitedError(
@@ -265,21 +265,22 @@ class RateLimiter:
                     f"(this request costs {cost}); retry in {wait} s",
                     retry_after=wait,
                 )
-            self._buckets[client.id] = (tokens - cost, self._monotonic())
+            self._buckets[client.id] = (tokens - cost, now)
 
     def charge(self, client: ClientInfo, cost: int) -> None:
         """Take ``cost`` units for work already done, never refusing (may leave a debt)."""
         limit = float(client.rate_limit or self._default)
         with self._lock:
-            tokens = self._refill(client.id, limit, limit / 60.0)
-            self._buckets[client.id] = (tokens - cost, self._monotonic())
+            tokens, now = self._refill(client.id, limit, limit / 60.0)
+            self._buckets[client.id] = (tokens - cost, now)
 
-    def _refill(self, client_id: int, limit: float, rate: float) -> float:
+    def _refill(self, client_id: int, limit: float, rate: float) -> tuple[float, float]:
+        """The client's tokens now (stored), and the time they are counted at."""
         now = self._monotonic()
         tokens, last = self._buckets.get(client_id, (limit, now))
         tokens = min(limit, tokens + (now - last) * rate)
         self._buckets[client_id] = (tokens, now)
-        return tokens
+        return tokens, now
 
     def close(self) -> None:
         """Nothing to release (the :class:`~verifier.ratelimit.Limiter` protocol)."""

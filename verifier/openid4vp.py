@@ -30,6 +30,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 import anyio.to_thread
@@ -55,6 +56,7 @@ from vcore.openid4vp import (
 )
 from vcore.verify import CheckStatus, PresentationReport
 from verifier import storage
+from verifier.errors import VerifierError
 from verifier.identity import VerifierIdentity
 from verifier.service import VerifierService
 
@@ -70,7 +72,7 @@ REQUEST_LIFETIME = timedelta(minutes=5)
 _SIGNING_ALGS = ["ES256", "ES384", "ES512", "EdDSA"]
 
 
-class RequestState:
+class RequestState(StrEnum):
     """The states of a presentation request (``GET /presentation-requests/{id}``)."""
 
     PENDING = "pending"
@@ -79,16 +81,20 @@ class RequestState:
     EXPIRED = "expired"
 
 
-class OpenID4VPError(Exception):
+class OpenID4VPError(VerifierError):
     """A protocol error answered with OAuth error JSON (``{"error", "error_description"}``).
 
     Attributes:
-        error: The OAuth / OpenID4VP error code (``invalid_request``...).
+        error: The OAuth / OpenID4VP error code (``invalid_request``...), also ``code``.
         status: The HTTP status.
     """
 
+    code = "invalid_request"
+    title = "Invalid OpenID4VP request"
+
     def __init__(self, error: str, description: str, *, status: int = 400) -> None:
         super().__init__(description)
+        self.code = error
         self.error = error
         self.description = description
         self.status = status
@@ -163,7 +169,7 @@ class PresentationRequests:
         row = storage.PresentationRequestRow(
             id=request_id,
             caller=caller,
-            state=RequestState.PENDING,
+            state=RequestState.PENDING.value,
             client_id=client_id,
             response_mode=response_mode.value,
             nonce=secrets.token_urlsafe(24),
@@ -287,11 +293,10 @@ class PresentationRequests:
                     "invalid_request", "direct_post.jwt: the body needs an encrypted 'response'"
                 )
             try:
-                header, plaintext = decrypt_jwe(token, self._enc_key(row))
+                _header, plaintext = decrypt_jwe(token, self._enc_key(row))
                 payload = loads_strict(plaintext)
             except (JweError, MalformedError) as exc:
                 raise OpenID4VPError("invalid_request", f"the response: {exc}") from exc
-            del header
             if not isinstance(payload, dict):
                 raise OpenID4VPError("invalid_request", "the decrypted response is not an object")
             return payload
@@ -312,14 +317,25 @@ class PresentationRequests:
         if payload.get("state") != row.state_value:
             raise OpenID4VPError("invalid_request", "state does not match the request")
         if "error" in payload:
-            error = str(payload.get("error"))[:100]
-            await self._finish(row, RequestState.FAILED, {"verified": False, "walletError": error})
+            # A wallet's error (access_denied...) is acknowledged and changes nothing: it
+            # is unauthenticated (state is in the public request object), so finishing
+            # the request on it would let anyone who scanned the code cancel it.
             return {}
         try:
             presented = parse_vp_token(payload.get("vp_token"))
         except MalformedError as exc:
             raise OpenID4VPError("invalid_request", exc.detail) from exc
         query = parse_dcql_query(json.loads(row.dcql_query))
+        for query_id, items in presented.items():
+            # Before any verification (which may fetch): only what was asked, so a big
+            # vp_token cannot make the verifier work for presentations it would refuse.
+            credential_query = query.credential(query_id)
+            if credential_query is None:
+                raise OpenID4VPError(
+                    "invalid_request", f"vp_token answers {query_id[:40]!r}, not asked"
+                )
+            if len(items) > 1 and not credential_query.multiple:
+                raise OpenID4VPError("invalid_request", f"only one presentation for {query_id!r}")
         reports: dict[str, list[PresentationReport]] = {}
         for query_id, items in presented.items():
             reports[query_id] = [
@@ -383,14 +399,14 @@ class PresentationRequests:
         return body
 
     async def _finish(
-        self, row: storage.PresentationRequestRow, state: str, result: dict[str, Any]
+        self, row: storage.PresentationRequestRow, state: RequestState, result: dict[str, Any]
     ) -> None:
         def finish() -> bool:
             with Session(self._engine) as session, session.begin():
                 return storage.finish_presentation_request(
                     session,
                     row.id,
-                    state=state,
+                    state=state.value,
                     result=json.dumps(result, separators=(",", ":")),
                     now=self._clock(),
                 )

@@ -6,12 +6,14 @@ Every failure ends here as one line on stderr and the exit code of its class
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
+from vcore.i18n import Locale, locale_from_environment, locale_from_tag
 from wallet_cli.commands import (
     answer,
     backup,
@@ -23,6 +25,7 @@ from wallet_cli.commands import (
     receive,
 )
 from wallet_cli.errors import EXIT_CODES_HELP, describe
+from wallet_cli.messages import message
 from wallet_cli.session import Session
 from wallet_cli.terminal import echo
 
@@ -39,8 +42,10 @@ class _WalletGroup(TyperGroup):
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise  # usage errors and --help: typer prints them and exits 2/0 itself
         except Exception as exc:  # noqa: BLE001 - the single place errors become exit codes
-            code, message = describe(exc)
-            echo(f"error: {message}", err=True)
+            obj = getattr(ctx, "obj", None)
+            locale = obj.locale if isinstance(obj, Session) else locale_from_environment(os.environ)
+            code, text = describe(exc, locale)
+            echo(message(locale, "error", message=text), err=True)
             raise typer.Exit(code) from None
 
 
@@ -73,8 +78,23 @@ def _root(
             show_default=False,
         ),
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            metavar="en|zh-Hans",
+            help="Language of the messages \\[default: from LANGUAGE, LC_ALL, LC_MESSAGES, LANG; "
+            "else en]. --json output is the same in every language.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    ctx.obj = Session(home)
+    locale: Locale | None = None
+    if lang is not None:
+        locale = locale_from_tag(lang)
+        if locale is None:
+            raise typer.BadParameter(f"{lang!r}: choose en or zh-Hans", param_hint="--lang")
+    ctx.obj = Session(home, locale)
 
 
 # Registration order is the order of `--help`: the life of a credential, then upkeep.

@@ -25,7 +25,11 @@ are translated here too, so commands never pick exit codes themselves.
 
 from __future__ import annotations
 
+from typing import Any, Self
+
 from vcore.errors import OutboundURLError, QRError, QRTooLargeError, TrustIDError
+from vcore.i18n import Locale
+from wallet_cli.messages import message
 from wallet_cli.terminal import clean
 
 __all__ = [
@@ -47,9 +51,23 @@ class WalletError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, key: str | None = None, **params: Any) -> None:
         self.message = message
+        self.key = key
+        self.params = params
         super().__init__(message)
+
+    @classmethod
+    def keyed(cls, key: str, /, **params: Any) -> Self:
+        """An error whose text is ``err.<key>`` of :mod:`wallet_cli.messages` (English in
+        ``message``, the citizen's locale when it is printed)."""
+        return cls(message(Locale.EN, f"err.{key}", **params), key=key, **params)
+
+    def localised(self, locale: Locale) -> str:
+        """The message in ``locale`` (keyed errors), else the class's lead-in + the text."""
+        if self.key is not None:
+            return message(locale, f"err.{self.key}", **self.params)
+        return message(locale, f"kind.{_kind(type(self))}") + self.message
 
 
 class InputError(WalletError):
@@ -107,19 +125,36 @@ def _one_line(text: str) -> str:
     return clean(" ".join(text.split()))
 
 
-def describe(exc: BaseException) -> tuple[int, str]:
-    """Return ``(exit code, one-line message)`` for any exception a command may raise."""
+def _kind(cls: type[WalletError]) -> str:
+    for base in cls.__mro__:
+        if base.__module__ == __name__ and base is not WalletError:
+            return base.__name__
+    return "unexpected"
+
+
+def describe(exc: BaseException, locale: Locale = Locale.EN) -> tuple[int, str]:
+    """Return ``(exit code, one-line message)`` for any exception a command may raise.
+
+    In Chinese a keyed error is translated whole; any other starts with what kind of
+    failure it is, then the (English) detail, which may quote remote data.
+    """
     if isinstance(exc, WalletError):
-        return exc.exit_code, _one_line(exc.message)
+        return exc.exit_code, _one_line(exc.localised(locale))
     if isinstance(exc, QRTooLargeError):
-        return DoesNotFitError.exit_code, _one_line(exc.detail)
-    if isinstance(exc, QRError):
-        return InputError.exit_code, _one_line(exc.detail)
-    if isinstance(exc, OutboundURLError):
-        return NetworkError.exit_code, _one_line(f"refused to connect: {exc.detail}")
-    if isinstance(exc, TrustIDError):
+        cls: type[WalletError] = DoesNotFitError
+        text = exc.detail
+    elif isinstance(exc, QRError):
+        cls, text = InputError, exc.detail
+    elif isinstance(exc, OutboundURLError):
+        cls, text = NetworkError, f"refused to connect: {exc.detail}"
+    elif isinstance(exc, TrustIDError):
         detail = exc.detail if exc.detail != exc.title else ""
-        text = f"{exc.title} ({exc.code})" + (f": {detail}" if detail else "")
-        return VerificationError.exit_code, _one_line(text)
-    name = type(exc).__name__
-    return 1, _one_line(f"unexpected error ({name}): {exc}. Please report this.")
+        cls, text = (
+            VerificationError,
+            f"{exc.title} ({exc.code})" + (f": {detail}" if detail else ""),
+        )
+    else:
+        name = type(exc).__name__
+        lead = message(locale, "kind.unexpected")
+        return 1, _one_line(f"{lead}unexpected error ({name}): {exc}. Please report this.")
+    return cls.exit_code, _one_line(message(locale, f"kind.{cls.__name__}") + text)

@@ -20,6 +20,7 @@ from typing import Any
 
 from vcore.dids import holder_kid
 from vcore.errors import MalformedError
+from vcore.i18n import Locale, pick_display
 from vcore.keys import PrivateKey, generate_key
 from vcore.oid4vci import (
     AS_METADATA_PATH,
@@ -89,14 +90,9 @@ def read_offer(client: WalletClient, text: str) -> CredentialOffer:
         raise InputError(f"not a usable credential offer: {exc.detail}") from None
 
 
-def _localised(entries: Any, lang: str) -> str | None:
-    if not isinstance(entries, list | tuple):
-        return None
-    named = [e for e in entries if isinstance(e, Mapping) and isinstance(e.get("name"), str)]
-    for entry in named:
-        if str(entry.get("locale", "")).lower().startswith(lang.lower()):
-            return str(entry["name"])
-    return str(named[0]["name"]) if named else None
+def _localised(entries: Any, locale: Locale) -> str | None:
+    entry = pick_display(list(entries) if isinstance(entries, tuple) else entries, locale)
+    return str(entry["name"]) if entry is not None else None
 
 
 def _metadata(client: WalletClient, offer: CredentialOffer) -> IssuerEndpoints:
@@ -110,7 +106,7 @@ def _metadata(client: WalletClient, offer: CredentialOffer) -> IssuerEndpoints:
 
 
 def summarise(
-    client: WalletClient, offer: CredentialOffer, lang: str = "en"
+    client: WalletClient, offer: CredentialOffer, locale: Locale = Locale.EN
 ) -> tuple[OfferSummary, IssuerEndpoints]:
     """Fetch the issuer's metadata and name the issuer and what it offers."""
     endpoints = _metadata(client, offer)
@@ -121,11 +117,11 @@ def summarise(
             raise NetworkError(f"the issuer does not describe {config_id[:60]!r}")
         meta = config.get("credential_metadata")
         display = meta.get("display") if isinstance(meta, Mapping) else config.get("display")
-        name = _localised(display, lang) or config_id
+        name = _localised(display, locale) or config_id
         fmt = config.get("format")
         names.append(f"{name} ({fmt})" if isinstance(fmt, str) else name)
     summary = OfferSummary(
-        offer.credential_issuer, _localised(endpoints.display, lang), tuple(names)
+        offer.credential_issuer, _localised(endpoints.display, locale), tuple(names)
     )
     return summary, endpoints
 

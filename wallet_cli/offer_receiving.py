@@ -22,7 +22,9 @@ _OFFER_PATH = "/credential-offer/"
 
 def offer_source(source: str | None, qr: Path | None) -> str | None:
     """The offer link or ``credential_offer_uri`` named on the command line, if any."""
-    if qr is not None and source is None:
+    if qr is not None and source is not None:
+        raise InputError("give either SOURCE or --qr IMAGE, not both")
+    if qr is not None:
         text = decode_qr_image(read_input_file(qr, MAX_IMAGE_BYTES), str(qr))
         return text if is_offer_link(text) else None
     if source is None:
@@ -34,33 +36,35 @@ def offer_source(source: str | None, qr: Path | None) -> str | None:
     return None
 
 
-def _ask_tx_code(spec: TxCodeSpec) -> str:
+def _ask_tx_code(session: Session, spec: TxCodeSpec) -> str:
     if not _terminal_available():
-        raise InputError("this offer needs its transaction code: pass --tx-code CODE")
+        raise InputError.keyed("tx_code_needed")
     hint = f" ({clean(spec.description, 120)})" if spec.description else ""
-    return getpass.getpass(f"Transaction code, {spec.length} characters{hint}: ")
+    return getpass.getpass(session.t("offer.tx_code", length=spec.length, hint=hint))
 
 
 def redeem(
     session: Session, text: str, holder: HolderRecord, tx_code: str | None, *, quiet: bool
 ) -> Redemption:
     """Run the offer's flow with the holder key; the credentials it yields."""
-    import os
-
-    lang = "zh" if os.environ.get("LANG", "").lower().startswith("zh") else "en"
     with session.client() as client:
         offer = read_offer(client, text)
-        summary, endpoints = summarise(client, offer, lang)
+        summary, endpoints = summarise(client, offer, session.locale)
         if not quiet:
             name = clean(summary.issuer_name or summary.issuer, 100)
             offered = ", ".join(clean(c, 80) for c in summary.credentials)
-            session.say(f"{name} ({clean(summary.issuer, 100)}) offers: {offered}")
+            issuer = clean(summary.issuer, 100)
+            session.say(session.t("offer.offers", name=name, issuer=issuer, offered=offered))
         return redeem_offer(
             client,
             offer,
             endpoints,
             holder_key=holder.private_key,
             holder_did=holder.did,
-            tx_code=(lambda spec: tx_code) if tx_code is not None else _ask_tx_code,
+            tx_code=(
+                (lambda spec: tx_code)
+                if tx_code is not None
+                else (lambda spec: _ask_tx_code(session, spec))
+            ),
             now=lambda: session.now,
         )

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote
 
 from vcore.errors import TrustIDError
+from vcore.i18n import Locale, format_person_name
 from wallet_cli.errors import InputError, NotFoundError
 from wallet_cli.terminal import clean
 
@@ -300,13 +301,13 @@ class WalletContents:
             return exact
         key = ref.strip().lower().removeprefix("urn:uuid:")
         if len(key) < _MIN_REF:
-            raise InputError(f"id {ref!r} is too short: give at least {_MIN_REF} characters")
+            raise InputError.keyed("id_too_short", ref=repr(ref), least=_MIN_REF)
         matches = [c for c in self.credentials if _match_key(c.id).startswith(key)]
         if not matches:
-            raise NotFoundError(f"no credential {ref!r} in this wallet (see: trustid-wallet list)")
+            raise NotFoundError.keyed("unknown_credential", ref=repr(ref))
         if len(matches) > 1:
             names = ", ".join(c.short_id for c in matches[:5])
-            raise InputError(f"id {ref!r} matches several credentials ({names}): type more of it")
+            raise InputError.keyed("ambiguous_id", ref=repr(ref), names=names)
         return matches[0]
 
     def add(self, record: CredentialRecord) -> bool:
@@ -398,16 +399,16 @@ def metadata_display_name(metadata: Mapping[str, Any]) -> str | None:
     return clean(name, _MAX_NAME).strip() or None
 
 
-def holder_name_of(credential: SecuredCredential) -> str | None:
-    """The subject's name when the claims carry one (name, or given + family name)."""
+def holder_name_of(credential: SecuredCredential, locale: Locale = Locale.EN) -> str | None:
+    """The subject's name when the claims carry one (name, or given + family name), in the
+    order ``locale`` expects (:func:`vcore.i18n.format_person_name`)."""
     subject = credential.subject
     for key in ("name", "fullName"):
         text = _text(subject.get(key))
         if text:
             return text
     for first, last in (("givenName", "familyName"), ("firstName", "lastName")):
-        parts = [_text(subject.get(first)), _text(subject.get(last))]
-        joined = " ".join(p for p in parts if p)
+        joined = format_person_name(_text(subject.get(first)), _text(subject.get(last)), locale)
         if joined:
             return joined
     return None

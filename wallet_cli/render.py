@@ -9,6 +9,10 @@ strips such characters again from everything it renders.
 An issuer is shown by the name a verifier's trust list gave it; any other name (its
 OpenID4VCI metadata, the credential's ``issuer.name``, its host) carries the marker
 ``(self-declared)`` (:func:`issuer_label`).
+Texts come from :mod:`wallet_cli.messages` in the locale the caller passes (English by
+default); a type's name and its claim labels from the Type Metadata the wallet kept at
+receipt (``display`` in that locale), else from the type's identifier and the claim names.
+``--json`` shapes carry identifiers only, the same in every locale.
 QR codes are planned with :mod:`vcore.qr` (so the wallet can say which version a code
 needs before drawing it) and drawn with ``qrcode``: on the terminal with half-block
 characters (two modules per character cell, explicitly black on white so dark terminal
@@ -31,6 +35,8 @@ from rich.text import Text
 
 from vcore.credentials import DEFAULT_LEEWAY
 from vcore.errors import QRError, QRTooLargeError
+from vcore.i18n import Locale, claim_label, type_display_name
+from wallet_cli.messages import message
 from wallet_cli.records import (
     NAME_FROM_VERIFIER,
     NAME_SELF_DECLARED,
@@ -58,6 +64,7 @@ __all__ = [
     "qr_png",
     "render_qr_lines",
     "status_label",
+    "type_label",
 ]
 
 
@@ -80,6 +87,19 @@ def display_type(credential_type: str) -> str:
     return words.strip()
 
 
+def type_label(record: CredentialRecord, locale: Locale = Locale.EN) -> str:
+    """The type's name in ``locale`` from its Type Metadata, else from its identifier."""
+    return clean(
+        type_display_name(record.type_metadata, locale) or display_type(record.view.credential_type)
+    )
+
+
+def claim_name(record: CredentialRecord, dotted: str, locale: Locale = Locale.EN) -> str:
+    """A claim's label in ``locale`` from the Type Metadata, else its dotted name."""
+    label = claim_label(record.type_metadata, dotted.split("."), locale)
+    return clean(label or dotted)
+
+
 def _short(text: str, limit: int = 28) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -88,7 +108,9 @@ SELF_DECLARED_MARK = "(self-declared)"
 SELF_ISSUED_MARK = "(self-issued, self-declared)"
 
 
-def issuer_label(record: CredentialRecord, limit: int | None = None) -> str:
+def issuer_label(
+    record: CredentialRecord, limit: int | None = None, locale: Locale = Locale.EN
+) -> str:
     """The issuer as the citizen reads it: the name a trust list gave it, else whatever
     it calls itself (metadata, ``issuer.name``, host or DID) followed by the marker.
 
@@ -100,7 +122,8 @@ def issuer_label(record: CredentialRecord, limit: int | None = None) -> str:
         name = _short(name, limit)
     if record.issuer_trusted:
         return name
-    return f"{name} {SELF_ISSUED_MARK if record.self_issued else SELF_DECLARED_MARK}"
+    mark = message(locale, "mark.self_issued" if record.self_issued else "mark.self_declared")
+    return f"{name} {mark}" if locale is Locale.EN else f"{name}{mark}"
 
 
 def overall_status(record: CredentialRecord, now: datetime) -> str:
@@ -122,16 +145,17 @@ def overall_status(record: CredentialRecord, now: datetime) -> str:
     return "valid"
 
 
-def status_label(record: CredentialRecord, now: datetime) -> str:
+def status_label(record: CredentialRecord, now: datetime, locale: Locale = Locale.EN) -> str:
     """The status with the time it is known as of, e.g. ``revoked (as of 2026-11-23 10:31 UTC)``."""
     state = overall_status(record, now)
-    label = state.replace("_", " ")
+    label = message(locale, f"status.{state}")
     checked = record.status.checked_at
     if state in ("valid", "revoked", "suspended"):
         if not record.view.status_entries:
-            label += " (no status list)"
+            label = message(locale, "status.no_list", status=label)
         elif checked:
-            label += f" (as of {clean(checked[:16]).replace('T', ' ')} UTC)"
+            time = clean(checked[:16]).replace("T", " ")
+            label = message(locale, "status.as_of", status=label, time=time)
     return label
 
 
@@ -179,58 +203,66 @@ machine), aligned columns cost milliseconds (issue 8: ``list`` of 1,000 <= KDF +
 _CELL_LIMIT = 40
 
 
-def print_credentials(console: Console, records: Sequence[CredentialRecord], now: datetime) -> None:
+def print_credentials(
+    console: Console,
+    records: Sequence[CredentialRecord],
+    now: datetime,
+    locale: Locale = Locale.EN,
+) -> None:
     """The ``list`` table."""
     if not records:
-        console.print("No credentials yet. Receive one with: trustid-wallet receive FILE")
+        console.print(message(locale, "list.empty"))
         return
-    rows = [_list_row(record, now) for record in records]
-    title = f"{len(records)} credential(s)"
+    rows = [_list_row(record, now, locale) for record in records]
+    title = message(locale, "list.title", count=len(records))
+    header = tuple(message(locale, key) for key in _LIST_HEADER)
     if len(rows) > _TABLE_ROWS:
-        _print_columns(console, title, rows)
+        _print_columns(console, title, header, rows)
         return
     table = Table(title=title, title_justify="left")
-    table.add_column(_LIST_HEADER[0], no_wrap=True)
-    for name in _LIST_HEADER[1:]:
+    table.add_column(header[0], no_wrap=True)
+    for name in header[1:]:
         table.add_column(name, overflow="fold")
     for cells, state in rows:
         table.add_row(*cells[:-1], Text(cells[-1], style=_STATUS_STYLE.get(state, "")))
     console.print(table)
 
 
-_LIST_HEADER = ("ID", "Type", "Issuer", "Holder", "Valid until", "Status")
+_LIST_HEADER = ("col.id", "col.type", "col.issuer", "col.holder", "col.valid_until", "col.status")
 
 
-def _list_row(record: CredentialRecord, now: datetime) -> tuple[tuple[str, ...], str]:
+def _list_row(
+    record: CredentialRecord, now: datetime, locale: Locale
+) -> tuple[tuple[str, ...], str]:
     view = record.view
     cells = (
         clean(record.short_id),
-        clean(display_type(view.credential_type)),
-        issuer_label(record, 28),
-        clean(holder_name_of(view)) or "-",
-        _date(view.valid_until) if view.valid_until else "no expiry",
-        status_label(record, now),
+        type_label(record, locale),
+        issuer_label(record, 28, locale),
+        clean(holder_name_of(view, locale)) or "-",
+        _date(view.valid_until) if view.valid_until else message(locale, "no_expiry"),
+        status_label(record, now, locale),
     )
     return cells, overall_status(record, now)
 
 
 def _print_columns(
-    console: Console, title: str, rows: Sequence[tuple[tuple[str, ...], str]]
+    console: Console,
+    title: str,
+    header: tuple[str, ...],
+    rows: Sequence[tuple[tuple[str, ...], str]],
 ) -> None:
     """A long list as aligned columns in one Text (same cells, no box)."""
     from rich.cells import cell_len
 
     short = [tuple(clean(c, _CELL_LIMIT) for c in cells) for cells, _ in rows]
-    widths = [
-        max(cell_len(cells[i]) for cells in (_LIST_HEADER, *short))
-        for i in range(len(_LIST_HEADER))
-    ]
+    widths = [max(cell_len(cells[i]) for cells in (header, *short)) for i in range(len(header))]
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(c + " " * (w - cell_len(c)) for c, w in zip(cells, widths, strict=False))
 
     text = Text(title + "\n", style="italic")
-    text.append(line(_LIST_HEADER).rstrip() + "\n", style="bold")
+    text.append(line(header).rstrip() + "\n", style="bold")
     for cells, (_, state) in zip(short, rows, strict=True):
         text.append(line(cells[:-1]) + "  ")
         text.append(cells[-1], style=_STATUS_STYLE.get(state, ""))
@@ -250,7 +282,11 @@ def _flatten(value: object, prefix: str = "") -> Iterable[tuple[str, str]]:
 
 
 def print_credential(
-    console: Console, record: CredentialRecord, now: datetime, holder_did: str
+    console: Console,
+    record: CredentialRecord,
+    now: datetime,
+    holder_did: str,
+    locale: Locale = Locale.EN,
 ) -> None:
     """The ``show`` view: what it is, who issued it, to whom, until when, its status, claims."""
     view = record.view
@@ -258,49 +294,62 @@ def print_credential(
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
     head.add_column(overflow="fold")
-    holder = clean(view.holder) if view.holder else "(none: bearer credential)"
+    holder = clean(view.holder) if view.holder else message(locale, "holder.bearer")
     if view.holder and view.holder.split("#")[0] == holder_did:
-        holder += "\n(this wallet)"
-    issuer = f"{issuer_label(record)}\n{clean(view.issuer)}"
+        holder += "\n" + message(locale, "holder.this_wallet")
+    issuer = f"{issuer_label(record, locale=locale)}\n{clean(view.issuer)}"
+    kind = type_label(record, locale)
     rows: list[tuple[str, str | Text]] = [
-        ("Type", clean(view.credential_type)),
-        ("ID", clean(record.id)),
-        ("Issuer", issuer),
-        ("Holder", holder),
-        ("Valid from", clean(view.credential.get("validFrom")) or "-"),
-        ("Valid until", clean(view.credential.get("validUntil")) or "no expiry"),
-        ("Status", Text(status_label(record, now), style=_STATUS_STYLE.get(state, ""))),
-        ("Format", clean(view.format)),
-        ("Received", clean(record.received_at)),
+        ("row.type", f"{kind}\n{clean(view.credential_type)}"),
+        ("row.id", clean(record.id)),
+        ("row.issuer", issuer),
+        ("row.holder", holder),
+    ]
+    name = holder_name_of(view, locale)
+    if name:
+        rows.append(("row.name", clean(name)))
+    rows += [
+        ("row.valid_from", clean(view.credential.get("validFrom")) or "-"),
+        (
+            "row.valid_until",
+            clean(view.credential.get("validUntil")) or message(locale, "no_expiry"),
+        ),
+        (
+            "row.status",
+            Text(status_label(record, now, locale), style=_STATUS_STYLE.get(state, "")),
+        ),
+        ("row.format", clean(view.format)),
+        ("row.received", clean(record.received_at)),
     ]
     if record.status.error:
-        rows.append(("Last status error", clean(record.status.error)))
-    rows.extend(("Note", clean(note)) for note in record.notes)
-    for name, value in rows:
-        head.add_row(name, value)
+        rows.append(("row.status_error", clean(record.status.error)))
+    rows.extend(("row.note", clean(note)) for note in record.notes)
+    for key, value in rows:
+        head.add_row(message(locale, key), value)
     console.print(head)
-    claims = Table(title="Claims", title_justify="left")
-    claims.add_column("Claim", style="bold")
-    claims.add_column("Value", overflow="fold")
-    for name, text in _flatten({k: v for k, v in view.subject.items() if k != "id"}):
-        claims.add_row(name, text)
+    claims = Table(title=message(locale, "claims.title"), title_justify="left")
+    claims.add_column(message(locale, "claims.claim"), style="bold")
+    claims.add_column(message(locale, "claims.value"), overflow="fold")
+    for dotted, text in _flatten({k: v for k, v in view.subject.items() if k != "id"}):
+        claims.add_row(claim_name(record, dotted, locale), text)
     console.print(claims)
 
 
 _CHECK_STYLE = {"passed": "green", "failed": "bold red", "skipped": "dim"}
 
 
-def print_checks(console: Console, report: Mapping[str, Any]) -> None:
+def print_checks(console: Console, report: Mapping[str, Any], locale: Locale = Locale.EN) -> None:
     """A verifier's report: verdict, then each check with its outcome and detail."""
     verified = bool(report.get("verified"))
     verdict = Text(
-        "VERIFIED" if verified else "NOT VERIFIED", style="bold green" if verified else "bold red"
+        message(locale, "checks.verified" if verified else "checks.not_verified"),
+        style="bold green" if verified else "bold red",
     )
     console.print(verdict)
     table = Table()
-    table.add_column("Check")
-    table.add_column("Result")
-    table.add_column("Detail", overflow="fold")
+    table.add_column(message(locale, "checks.check"))
+    table.add_column(message(locale, "checks.result"))
+    table.add_column(message(locale, "checks.detail"), overflow="fold")
     checks = report.get("checks")
     for check in checks if isinstance(checks, list) else []:
         if not isinstance(check, Mapping):
@@ -314,7 +363,8 @@ def print_checks(console: Console, report: Mapping[str, Any]) -> None:
     console.print(table)
     warnings = report.get("warnings")
     for warning in warnings if isinstance(warnings, list) else []:
-        console.print(Text.assemble(("warning: ", "yellow"), clean(warning)), soft_wrap=True)
+        lead = message(locale, "warning")
+        console.print(Text.assemble((lead, "yellow"), clean(warning)), soft_wrap=True)
 
 
 # -- QR codes -----------------------------------------------------------------------------

@@ -246,7 +246,7 @@ def open_sealed(
     else:
         key = SealingKey.derive(passphrase, magic=magic, params=parsed.params, salt=parsed.salt)
     if not hmac.compare_digest(key.check, parsed.check):
-        raise VaultError(f"wrong passphrase for this {what}")
+        raise VaultError.keyed("wrong_passphrase", what=what)
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from vcore.clock import system_clock
+from vcore.i18n import Locale, locale_from_environment
 from wallet_cli.errors import InputError
+from wallet_cli.messages import Texts
 from wallet_cli.store import DEFAULT_KDF, TEST_KDF, KdfParams, Vault, check_new_passphrase
 from wallet_cli.terminal import SafeConsole, clean, dumps_json, echo
 
@@ -42,11 +44,15 @@ class Session:
 
     Args:
         home: ``--home`` if given (else ``TRUSTID_WALLET_HOME`` or ``~/.trustid-wallet``).
+        locale: ``--lang`` if given (else ``LANGUAGE``/``LC_ALL``/``LC_MESSAGES``/``LANG``).
     """
 
-    def __init__(self, home: Path | None = None) -> None:
+    def __init__(self, home: Path | None = None, locale: Locale | None = None) -> None:
         self._home = home
         self._now: datetime | None = None
+        self.locale = locale or locale_from_environment(os.environ)
+        self.t = Texts(self.locale)
+        """The citizen's texts (:mod:`wallet_cli.messages`) in :attr:`locale`."""
 
     @cached_property
     def settings(self) -> WalletSettings:
@@ -91,7 +97,8 @@ class Session:
 
     def warn(self, message: str) -> None:
         """One ``warning:`` line on stderr, made safe."""
-        self.err.print(Text.assemble(("warning: ", "yellow"), clean(message)), soft_wrap=True)
+        lead = self.t("warning")
+        self.err.print(Text.assemble((lead, "yellow"), clean(message)), soft_wrap=True)
 
     def output_path(self, path: Path) -> Path:
         """A file the user asked us to write, refused inside the wallet directory (where it
@@ -117,14 +124,14 @@ class Session:
                 check_new_passphrase(env_value)
             return env_value
         if not _terminal_available():
-            raise InputError(f"no passphrase: set {env_name} or run in a terminal")
+            raise InputError.keyed("no_passphrase", env=env_name)
         value = getpass.getpass(f"{prompt}: ")
         if confirm:
             check_new_passphrase(value)
             if getpass.getpass("Repeat it: ") != value:
-                raise InputError("the two passphrases differ; nothing was changed")
+                raise InputError.keyed("passphrases_differ")
         if not value:
-            raise InputError("an empty passphrase is not accepted")
+            raise InputError.keyed("empty_passphrase")
         return value
 
     def passphrase(self, *, new: bool = False) -> str:

@@ -162,9 +162,7 @@ class Vault:
         try:
             info = os.stat(self.home)
         except FileNotFoundError:
-            raise NotFoundError(
-                f"no wallet at {self.home}: create one with `trustid-wallet init`"
-            ) from None
+            raise NotFoundError.keyed("no_wallet", home=self.home) from None
         if not stat.S_ISDIR(info.st_mode):
             raise VaultError(f"{self.home} is not a directory")
         if _unsafe_mode(info):
@@ -212,9 +210,7 @@ class Vault:
         try:
             data, info = read_limited(self.path, MAX_FILE, follow=False)
         except FileNotFoundError:
-            raise NotFoundError(
-                f"no wallet at {self.home}: create one with `trustid-wallet init`"
-            ) from None
+            raise NotFoundError.keyed("no_wallet", home=self.home) from None
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 raise VaultError(f"{self.path} is a symbolic link; refusing to follow it") from None

@@ -53,7 +53,11 @@ def _oauth_errors(described: dict[int, str]) -> dict[int | str, dict[str, Any]]:
             "content": {"application/json": {"schema": OAUTH_ERROR_SCHEMA}},
         }
         for status, text in described.items()
-    }
+    } | problem_responses(
+        # FastAPI's own parameter checks run before the endpoint: answered as problem+json
+        # like every other route (bodies are read here, so never for a body).
+        {422: "A malformed path or header parameter (`invalid_request`)"}
+    )
 
 
 # -- metadata ------------------------------------------------------------------------------
@@ -151,7 +155,11 @@ def create_offer(
     response_class=Response,
     responses={
         **problem_responses(
-            {401: "Missing or invalid API key", 404: "No open offer (`not_found`)"}
+            {
+                401: "Missing or invalid API key",
+                404: "No open offer (`not_found`)",
+                422: "An offer id over 64 characters (`invalid_request`)",
+            }
         ),
         200: {"content": {"image/png": {}}, "description": "The offer link as a QR code"},
     },
@@ -254,8 +262,13 @@ async def token(
     grant = await run_in_threadpool(
         services.offers.token, form, dpop=dpop, url=f"{services.ctx.issuer_url}/token"
     )
+    token_type = "DPoP"  # noqa: S105 # nosec B105 - the RFC 9449 token type, not a secret
     return JSONResponse(
-        {"access_token": grant.access_token, "token_type": "DPoP", "expires_in": grant.expires_in},
+        {
+            "access_token": grant.access_token,
+            "token_type": token_type,
+            "expires_in": grant.expires_in,
+        },
         headers={**_NO_STORE, "Pragma": "no-cache"},
     )
 

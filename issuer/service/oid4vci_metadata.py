@@ -1,8 +1,7 @@
 """The issuer's OpenID4VCI metadata: its credential configurations with display data.
 
-Display names and claim labels come from each type file's ``x-trustid-display``
-(``{"en": {"name", "description"?, "claims": {"address.locality": "..."}}, "zh-Hans":
-{...}}``); a type without it gets English names derived from its identifiers.
+Display names and claim labels come from each type file's ``x-trustid-display``, read by
+:func:`issuer.service.type_metadata.localised_displays` (the Type Metadata uses the same).
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from typing import Any
 from issuer.credential_types import CredentialType
 from issuer.service.context import IssuerContext
 from issuer.service.keys import SigningKeyService
-from issuer.service.publication import display_name_of_type
+from issuer.service.type_metadata import localised_displays
 from vcore.clock import to_timestamp
 from vcore.jose import sign
 from vcore.oid4vci import (
@@ -56,30 +55,9 @@ def _claim_paths(ctype: CredentialType) -> tuple[tuple[str, ...], ...]:
 
 def describe_type(ctype: CredentialType, vct: str) -> CredentialTypeDescription:
     """The type's names and claim labels per locale, from ``x-trustid-display``."""
-    raw = ctype.schema.get("x-trustid-display")
-    displays: list[LocalisedDisplay] = []
-    if isinstance(raw, Mapping):
-        for locale, entry in raw.items():
-            if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
-                continue
-            claims = entry.get("claims")
-            labels = (
-                {k: v for k, v in claims.items() if isinstance(v, str)}
-                if isinstance(claims, Mapping)
-                else {}
-            )
-            description = entry.get("description")
-            displays.append(
-                LocalisedDisplay(
-                    locale,
-                    entry["name"],
-                    description if isinstance(description, str) else None,
-                    labels,
-                )
-            )
-    if not displays:
-        displays.append(LocalisedDisplay("en", display_name_of_type(ctype.name)))
-    return CredentialTypeDescription(ctype.name, vct, tuple(displays), _claim_paths(ctype))
+    return CredentialTypeDescription(
+        ctype.name, vct, localised_displays(ctype), _claim_paths(ctype)
+    )
 
 
 def configuration_of(ctx: IssuerContext) -> dict[str, tuple[str, str]]:

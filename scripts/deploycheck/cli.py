@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -21,6 +22,10 @@ __all__ = ["EXIT_FAILED", "EXIT_SETUP", "main"]
 
 EXIT_FAILED = 1
 EXIT_SETUP = 2
+
+
+def _terminated(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs)")
     args = parser.parse_args(argv)
+    # SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C: every child stopped, the
+    # database dropped, the Redis keys deleted.
+    signal.signal(signal.SIGTERM, _terminated)
     if not Path(args.nginx).is_file():
         print(
             f"deploy check: nginx not found at {args.nginx} (apt-get install nginx)",

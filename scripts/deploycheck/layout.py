@@ -217,6 +217,8 @@ def start_layout(
         **clean,
         "TRUSTID_DATABASE_URL": database,
         "TRUSTID_VERIFIER_URL": f"https://{HOST}:{listen['verifiers']}",
+        # Replicas share the database, so they share the KEK sealing its OpenID4VP key.
+        "TRUSTID_MASTER_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
         # Over https through nginx: the verifier's start-up check and its loader both
         # need TRUSTID_CA_FILE and TRUSTID_ALLOW_PRIVATE_HOSTS for it.
         "TRUSTID_TRUST_LIST": f"https://{HOST}:{listen['issuers']}/trust-list.json",
@@ -300,13 +302,19 @@ def publish(layout: Layout) -> None:
         if path.startswith("status-lists/")
     }
     deadline = time.monotonic() + 10
-    with httpx.Client(verify=client_tls(layout.ca), timeout=5) as http:
-        while True:
-            served = {
-                p: http.get(f"{layout.url('issuers')}/{p}").headers.get("etag") for p in wanted
-            }
-            if served == wanted:
-                return
-            if time.monotonic() > deadline:
-                raise SetupError(f"nginx did not reload within 10 s: {served} != {wanted}")
-            time.sleep(0.1)
+    served: dict[str, str | None] = {}
+    while True:
+        # A fresh connection per round: an old worker closes its keep-alive connections
+        # as it exits, which is the reload working, not a failure.
+        try:
+            with httpx.Client(verify=client_tls(layout.ca), timeout=5) as http:
+                served = {
+                    p: http.get(f"{layout.url('issuers')}/{p}").headers.get("etag") for p in wanted
+                }
+        except httpx.TransportError:
+            served = {}
+        if served == wanted:
+            return
+        if time.monotonic() > deadline:
+            raise SetupError(f"nginx did not reload within 10 s: {served} != {wanted}")
+        time.sleep(0.1)

@@ -312,3 +312,46 @@ def test_presets_parse_and_ask_only_what_they_need() -> None:
     assert [c.label for c in age.credentials[0].claims or ()] == ["age_over_18"]
     with pytest.raises(ValueError, match="issuer URL"):
         preset_query(Preset.IDENTITY, [])
+
+
+# Where TrustID refuses what npm `dcql` 3.0.0 accepts, and why: OpenID4VP 1.0 B.3.5 makes
+# `vct_values` REQUIRED and non-empty; §6.3 makes `values` a non-empty array and claim ids
+# unique within a credential query; unknown members are refused here on purpose (a member
+# not understood could be a constraint silently dropped).
+_VALUES_EMPTY = _query(claims=[{"path": ["a"], "values": []}])
+_DUPLICATE_CLAIM_IDS = _query(claims=[{"id": "a", "path": ["a"]}, {"id": "a", "path": ["b"]}])
+STRICTER_THAN_NPM_DCQL = [
+    *(q for q, message in INVALID if message in ("vct_values", "unknown member")),
+    _VALUES_EMPTY,
+    _DUPLICATE_CLAIM_IDS,
+]
+
+
+def test_agrees_with_npm_dcql_on_every_query_but_the_stricter_ones() -> None:
+    import json
+    import shutil
+    import subprocess
+
+    from tests.independent_jose import NODE_DIR
+
+    if shutil.which("node") is None or not (NODE_DIR / "node_modules" / "dcql").is_dir():
+        pytest.skip("node or tests/node/node_modules/dcql is absent: run `npm ci` in tests/node")
+    invalid = [q for q, _message in INVALID]
+    result = subprocess.run(
+        ["node", str(NODE_DIR / "dcql_check.mjs")],
+        input=json.dumps(VALID + invalid),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=NODE_DIR,
+    )
+    assert result.returncode == 0, result.stderr
+    verdicts = [v["ok"] for v in json.loads(result.stdout)]
+    assert verdicts[: len(VALID)] == [True] * len(VALID)
+    accepted_by_npm = [q for q, ok in zip(invalid, verdicts[len(VALID) :], strict=True) if ok]
+
+    def key(query: object) -> str:
+        return json.dumps(query, sort_keys=True)
+
+    assert sorted(map(key, accepted_by_npm)) == sorted(map(key, STRICTER_THAN_NPM_DCQL))

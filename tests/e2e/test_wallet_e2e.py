@@ -35,6 +35,12 @@ class Wallet:
             "TRUSTID_WALLET_PASSPHRASE": PASSPHRASE,
             "TRUSTID_WALLET_TEST_KDF": "1",
             "TRUSTID_ALLOW_INSECURE_HOSTS": allow,
+            # English messages whatever the machine's locale (tests/e2e/test_language_e2e.py
+            # sets another).
+            "LANG": "C.UTF-8",
+            "LC_ALL": "",
+            "LC_MESSAGES": "",
+            "LANGUAGE": "",
         }
         self.home = home
 

@@ -617,3 +617,18 @@ def test_a_replayed_dpop_proof_at_the_credential_endpoint_is_refused(issuer: Har
     assert replayed.status_code == 401
     assert error_of(replayed) == "invalid_dpop_proof"
     assert 'error="invalid_dpop_proof"' in replayed.headers["www-authenticate"]
+
+
+def test_type_metadata_names_and_labels_speak_both_locales(issuer: Harness) -> None:
+    document = issuer.client.get(f"/types/{RESIDENT}").json()
+    assert {d["locale"]: d["name"] for d in document["display"]} == {
+        "en": "Resident Identity",
+        "zh-Hans": "居民身份证明",
+    }
+    family = next(c for c in document["claims"] if c["path"] == ["familyName"])
+    assert {d["locale"]: d["label"] for d in family["display"]} == {
+        "en": "Family name",
+        "zh-Hans": "姓",
+    }
+    over = next(c for c in document["claims"] if c["path"] == ["age_over_18"])
+    assert {"locale": "zh-Hans", "label": "年满18周岁"} in over["display"]

@@ -8,9 +8,11 @@
 //            Signed by a fresh ES256 key; iss = its did:jwk, kid = <did>#0.
 //   present: {sdjwt, presentationFrame, holderPrivateJwk, nonce, aud, iat} -> {sdjwt}
 //   status:  {token, indexes} -> {bits, values}
+//   typeMetadata: {document} -> {valid, issues?, display, claims}: the library's own Type
+//            Metadata schema (its `lang`/`locale` reading), and what it makes of display.
 import { ES256, digest, generateSalt } from "@sd-jwt/crypto-nodejs";
 import { getListFromStatusListJWT } from "@sd-jwt/jwt-status-list";
-import { SDJwtVcInstance } from "@sd-jwt/sd-jwt-vc";
+import { SDJwtVcInstance, TypeMetadataFormatSchema } from "@sd-jwt/sd-jwt-vc";
 
 const b64url = (text) => Buffer.from(text).toString("base64url");
 const headerOf = (data) => JSON.parse(Buffer.from(data.split(".")[0], "base64url").toString());
@@ -86,7 +88,18 @@ async function status({ token, indexes }) {
   return { bits: list.getBitsPerStatus(), values: indexes.map((i) => list.getStatus(i)) };
 }
 
-const OPS = { verify, issue, present, status };
+function typeMetadata({ document }) {
+  const parsed = TypeMetadataFormatSchema.safeParse(document);
+  if (!parsed.success) return { valid: false, issues: parsed.error.issues.map((i) => i.message) };
+  const claims = (parsed.data.claims || []).map((c) => ({
+    path: c.path,
+    labels: Object.fromEntries((c.display || []).map((d) => [d.locale, d.label])),
+  }));
+  const display = Object.fromEntries((parsed.data.display || []).map((d) => [d.locale, d.name]));
+  return { valid: true, display, claims };
+}
+
+const OPS = { verify, issue, present, status, typeMetadata };
 let input = "";
 process.stdin.setEncoding("utf8");
 process.stdin.on("data", (chunk) => (input += chunk));

@@ -120,6 +120,18 @@ def test_lone_surrogate_in_token_payload_is_malformed_not_500(
 PROBLEM_JSON = "application/problem+json"
 
 
+_PROTOCOL_PATHS = {"/request-objects/{request_id}", "/responses/{request_id}"}
+"""OpenID4VC endpoints for wallets: errors are OAuth's ``{"error", ...}`` JSON (RFC 6749 §5.2)."""
+
+
+def _oauth_error(path: str, response: dict[str, Any]) -> bool:
+    """A protocol endpoint's error documented as OAuth error JSON (and only as that)."""
+    content = response.get("content", {})
+    if path not in _PROTOCOL_PATHS or list(content) != ["application/json"]:
+        return False
+    return "error" in content["application/json"]["schema"].get("required", [])
+
+
 def _documented(spec: dict[str, Any], method: str, path: str, response: Any) -> None:
     """The response's status and media type are what /openapi.json says for the operation."""
     responses = spec["paths"][path][method.lower()]["responses"]
@@ -146,6 +158,8 @@ def test_errors_are_documented_as_problem_json_and_the_key_as_a_bearer_scheme(
                 if path == "/healthz" and status == "503":
                     # Degraded health is the health document itself, not a problem.
                     assert "application/json" in response["content"], (method, path, status)
+                elif int(status) >= 400 and _oauth_error(path, response):
+                    continue  # a wallet-facing protocol endpoint: the spec's error JSON
                 elif int(status) >= 400:
                     assert PROBLEM_JSON in response["content"], (method, path, status)
 

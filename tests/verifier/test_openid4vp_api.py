@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import anyio
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -41,6 +42,7 @@ from vcore.openid4vp import read_unsigned_request_object
 from vcore.sdjwt import present_sd_jwt
 from vcore.signing import SoftwareSigner
 from verifier.app import create_app
+from verifier.openid4vp import OpenID4VPError
 from verifier.settings import VerifierSettings
 
 VERIFIER = "https://verifier.example"
@@ -229,6 +231,8 @@ def test_missing_claim_fails_the_request(world: World) -> None:
         ({"state": "another-state"}, "state does not match"),
         ({"vp_token": {"age": []}}, "non-empty array"),
         ({"vp_token": {"age": ["junk"]}}, "not an answer"),
+        ({"vp_token": {"other": ["junk"]}}, "not asked"),
+        ({"vp_token": {"age": ["junk", "junk"]}}, "only one presentation"),
     ],
 )
 def test_responses_not_bound_to_the_request_leave_it_pending(
@@ -273,13 +277,14 @@ def test_expired_request_is_refused(world: World) -> None:
     assert ro.json()["error"] == "invalid_request"
 
 
-def test_wallet_error_response_fails_the_request(world: World) -> None:
+def test_wallet_error_response_is_acknowledged_and_changes_nothing(world: World) -> None:
     created = world.create(preset="age_over_18", responseMode="direct_post")
     request = world.request_object(created)
     path = urlsplit(request["response_uri"]).path
     response = world.verifier.post(path, data={"error": "access_denied", "state": request["state"]})
     assert response.status_code == 200
-    assert world.state(created)["result"] == {"verified": False, "walletError": "access_denied"}
+    assert world.state(created)["state"] == "pending"  # anyone with the QR could send it
+    assert world.respond(request, ["age_over_18"]).status_code == 200
 
 
 def test_dcql_query_and_redirect_uri_prefix(world: World) -> None:
@@ -416,3 +421,32 @@ def test_jwt_vc_json_through_dcql_with_a_vc_jwt_11_presentation(world: World) ->
     assert response.status_code == 200, response.text
     claims = world.state(created)["result"]["claims"]
     assert claims == {"w3c": [{"credentialSubject.familyName": "Zhang"}]}
+
+
+def test_two_answers_racing_finish_the_request_once(world: World) -> None:
+    created = world.create(preset="age_over_18", responseMode="direct_post")
+    request = world.request_object(created)
+    requests = world.app.state.presentation_requests
+    forms = []
+    for _ in range(2):
+        shown = world.presentation(
+            ["age_over_18"], nonce=request["nonce"], audience=request["client_id"]
+        )
+        forms.append({"vp_token": json.dumps({"age": [shown]}), "state": request["state"]})
+    outcomes: list[str] = []
+
+    async def answer(form: dict[str, str]) -> None:
+        try:
+            await requests.answer(created["id"], form)
+            outcomes.append("accepted")
+        except OpenID4VPError as exc:
+            outcomes.append(exc.description)
+
+    async def race() -> None:
+        async with anyio.create_task_group() as group:
+            for form in forms:
+                group.start_soon(answer, form)
+
+    anyio.run(race)
+    assert sorted(outcomes) == ["accepted", "this request was already answered"]
+    assert world.state(created)["state"] == "verified"

@@ -31,6 +31,11 @@ def wallet_env(home: Path, **extra: str) -> dict[str, str]:
         "TRUSTID_WALLET_PASSPHRASE": PASSPHRASE,
         "TRUSTID_WALLET_BACKUP_PASSPHRASE": BACKUP_PASSPHRASE,
         "TRUSTID_WALLET_HOME": str(home),
+        # English unless a test asks for another language (LANG=zh_CN.UTF-8, --lang).
+        "LANG": "C.UTF-8",
+        "LC_ALL": "",
+        "LC_MESSAGES": "",
+        "LANGUAGE": "",
         **extra,
     }
 

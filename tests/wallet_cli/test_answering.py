@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.wallet_cli.conftest import WalletRunner, assert_one_line_error
 from vcore.dcql import Preset, preset_query
 from vcore.dids import build_did_document
 from vcore.errors import OutboundURLError
@@ -171,3 +172,18 @@ def test_unsigned_redirect_uri_requests_only_for_development_hosts(
 def test_links_that_are_not_requests(check: Callable[..., Any], link: str) -> None:
     with pytest.raises(InputError):
         check(link)
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        ((), "one of them"),
+        (("openid4vp://?client_id=x&request_uri=y", "--qr", "x.png"), "one of them"),
+        (("not a link",), "not an OpenID4VP request"),
+        (("--qr", "missing.png"), "cannot read"),
+    ],
+)
+def test_answer_cli_bad_input_is_one_line_and_exit_2(
+    wallet: WalletRunner, args: tuple[str, ...], fragment: str
+) -> None:
+    assert_one_line_error(wallet("answer", *args), 2, fragment)

@@ -46,6 +46,7 @@ COMMANDS = [
     "show",
     "remove",
     "present",
+    "answer",
     "verify",
     "status",
     "export",

@@ -256,3 +256,14 @@ def test_a_later_refusal_keeps_the_credentials_already_issued() -> None:
     assert redemption.credentials == ("a.b.c",)
     assert redemption.failure is not None
     assert "invalid_proof" in redemption.failure
+
+
+def test_an_offer_link_and_a_qr_image_together_are_refused(
+    wallet: WalletRunner, tmp_path: Any
+) -> None:
+    image = tmp_path / "x.png"
+    image.write_bytes(b"\x89PNG")
+    result = wallet(
+        "receive", "openid-credential-offer://?credential_offer_uri=x", "--qr", str(image)
+    )
+    assert_one_line_error(result, InputError.exit_code, "not both")

@@ -64,6 +64,7 @@ from vcore.formats.sd_jwt_peek import peek_sd_jwt, typ_of
 from vcore.formats.sd_jwt_presentation import SD_JWT_PRESENTATION, SdJwtPresentationFormat
 from vcore.formats.secured import Recognition, SecuredCredential
 from vcore.formats.vc_jwt import _check_shape, _normalise_vc2
+from vcore.i18n import display_labels
 from vcore.jose import sign, verify
 from vcore.keys import PublicKey
 from vcore.sdjwt import (
@@ -204,10 +205,15 @@ class SdJwtCredential(SecuredCredential):
     def disclosure(self, type_metadata: Mapping[str, Any] | None) -> dict[str, Any]:
         """The claims shown, and the type's claims (from its metadata) not shown.
 
-        Without metadata the withheld names are unknown and ``withheld`` is empty.
+        Without metadata the withheld names are unknown and ``withheld`` is empty. With
+        it, ``display`` carries the type's name and claim labels per locale
+        (:func:`vcore.i18n.display_labels`), for a page to show in its reader's language.
         """
         disclosed = self.disclosed
-        return {"disclosed": disclosed, "withheld": withheld_claims(disclosed, type_metadata)}
+        result = {"disclosed": disclosed, "withheld": withheld_claims(disclosed, type_metadata)}
+        if type_metadata is not None:
+            result["display"] = display_labels(type_metadata)
+        return result
 
 
 @runtime_checkable

@@ -33,7 +33,7 @@ from vcore.sdjwt.errors import KeyBindingRequiredError
 from vcore.trust_list import TrustEntry, TrustList
 from vcore.verify.evidence import KeyResolver, Material, SchemaResolver, StatusResolver
 from vcore.verify.plan import CredentialPlan
-from vcore.verify.report import CheckId, Steps, VerificationReport, problems_of
+from vcore.verify.report import CheckId, CheckStatus, Steps, VerificationReport, problems_of
 from vcore.verify.schema import decide_schema, schema_urls
 from vcore.verify.status import StatusAge, decide_status, plan_status, skip_status
 
@@ -264,12 +264,16 @@ def decide_credential(
 
 
 def _disclosure(
-    credential: SecuredCredential | None, material: Material | None
+    credential: SecuredCredential | None, material: Material | None, steps: Steps
 ) -> dict[str, Any] | None:
     if credential is None:
         return None
     url = credential.type_metadata_url
     metadata = None if material is None or url is None else material.schemas.get(url)
+    # Type Metadata that failed vct#integrity is not the issuer's: none of its names or
+    # labels reach the report.
+    if any(c.id is CheckId.SCHEMA and c.status is CheckStatus.FAILED for c in steps.checks):
+        metadata = None
     return credential.disclosure(metadata if isinstance(metadata, Mapping) else None)
 
 
@@ -324,7 +328,7 @@ def _report(
         issuer=plan.trust_entry,
         status_as_of=None if status_age is None else status_age.as_of,
         status_fresh_until=None if status_age is None else status_age.fresh_until,
-        disclosure=_disclosure(verified, material),
+        disclosure=_disclosure(verified, material, steps),
     )
 
 

@@ -62,10 +62,15 @@ _BODY = {
     413: "Body over 64 KiB (`too_large`)",
     415: "Body is not JSON (`unsupported_media_type`)",
 }
-_LIMITS: dict[int | str, dict[str, Any]] = {
-    408: {"description": "The body did not arrive within 60 s (problem+json)"},
-    413: {"description": "Body over 64 KiB (problem+json)"},
-}
+# Answered before the endpoint runs (the body limits, FastAPI's parameter checks), so
+# as problem+json like every other route, not as the protocol's error JSON.
+_LIMITS: dict[int | str, dict[str, Any]] = problem_responses(
+    {
+        408: "The body did not arrive within 60 s (`request_timeout`)",
+        413: "Body over 64 KiB (`too_large`)",
+    }
+)
+_PARAMETERS = problem_responses({422: "A malformed path parameter (`invalid_request`)"})
 
 
 def _requests(request: Request) -> PresentationRequests:
@@ -175,7 +180,9 @@ def _status(request: Request, caller: Caller, request_id: str) -> dict[str, Any]
 @router.get(
     "/presentation-requests/{request_id}",
     response_model=PresentationRequestStateResponse,
-    responses=problem_responses({**_AUTH, 404: "Not a request of yours (`not_found`)"}),
+    responses=problem_responses(
+        {**_AUTH, 404: "Not a request of yours (`not_found`)", 422: "A malformed request id"}
+    ),
     summary="The state of a presentation request, and its report once answered",
 )
 async def presentation_request_state(
@@ -189,7 +196,9 @@ async def presentation_request_state(
     "/presentation-requests/{request_id}/qr.png",
     responses={
         200: {"content": {"image/png": {}}, "description": "The openid4vp:// link as a QR code"},
-        **problem_responses({**_AUTH, 404: "Not a request of yours (`not_found`)"}),
+        **problem_responses(
+            {**_AUTH, 404: "Not a request of yours (`not_found`)", 422: "A malformed request id"}
+        ),
     },
     summary="The request's link as a QR code (PNG)",
 )
@@ -218,6 +227,7 @@ async def presentation_request_qr(request: Request, caller: Caller, request_id: 
         },
         400: _OAUTH_ERROR,
         404: _OAUTH_ERROR,
+        **_PARAMETERS,
     },
     summary="OpenID4VP request object (wallets fetch it from the link's request_uri)",
 )
@@ -263,6 +273,7 @@ _FORM_BODY: dict[str, Any] = {
         400: _OAUTH_ERROR,
         404: _OAUTH_ERROR,
         **_LIMITS,
+        **_PARAMETERS,
     },
     summary="OpenID4VP response endpoint (direct_post, direct_post.jwt)",
 )

@@ -8,7 +8,10 @@ from typing import Annotated
 
 import typer
 
+from vcore.errors import TrustIDError
+from vcore.formats import lookup
 from wallet_cli.errors import InputError
+from wallet_cli.records import CredentialRecord
 from wallet_cli.session import session_of
 from wallet_cli.terminal import clean, confirm
 
@@ -46,14 +49,15 @@ def answer(
       trustid-wallet answer --qr photo-of-the-counter-screen.png
     """
     # Imported here: the protocol code is only needed by this command.
-    from vcore.outbound import parse_allow_list
+    from vcore.outbound import parse_allow_list, url_host_port
     from wallet_cli.answering import check_request, plan_answer, send_answer
+    from wallet_cli.render import claim_name, overall_status, type_label
     from wallet_cli.resolution import Resolver
     from wallet_cli.sources import decode_qr_image
 
     session = session_of(ctx)
     if (link is None) == (qr is None):
-        raise InputError("give the openid4vp:// link or --qr IMAGE (one of them)")
+        raise InputError.keyed("answer_source")
     if qr is not None:
         try:
             data = qr.read_bytes()
@@ -68,16 +72,31 @@ def answer(
         Resolver(lambda: client, contents.issuer_keys, session.now) as resolver,
     ):
         request = check_request(link, client, resolver, allow=allow, now=session.now)
-        plan = plan_answer(request, contents.credentials)
+        # Only credentials this wallet can present as their holder, valid ones first.
+        holder = contents.holder.did
+        usable = [r for r in contents.credentials if _bound_to(r, holder)]
+        usable.sort(key=lambda r: overall_status(r, session.now) != "valid")
+        plan = plan_answer(request, usable)
+        t, locale = session.t, session.locale
         if not as_json:
-            session.err.print(f"Asked by {clean(request.who)}", soft_wrap=True)
+            name = f"{clean(request.verifier_name)} " if request.verifier_name else ""
+            who = (
+                t("answer.signed", name=name, identifier=clean(request.identifier))
+                if request.signed
+                else t("answer.unsigned", name=name, host=url_host_port(request.response_uri))
+            )
+            session.err.print(t("answer.asked_by", who=who), soft_wrap=True)
         summary = []
         for item in plan:
             view = item.record.view
+            # What leaves, by the labels of the type's metadata in the citizen's language.
             leaving = (
-                "the whole credential"
+                t("answer.whole")
                 if item.whole
-                else ", ".join([*item.always, *item.names]) or "only that you hold it"
+                else ", ".join(
+                    claim_name(item.record, n, locale) for n in [*item.always, *item.names]
+                )
+                or t("answer.only_holding")
             )
             summary.append(
                 {
@@ -89,15 +108,18 @@ def answer(
                 }
             )
             if not as_json:
-                session.err.print(
-                    f"{clean(view.credential_type)} {item.record.short_id}: {clean(leaving)}",
-                    soft_wrap=True,
-                )
+                kind = type_label(item.record, locale)
+                line = t("answer.item", type=kind, id=item.record.short_id, claims=leaving)
+                session.err.print(clean(line), soft_wrap=True)
+            state = overall_status(item.record, session.now)
+            if state != "valid":
+                word = t(f"status.{state}")
+                session.warn(t("warn.not_valid", id=item.record.short_id, state=word))
         if not yes:
             if not sys.stdin.isatty():
-                raise InputError("approve with --yes, or run in a terminal to be asked")
-            if not confirm("Send exactly this?"):
-                raise InputError("nothing was sent")
+                raise InputError.keyed("approve_with_yes")
+            if not confirm(t("answer.confirm")):
+                raise InputError.keyed("nothing_sent")
         reply = send_answer(request, plan, contents.holder, client, now=session.now)
     redirect = reply.get("redirect_uri")
     if as_json:
@@ -112,9 +134,17 @@ def answer(
             indent=None,
         )
         return
-    session.say("Sent. The verifier accepted the answer.")
+    session.say(session.t("answer.sent"))
     if isinstance(redirect, str):
-        session.say(f"Continue at {clean(redirect)}")
+        session.say(session.t("answer.continue", url=clean(redirect)))
+
+
+def _bound_to(record: CredentialRecord, holder: str) -> bool:
+    try:
+        lookup(record.view.format).check_holder_binding(record.view, holder)
+    except TrustIDError:
+        return False
+    return True
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,9 @@ from typing import Annotated
 
 import typer
 
+from vcore.i18n import Locale
 from wallet_cli.errors import InputError
+from wallet_cli.messages import message
 from wallet_cli.records import CredentialRecord
 from wallet_cli.render import Encoding, credential_json, print_credential, print_credentials
 from wallet_cli.session import Session, session_of
@@ -51,7 +53,7 @@ def list_credentials(
         items = [credential_json(r, session.now) for r in contents.credentials]
         session.json(items)
         return
-    print_credentials(session.out, contents.credentials, session.now)
+    print_credentials(session.out, contents.credentials, session.now, session.locale)
 
 
 def show(
@@ -110,38 +112,48 @@ def show(
         from wallet_cli.render import plan_qr_text, print_qr, qr_png
 
         chosen = plan_qr_text(record.token, encoding)
-        session.err.print(f"QR code: {chosen.describe()}", soft_wrap=True)
+        session.err.print(session.t("qr.plan", plan=chosen.describe()), soft_wrap=True)
         if png is not None:
             write_output_file(session.output_path(png), qr_png(chosen))
-            session.say(f"Wrote {png}")
+            session.say(session.t("wrote", path=png))
         else:
             print_qr(session.out, chosen)
         return
-    print_credential(session.out, record, session.now, contents.holder.did)
+    print_credential(session.out, record, session.now, contents.holder.did, session.locale)
 
 
-_MODE_WORDS = {"always": "always shown", "selective": "you choose"}  # DisclosureMode values
-NOT_HELD = "not in this credential"
+_MODE_KEYS = {"always": "mode.always", "selective": "mode.selective"}  # DisclosureMode values
+NOT_HELD = "not_held"
 
 
 def _print_claims(session: Session, record: CredentialRecord, *, as_json: bool) -> None:
+    from rich.cells import cell_len
+
     from vcore.formats import DisclosureMode, SdJwtCredential
+    from wallet_cli.render import claim_name
 
     view = record.view
-    words: dict[str, str]
+    keys: dict[str, str]
     if isinstance(view, SdJwtCredential):
-        words = {name: _MODE_WORDS[mode] for name, mode in view.claim_modes().items()}
+        keys = {name: _MODE_KEYS[mode] for name, mode in view.claim_modes().items()}
         # The type's other claims, from the Type Metadata kept at receipt.
         for name in view.claims_not_held(record.type_metadata):
-            words.setdefault(name, NOT_HELD)
+            keys.setdefault(name, f"mode.{NOT_HELD}")
     else:
-        words = {name: _MODE_WORDS[DisclosureMode.ALWAYS] for name in view.subject if name != "id"}
+        keys = {name: _MODE_KEYS[DisclosureMode.ALWAYS] for name in view.subject if name != "id"}
     if as_json:
-        session.json(words, indent=None)
+        # Language-neutral: the English words, whatever --lang says.
+        session.json({n: message(Locale.EN, k) for n, k in keys.items()}, indent=None)
         return
-    width = max((len(name) for name in words), default=0)
-    for name, word in words.items():
-        session.echo(f"{name.ljust(width)}  {word}")
+    # The claim's name (what --disclose takes), its mode, then its label in the locale.
+    rows = [(n, session.t(k), claim_name(record, n, session.locale)) for n, k in keys.items()]
+    width = max((len(name) for name, _, _ in rows), default=0)
+    mode_width = max((cell_len(word) for _, word, _ in rows), default=0)
+    for name, word, label in rows:
+        line = f"{name.ljust(width)}  {word}"
+        if label != name:
+            line += " " * (mode_width - cell_len(word)) + f"  {label}"
+        session.echo(line)
 
 
 def remove(
@@ -161,12 +173,12 @@ def remove(
     label = f"{record.view.credential_type} {record.short_id}"
     if not yes:
         if not sys.stdin.isatty():
-            raise InputError("pass --yes to remove without a question")
-        if not confirm(f"Remove {label}?"):
-            raise InputError("nothing removed")
+            raise InputError.keyed("remove_with_yes")
+        if not confirm(session.t("remove.confirm", label=label)):
+            raise InputError.keyed("nothing_removed")
     with vault.edit() as contents:
         contents.remove(record.id)
-    session.say(f"Removed {label}")
+    session.say(session.t("remove.done", label=label))
 
 
 def register(app: typer.Typer) -> None:

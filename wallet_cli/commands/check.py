@@ -94,7 +94,7 @@ def verify(
     if as_json:
         session.json(report)
     else:
-        print_checks(session.out, report)
+        print_checks(session.out, report, session.locale)
     if not report.get("verified"):
         problems = report.get("problemDetails")
         first = problems[0] if isinstance(problems, list) and problems else {}
@@ -144,7 +144,7 @@ def status(
         items = [credential_json(r, session.now) for r in shown]
         session.json(items)
         return
-    print_credentials(session.out, shown, session.now)
+    print_credentials(session.out, shown, session.now, session.locale)
 
 
 def register(app: typer.Typer) -> None:

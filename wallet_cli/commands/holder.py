@@ -67,8 +67,8 @@ def init(
     if as_json:
         session.json({"did": holder.did, "alg": holder.alg, "home": str(vault.home)}, indent=None)
         return
-    session.say(f"Created a wallet at {vault.home}")
-    session.say("Your holder DID (give it to the issuing agency):")
+    session.say(session.t("init.created", home=vault.home))
+    session.say(session.t("init.did"))
     session.echo(holder.did)
 
 

@@ -98,7 +98,8 @@ def present(
             ) from None
         state = overall_status(record, session.now)
         if state != "valid":
-            session.warn(f"credential {record.short_id} is {state.replace('_', ' ')}")
+            word = session.t(f"status.{state}")
+            session.warn(session.t("warn.not_valid", id=record.short_id, state=word))
     selective = [r for r in records if isinstance(r.view, SdJwtCredential)]
     if selective:
         if len(records) != 1:
@@ -130,7 +131,7 @@ def present(
         )
     if out is not None:
         write_output_file(session.output_path(out), token.encode("ascii") + b"\n")
-        session.say(f"Wrote the presentation ({len(token):,} characters) to {out}")
+        session.say(session.t("present.wrote", size=len(token), path=out))
         return
     if not (qr or png is not None or as_json):
         session.echo(token)
@@ -151,10 +152,10 @@ def present(
         qr_info = {"version": plan.version, "ecc": plan.ecc, "compact": chosen.compact}
         session.json({"presentation": token, "qr": qr_info}, indent=None)
         return
-    session.err.print(f"QR code: {chosen.describe()}", soft_wrap=True)
+    session.err.print(session.t("qr.plan", plan=chosen.describe()), soft_wrap=True)
     if png is not None:
         write_output_file(session.output_path(png), qr_png(chosen))
-        session.say(f"Wrote {png}")
+        session.say(session.t("wrote", path=png))
     else:
         print_qr(session.out, chosen)
 
@@ -162,10 +163,17 @@ def present(
 def _chosen_claims(session: Session, record: CredentialRecord, disclose: str | None) -> list[str]:
     """The claims to disclose: from --disclose, or asked one by one (nothing by default)."""
     from vcore.formats import DisclosureMode, SdJwtCredential
+    from vcore.i18n import Locale
+    from wallet_cli.render import claim_name
 
     view = record.view
     assert isinstance(view, SdJwtCredential)  # noqa: S101 - the caller checked
     modes = view.claim_modes()
+
+    def label(name: str) -> str:
+        # English keeps the names --disclose takes; another locale shows its labels.
+        return name if session.locale is Locale.EN else claim_name(record, name, session.locale)
+
     always = [name for name, mode in modes.items() if mode is DisclosureMode.ALWAYS]
     if disclose is not None:
         names = list(dict.fromkeys(n.strip() for n in disclose.split(",") if n.strip()))
@@ -182,12 +190,14 @@ def _chosen_claims(session: Session, record: CredentialRecord, disclose: str | N
             for name, mode in modes.items()
             if mode is DisclosureMode.SELECTIVE
             and "." not in name
-            and confirm(f"Show {name}?")
+            and confirm(session.t("present.show_claim", claim=label(name)))
         ]
-    shown = ", ".join([*always, *names]) or "no claim (only that you hold this credential)"
-    session.err.print(f"Leaving the wallet: {shown}", soft_wrap=True)
-    if disclose is None and not confirm("Send exactly this?"):
-        raise InputError("nothing was presented")
+    shown = ", ".join(label(n) for n in [*always, *names]) or session.t(
+        "present.nothing_but_holding"
+    )
+    session.err.print(session.t("present.leaving", claims=shown), soft_wrap=True)
+    if disclose is None and not confirm(session.t("answer.confirm")):
+        raise InputError.keyed("nothing_presented")
     return names
 
 

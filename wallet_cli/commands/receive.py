@@ -73,7 +73,7 @@ def receive(
     # Imported here: the verification pipeline is only needed by this command.
     from wallet_cli.offer_receiving import offer_source, redeem
     from wallet_cli.receiving import accept_credential
-    from wallet_cli.render import credential_json, issuer_label
+    from wallet_cli.render import credential_json, issuer_label, type_label
     from wallet_cli.resolution import Resolver
     from wallet_cli.sources import read_credential_source
 
@@ -111,12 +111,17 @@ def receive(
         results.append({"stored": added, **credential_json(stored, session.now)})
         if as_json:
             continue
-        view = record.view
+        # The type's own name from its Type Metadata, else its identifier as issued.
+        kind = (
+            type_label(stored, session.locale)
+            if stored.type_metadata is not None
+            else stored.view.credential_type
+        )
         if not added:
-            session.say(f"Already in your wallet: {view.credential_type} {record.short_id}")
+            session.say(session.t("receive.already", type=kind, id=record.short_id))
             continue
-        issuer = issuer_label(stored)
-        session.say(f"Stored {view.credential_type} from {issuer} as {record.short_id}")
+        issuer = issuer_label(stored, locale=session.locale)
+        session.say(session.t("receive.stored", type=kind, issuer=issuer, id=record.short_id))
     if as_json:
         session.json(results[0] if offer_text is None else results, indent=None)
     if failure is not None:
