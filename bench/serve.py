@@ -10,16 +10,20 @@ from __future__ import annotations
 import subprocess
 import sys
 
-STACKS = ("service", "uvicorn-h11", "uvicorn-fast", "granian")
+STACKS = (
+    "service", "service-no-deadline", "service-no-limit", "uvicorn-h11", "uvicorn-fast", "granian",
+)  # fmt: skip
 _TARGETS = {"verifier": "bench.world:verifier_app", "hello": "bench.world:hello_app"}
 
 
 def command(app: str, stack: str, port: int) -> list[str]:
     target = _TARGETS[app]
-    if stack == "service":
+    if stack.startswith("service"):
         # Exactly what `trustid-verifier serve` runs: uvicorn with trustid_http.server's
-        # options (httptools + uvloop, header deadline, connection bound).
-        return [sys.executable, "-m", "bench.serve_service", target, str(port)]
+        # options (httptools + uvloop, header deadline, connection bound); the variants
+        # drop one of them, to measure what it costs.
+        variant = stack.removeprefix("service").removeprefix("-")
+        return [sys.executable, "-m", "bench.serve_service", target, str(port), variant]
     if stack == "granian":
         return [
             sys.executable, "-m", "granian", "--interface", "asgi", "--factory",

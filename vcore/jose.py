@@ -46,6 +46,7 @@ __all__ = [
     "decode_unverified",
     "sign",
     "verify",
+    "verify_decoded",
     "verify_raw",
     "verify_signature",
 ]
@@ -226,6 +227,24 @@ def verify(
     if not verify_signature(key, parsed.signing_input, parsed.signature):
         raise BadSignatureError("signature does not verify with the signer's key")
     return VerifiedJWS(header=parsed.header, payload=parsed.payload)
+
+
+def verify_decoded(parsed: UnverifiedJWS, key: PublicKey, *, alg: str) -> None:
+    """Check the signature of a JWS that :func:`decode_unverified` already parsed.
+
+    The same checks as :func:`verify` with ``typ=None``, without decoding the token a
+    second time: the signing input and signature are the immutable bytes received, and
+    ``alg`` is the header's ``alg`` as read at parse time (a caller's later change to
+    the header dict cannot change what is checked).
+
+    Raises:
+        AlgorithmNotAllowedError: ``alg`` differs from the key's.
+        BadSignatureError: the signature does not verify.
+    """
+    if alg != key.alg:
+        raise AlgorithmNotAllowedError(f"token says {alg!r} but the key is pinned to {key.alg!r}")
+    if not verify_signature(key, parsed.signing_input, parsed.signature):
+        raise BadSignatureError("signature does not verify with the signer's key")
 
 
 @lru_cache(maxsize=64)

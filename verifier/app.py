@@ -31,6 +31,7 @@ from vcore.errors import OutboundURLError, TrustIDError, TrustListError
 from vcore.jsontext import loads_strict
 from vcore.keys import PublicKey, public_key_from_jwk
 from verifier.api import openid4vp, ops, verify
+from verifier.api.hot_path import HotVerifyRoute
 from verifier.challenges import SESSION_COOKIE, new_session_id
 from verifier.clients import ClientRegistry
 from verifier.identity import load_identity
@@ -246,7 +247,9 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=WEB_DIR, check_dir=False), name="static")
     # Last added runs first: headers on every answer (also the guard's 500), then the
-    # last-resort guard, then the body limit, then the anonymous endpoints' address limit.
+    # last-resort guard, then the body limit, then the anonymous endpoints' address limit,
+    # then the hot route's pure-ASGI dispatch.
+    app.add_middleware(HotVerifyRoute)
     app.add_middleware(
         AddressRateLimitMiddleware,
         limiter=build_address_limiter(rate_limiter, settings.protocol_rate_limit),

@@ -18,3 +18,10 @@ def by_content(data: bytes, content_type: str | None) -> str:
     if data == b"boom":
         raise RuntimeError("a bug in the decoder")
     return data.decode("ascii")
+
+
+def niceness(data: bytes, content_type: str | None) -> str:
+    """The worker's CPU niceness, as text."""
+    import os
+
+    return str(os.nice(0))

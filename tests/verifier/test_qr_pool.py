@@ -108,3 +108,18 @@ def test_beyond_workers_plus_queue_callers_are_told_busy_and_the_loop_stays_free
     anyio.run(main)
     assert sorted(outcomes) == ["busy 1", "killed", "queued"]
     assert ticks == 10
+
+
+def test_workers_run_at_a_lower_cpu_priority_and_leave_a_core_free() -> None:
+    import os
+
+    from verifier.qr_pool import DEFAULT_WORKERS, WORKER_NICE
+
+    assert max(1, (os.cpu_count() or 2) - 1) == DEFAULT_WORKERS
+    pool = QRDecoderPool(workers=1, budget=30, target="tests.verifier.qr_slow:niceness")
+    try:
+        ours = os.nice(0)
+        assert int(anyio.run(pool.decode, b"x", "image/png")) == min(19, ours + WORKER_NICE)
+        assert os.nice(0) == ours  # the service itself is untouched
+    finally:
+        pool.close()

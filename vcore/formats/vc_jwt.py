@@ -33,7 +33,14 @@ from vcore.formats.binding import check_subject_is_holder, issuer_key_id
 from vcore.formats.jwt_times import check_jwt_times
 from vcore.formats.registry import register_credential_format
 from vcore.formats.secured import Recognition, SecuredCredential
-from vcore.jose import MAX_TOKEN_SIZE, UnverifiedJWS, decode_unverified, sign, verify
+from vcore.jose import (
+    MAX_TOKEN_SIZE,
+    UnverifiedJWS,
+    decode_unverified,
+    sign,
+    verify,
+    verify_decoded,
+)
 from vcore.jsontext import loads_strict
 from vcore.keys import PublicKey, b64url_decode
 from vcore.signing import Signer
@@ -272,7 +279,12 @@ class _JwtFormat:
         Raises:
             AlgorithmNotAllowedError, BadSignatureError, MalformedError.
         """
-        verify(credential.token, key, typ=None)
+        jws = credential.jws if isinstance(credential, JwtCredential) else None
+        if jws is None or jws.token != credential.token:
+            verify(credential.token, key, typ=None)
+            return
+        # Parsed by this format from this very token: check its bytes, not a new decode.
+        verify_decoded(jws, key, alg=credential.alg)
 
     def check_times(self, credential: SecuredCredential, now: datetime) -> None:
         """``exp`` and ``nbf`` when present; the stricter of them and the document wins.
