@@ -98,10 +98,10 @@ _EN: dict[str, str] = {
     "error": "error: {message}",
     "warning": "warning: ",
     "warn.not_valid": "credential {id} is {state}",
-    "err.no_passphrase": "no passphrase: set {env} or run in a terminal",
-    "err.empty_passphrase": "an empty passphrase is not accepted",
+    "err.no_passphrase": "no passphrase: set {env} or run in a terminal",  # nosec B105 - a message
+    "err.empty_passphrase": "an empty passphrase is not accepted",  # nosec B105 - a message
     "err.passphrases_differ": "the two passphrases differ; nothing was changed",
-    "err.wrong_passphrase": "wrong passphrase for this {what}",
+    "err.wrong_passphrase": "wrong passphrase for this {what}",  # nosec B105 - a message
     "err.no_wallet": "no wallet at {home}: create one with `trustid-wallet init`",
     "err.unknown_credential": "no credential {ref} in this wallet (see: trustid-wallet list)",
     "err.id_too_short": "id {ref} is too short: give at least {least} characters",
@@ -196,10 +196,10 @@ _ZH: dict[str, str] = {
     "error": "错误：{message}",
     "warning": "警告：",
     "warn.not_valid": "凭证 {id} {state}",
-    "err.no_passphrase": "没有密码：请设置 {env}，或在终端中运行",
-    "err.empty_passphrase": "密码不能为空",
+    "err.no_passphrase": "没有密码：请设置 {env}，或在终端中运行",  # nosec B105 - a message
+    "err.empty_passphrase": "密码不能为空",  # nosec B105 - a message
     "err.passphrases_differ": "两次输入的密码不一致，未做任何更改",
-    "err.wrong_passphrase": "{what}的密码错误",
+    "err.wrong_passphrase": "{what}的密码错误",  # nosec B105 - a message
     "err.no_wallet": "{home} 没有钱包：请先运行 `trustid-wallet init` 创建",
     "err.unknown_credential": "钱包里没有凭证 {ref}（查看：trustid-wallet list）",
     "err.id_too_short": "编号 {ref} 太短：至少输入 {least} 个字符",

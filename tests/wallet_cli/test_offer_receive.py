@@ -95,6 +95,7 @@ def test_no_tx_code_without_a_terminal_is_refused(
 
 
 def test_summary_speaks_the_users_language() -> None:
+    from vcore.i18n import Locale
     from vcore.oid4vci import parse_credential_offer
     from wallet_cli.client import WalletClient
     from wallet_cli.issuance import summarise
@@ -118,8 +119,8 @@ def test_summary_speaks_the_users_language() -> None:
     transport = httpx.MockTransport(lambda request: httpx.Response(200, json=metadata))
     offer = parse_credential_offer(build_credential_offer(ISSUER, ["A_sd_jwt"], "c", None))
     with WalletClient(frozenset(), http=httpx.Client(transport=transport)) as client:
-        chinese, _ = summarise(client, offer, "zh")
-        english, endpoints = summarise(client, offer, "en")
+        chinese, _ = summarise(client, offer, Locale.ZH_HANS)
+        english, endpoints = summarise(client, offer, Locale.EN)
     assert chinese.issuer_name == "登记处"
     assert chinese.credentials == ("居民身份证明 (dc+sd-jwt)",)
     assert english.credentials == ("Resident Identity (dc+sd-jwt)",)
