@@ -90,3 +90,20 @@ def test_issuer_refuses_a_disguised_portrait_with_a_problem(issuer: Harness) -> 
     assert problem["errors"][0]["type"] == "content.portrait"
     assert "not image/png" in problem["detail"]
     assert issuer.counts() == before
+
+
+def test_the_largest_portrait_fits_every_format_and_reader_limit(issuer: Harness) -> None:
+    padding = b"\x00" * (MAX_PORTRAIT_BYTES - len(JPEG_BYTES))
+    largest = data_url("image/jpeg", JPEG_BYTES + padding)
+    assert len(largest) == MAX_PORTRAIT_CHARS
+    agency = issuer.agencies["Resident Registry"]
+    for fmt in ("dc+sd-jwt", "jwt_vc_json"):
+        token = token_of(
+            issuer.issue(agency, issue_body(options={"format": fmt}, portrait=largest))
+        )
+        if fmt == "dc+sd-jwt":
+            compact = CompactSdJwt.parse(token)
+            (disclosure,) = [d for d in compact.disclosures if d.name == "portrait"]
+            assert len(disclosure.encoded) < 8 * 1024  # what an SD-JWT reader accepts
+        else:
+            assert len(token) <= 16 * 1024
