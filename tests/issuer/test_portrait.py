@@ -13,6 +13,7 @@ from issuer.errors import ClaimsInvalidError, ConfigurationError
 from tests.issuer.support import LICENCE, RESIDENT, Harness, issue_body, token_of
 from tests.issuer.test_api_errors import assert_problem
 from tests.portrait_images import JPEG_BYTES, JPEG_URL, PNG_URL, data_url, png_bytes
+from vcore.formats import parse_credential_unverified
 from vcore.portrait import MAX_PORTRAIT_BYTES, MAX_PORTRAIT_CHARS, PORTRAIT_PATTERN
 from vcore.sdjwt import CompactSdJwt
 
@@ -107,3 +108,19 @@ def test_the_largest_portrait_fits_every_format_and_reader_limit(issuer: Harness
             assert len(disclosure.encoded) < 8 * 1024  # what an SD-JWT reader accepts
         else:
             assert len(token) <= 16 * 1024
+
+
+def test_npm_sd_jwt_vc_verifies_and_reads_the_portrait(issuer: Harness) -> None:
+    """An independent SD-JWT VC implementation (npm @sd-jwt/sd-jwt-vc) recovers the exact
+    data URL from the portrait's Disclosure."""
+    from tests.sd_jwt_node import require_sd_jwt_node, sd_jwt_node
+
+    require_sd_jwt_node()
+    body = issue_body(options={"format": "dc+sd-jwt"}, portrait=PNG_URL)
+    token = token_of(issuer.issue(issuer.agencies["Resident Registry"], body))
+    entry = parse_credential_unverified(token).status_entries[0]
+    listed = issuer.client.get(entry["uri"].removeprefix("http://issuer.test:8100")).text
+    jwks = issuer.client.get("/.well-known/jwks.json").json()
+    answer = sd_jwt_node({"op": "verify", "sdjwt": token, "jwks": jwks, "statusList": listed})
+    assert "error" not in answer, answer
+    assert answer["payload"]["portrait"] == PNG_URL
