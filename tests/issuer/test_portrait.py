@@ -124,3 +124,16 @@ def test_npm_sd_jwt_vc_verifies_and_reads_the_portrait(issuer: Harness) -> None:
     answer = sd_jwt_node({"op": "verify", "sdjwt": token, "jwks": jwks, "statusList": listed})
     assert "error" not in answer, answer
     assert answer["payload"]["portrait"] == PNG_URL
+
+
+def test_a_credential_offer_refuses_a_disguised_portrait_and_takes_a_real_one(
+    issuer: Harness,
+) -> None:
+    """The OpenID4VCI offer path checks the claims when the offer is made, not at redemption."""
+    from tests.issuer.test_oid4vci import make_offer
+
+    bad = {**TYPES[RESIDENT].examples[0], "portrait": data_url("image/jpeg", b"<svg/>")}
+    problem = assert_problem(make_offer(issuer, credentialSubject=bad), 422, "schema_invalid")
+    assert problem["errors"][0]["type"] == "content.portrait"
+    good = {**TYPES[RESIDENT].examples[0], "portrait": JPEG_URL}
+    assert make_offer(issuer, credentialSubject=good).status_code == 201
