@@ -22,6 +22,9 @@ annotations:
   of the type *without* a status entry (forged with a leaked key) is refused with
   ``status_required``. A verifier cannot read the issuer's type files, which is why the
   requirement travels in the trust list.
+* ``x-trustid-content`` on a top-level property: a check of the value's content that a
+  JSON Schema cannot express, by name from :data:`CONTENT_CHECKS` (``portrait``: a JPEG
+  or PNG data URL whose bytes are that image, :mod:`vcore.portrait`).
 
 Every schema is checked against the metaschema and its own examples when loaded, so a
 broken type stops the service at start rather than at the first issuance.
@@ -42,7 +45,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,9 +56,11 @@ from jsonschema.exceptions import SchemaError, ValidationError
 from issuer.errors import ClaimsInvalidError, ConfigurationError
 from vcore.formats import DisclosureMode, DisclosurePolicy
 from vcore.jsontext import loads_strict
+from vcore.portrait import parse_portrait
 
 __all__ = [
     "BUILTIN_TYPES_DIR",
+    "CONTENT_CHECKS",
     "DEFAULT_VALID_DAYS",
     "MAX_VALID_DAYS",
     "OPEN_TYPE",
@@ -76,6 +81,9 @@ _DERIVED_RE = re.compile(r"age_over_([1-9][0-9]?)")
 _MAX_SCHEMA_FILE = 256 * 1024
 _MAX_ERRORS = 20
 
+CONTENT_CHECKS: Mapping[str, Callable[[object], object]] = {"portrait": parse_portrait}
+"""``x-trustid-content`` name -> check raising ``ValueError`` with a message free of the value."""
+
 
 @dataclass(frozen=True)
 class CredentialType:
@@ -94,6 +102,8 @@ class CredentialType:
     """``x-trustid-disclosure``: how each claim appears in the SD-JWT formats."""
     derived_ages: tuple[int, ...] = ()
     """The N of every derived ``age_over_<N>`` claim (from ``birthDate``)."""
+    content_checks: Mapping[str, str] = field(default_factory=dict)
+    """``x-trustid-content``: top-level claim -> name in :data:`CONTENT_CHECKS`."""
 
     @property
     def is_open(self) -> bool:
@@ -132,13 +142,32 @@ class CredentialType:
         errors = sorted(
             self._validator.iter_errors(dict(subject)), key=lambda e: list(e.absolute_path)
         )
-        if not errors:
-            return
         details = [_describe(error, index) for error in errors[:_MAX_ERRORS]]
+        if not details:
+            details = self._content_errors(subject, index)
+        if not details:
+            return
         raise ClaimsInvalidError(
             f"credentialSubject does not satisfy the {self.name} schema: {details[0]['msg']}",
             details,
         )
+
+    def _content_errors(
+        self, subject: Mapping[str, Any], index: int | None
+    ) -> list[dict[str, Any]]:
+        # Run after the schema passed, so each value already has the schema's shape.
+        prefix: list[Any] = ["credential", "credentialSubject"] + ([] if index is None else [index])
+        details = []
+        for claim, check in self.content_checks.items():
+            if claim not in subject:
+                continue
+            try:
+                CONTENT_CHECKS[check](subject[claim])
+            except ValueError as exc:
+                details.append(
+                    {"loc": [*prefix, claim], "msg": str(exc), "type": f"content.{check}"}
+                )
+        return details
 
 
 def _describe(error: ValidationError, index: int | None = None) -> dict[str, Any]:
@@ -185,6 +214,20 @@ def _disclosure(schema: Mapping[str, Any], path: Path) -> tuple[DisclosurePolicy
     return DisclosurePolicy(modes), tuple(sorted(ages))
 
 
+def _content_checks(schema: Mapping[str, Any], path: Path) -> dict[str, str]:
+    checks: dict[str, str] = {}
+    properties = schema.get("properties", {})
+    for name, prop in properties.items() if isinstance(properties, dict) else ():
+        check = prop.get("x-trustid-content") if isinstance(prop, dict) else None
+        if check is None:
+            continue
+        if check not in CONTENT_CHECKS:
+            known = ", ".join(CONTENT_CHECKS)
+            raise ConfigurationError(f"{path}: {name}.x-trustid-content must be one of: {known}")
+        checks[name] = check
+    return checks
+
+
 def _load_type(path: Path, source: str) -> CredentialType:
     name = path.stem
     if not _NAME_RE.fullmatch(name):
@@ -212,6 +255,7 @@ def _load_type(path: Path, source: str) -> CredentialType:
     if not isinstance(status_required, bool):
         raise ConfigurationError(f"{path}: x-trustid-statusRequired must be true or false")
     disclosure, derived_ages = _disclosure(schema, path)
+    content_checks = _content_checks(schema, path)
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     ctype = CredentialType(
         name,
@@ -224,6 +268,7 @@ def _load_type(path: Path, source: str) -> CredentialType:
         status_required,
         disclosure,
         derived_ages,
+        content_checks,
     )
     examples = schema.get("examples")
     if not isinstance(examples, list) or not examples:

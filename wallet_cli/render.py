@@ -36,6 +36,7 @@ from rich.text import Text
 from vcore.credentials import DEFAULT_LEEWAY
 from vcore.errors import QRError, QRTooLargeError
 from vcore.i18n import Locale, claim_label, type_display_name
+from vcore.portrait import PortraitError, parse_portrait
 from wallet_cli.messages import message
 from wallet_cli.records import (
     NAME_FROM_VERIFIER,
@@ -278,7 +279,18 @@ def _flatten(value: object, prefix: str = "") -> Iterable[tuple[str, str]]:
         for index, item in enumerate(value):
             yield from _flatten(item, f"{prefix}[{index}]")
     else:
-        yield clean(prefix), clean(value)
+        yield clean(prefix), clean(_summary(value))
+
+
+def _summary(value: object) -> object:
+    # A portrait is thousands of base64 characters: say what it is instead.
+    if isinstance(value, str) and value.startswith("data:image/"):
+        try:
+            portrait = parse_portrait(value)
+        except PortraitError:
+            return value
+        return f"[{portrait.media_type}, {len(portrait.data):,} bytes]"
+    return value
 
 
 def print_credential(

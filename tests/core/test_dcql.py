@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.portrait_images import JPEG_URL
 from vcore.credentials import build_credential, new_credential_id
 from vcore.dcql import (
     Preset,
@@ -86,6 +87,8 @@ VALID = [
         ]
     },
     {"credentials": [{"id": "mdl", "format": "mso_mdoc", "meta": {"doctype_value": "x"}}]},
+    # The presets go through the same parser and the npm `dcql` check.
+    *(preset_query(preset, [BASE]).to_json() for preset in Preset),
 ]
 
 INVALID = [
@@ -158,11 +161,11 @@ def holder_key() -> PrivateKey:
     return generate_key("ES256")
 
 
-def _sd_jwt(issuer_key: PrivateKey, holder_key: PrivateKey, vct: str = VCT) -> str:
+def _sd_jwt(issuer_key: PrivateKey, holder_key: PrivateKey, vct: str = VCT, **claims: Any) -> str:
     document = build_credential(
         issuer=ISSUER,
         credential_type=vct.rsplit("/", 1)[1],
-        subject=dict(SUBJECT),
+        subject={**SUBJECT, **claims},
         holder=did_key_for(holder_key.public_key()),
         credential_id=new_credential_id(),
         valid_from=NOW - timedelta(hours=1),
@@ -312,6 +315,43 @@ def test_presets_parse_and_ask_only_what_they_need() -> None:
     assert [c.label for c in age.credentials[0].claims or ()] == ["age_over_18"]
     with pytest.raises(ValueError, match="issuer URL"):
         preset_query(Preset.IDENTITY, [])
+
+
+def test_identity_preset_asks_for_the_portrait_but_answers_without_one(
+    issuer_key: PrivateKey, holder_key: PrivateKey
+) -> None:
+    query = preset_query(Preset.IDENTITY, [BASE])
+    identity = query.credentials[0]
+    names = ["givenName", "familyName", "birthDate", "residentNumber"]
+    assert [[c.label for c in o] for o in identity.claim_options()] == [
+        [*names, "portrait"],
+        names,
+    ]
+    with_photo = _sd_jwt(issuer_key, holder_key, portrait=JPEG_URL)
+    chosen = select_credentials(query, [("pid", parse_credential_unverified(with_photo))])
+    assert [c.label for c in chosen["identity"].claims] == [*names, "portrait"]
+    shown = _presented(with_photo, [*names, "portrait"], holder_key)
+    met = check_presented(query, {"identity": [shown]})
+    assert requested_claims(identity, shown, met["identity"][0])["portrait"] == JPEG_URL
+    # A photo withheld, or never issued: the second claim set, and no portrait reported.
+    for token in (with_photo, _sd_jwt(issuer_key, holder_key)):
+        held = parse_credential_unverified(token)
+        shown = _presented(token, names, holder_key)
+        met = check_presented(query, {"identity": [shown]})
+        assert "portrait" not in requested_claims(identity, shown, met["identity"][0])
+        if token != with_photo:
+            chosen = select_credentials(query, [("pid", held)])
+            assert [c.label for c in chosen["identity"].claims] == names
+    # The portrait never replaces a required claim.
+    partial = _presented(with_photo, ["givenName", "portrait"], holder_key)
+    with pytest.raises(DcqlUnsatisfiedError, match="lacks what was asked"):
+        check_presented(query, {"identity": [partial]})
+
+
+def test_only_the_identity_preset_asks_for_the_portrait() -> None:
+    for preset in (Preset.AGE_OVER_18, Preset.DRIVING_LICENCE):
+        claims = preset_query(preset, [BASE]).credentials[0].claims or ()
+        assert "portrait" not in [c.label for c in claims]
 
 
 # Where TrustID refuses what npm `dcql` 3.0.0 accepts, and why: OpenID4VP 1.0 B.3.5 makes

@@ -467,3 +467,58 @@ def test_status_age_turns_amber_past_the_lists_ttl(
     fact = counter.page.locator('.facts dd[data-fact="status-as-of"]')
     assert "(10 min ago)" in fact.inner_text()
     assert ("status-aged" in (fact.get_attribute("class") or "")) is aged
+
+
+def _answer_with(counter: Counter, preset: str, claims: dict[str, Any]) -> None:
+    """Ask for ``preset``, the verifier's side played by routes: the request is made and
+    its state poll answers ``claims`` (what a trusted but careless issuer could disclose)."""
+    state = {
+        "state": "verified",
+        "result": {"verified": True, "claims": {"q": [claims]}, "presentations": {}},
+    }
+    created = {
+        "id": "r1",
+        "request": "openid4vp://?request_uri=x",
+        "expiresAt": "2999-01-01T00:00:00Z",
+    }
+
+    def fulfil(route: Any) -> None:
+        url = route.request.url
+        if route.request.method == "POST":
+            route.fulfill(status=201, content_type="application/json", body=json.dumps(created))
+        elif url.endswith("/qr.png"):
+            route.fulfill(status=404, content_type="application/problem+json", body="{}")
+        else:
+            route.fulfill(status=200, content_type="application/json", body=json.dumps(state))
+
+    _open(counter)
+    counter.page.route(re.compile(r".*/presentation-requests(/.*)?$"), fulfil)
+    counter.page.click(f'[data-preset="{preset}"]')
+    counter.page.locator(".verdict.verdict-valid").wait_for(timeout=VERDICT_TIMEOUT_MS)
+    counter.page.unroute(re.compile(r".*/presentation-requests(/.*)?$"))
+
+
+def test_only_an_identity_answer_shows_a_portrait_and_only_a_jpeg_or_png(
+    counter: Counter,
+) -> None:
+    from tests.portrait_images import PNG_URL
+
+    name = {"givenName": "Wei", "familyName": "Zhang"}
+    _answer_with(counter, "identity", {**name, "portrait": PNG_URL})
+    assert counter.page.locator("figure.portrait img").get_attribute("src") == PNG_URL
+    hostile = [
+        "data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+",
+        "https://tracker.example/me.jpg",
+        "javascript:alert(1)",
+        PNG_URL + '" onerror="alert(1)',
+        "data:image/png;base64," + "A" * 6000,  # longer than any issued portrait
+    ]
+    for value in hostile:
+        _answer_with(counter, "identity", {**name, "portrait": value})
+        assert counter.page.locator(".verdict img, figure.portrait").count() == 0, value
+        assert value[:30] not in counter.page.locator(".verdict").inner_text()
+    # The over-18 and licence answers never show one, even if a portrait came along.
+    for preset in ("age_over_18", "driving_licence"):
+        _answer_with(counter, preset, {**name, "portrait": PNG_URL, "age_over_18": True})
+        assert counter.page.locator(".verdict img, figure.portrait").count() == 0
+        assert "base64" not in counter.page.locator(".verdict").inner_text()

@@ -209,3 +209,17 @@ def test_a_long_list_is_aligned_columns_and_still_safe(issuer: OfflineIssuer) ->
     # Every row's status starts in the same column as the header's.
     column = lines[1].index("Status")
     assert {line[column - 2 : column] for line in lines[2:]} == {"  "}
+
+
+def test_a_portrait_is_summarised_in_show_and_kept_whole_in_json(
+    wallet: WalletRunner, issuer: OfflineIssuer
+) -> None:
+    from tests.portrait_images import PNG_URL, png_bytes
+
+    wallet.ok("receive", issuer.issue(wallet.did(), claims={**CLAIMS, "portrait": PNG_URL}))
+    short = _only_id(wallet)
+    shown = wallet.ok("show", short)
+    assert f"[image/png, {len(png_bytes())} bytes]" in shown.stdout
+    assert "base64" not in shown.stdout
+    detail = json.loads(wallet.ok("show", short, "--json").stdout)
+    assert detail["credential"]["credentialSubject"]["portrait"] == PNG_URL

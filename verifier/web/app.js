@@ -145,6 +145,8 @@
       "sub.answered": "Answered by the citizen's wallet",
       "sub.do_not_accept": "Do not accept",
       "sub.identity": "Compare the name and birth date with the person in front of you",
+      "photo.compare": "Compare the photo with the person",
+      "photo.alt": "Photo of the credential holder",
       "reason.none": "The verifier gave no reason.",
       "reason.expired": "The request expired before a wallet answered.",
       "net.title": "The verifier cannot be reached",
@@ -242,6 +244,8 @@
       "sub.answered": "由市民的钱包应答",
       "sub.do_not_accept": "请勿接受",
       "sub.identity": "请将姓名和出生日期与面前的人核对",
+      "photo.compare": "核对照片与本人是否一致",
+      "photo.alt": "凭证持有人的照片",
       "reason.none": "验证服务未给出原因。",
       "reason.expired": "请求在钱包应答前已过期。",
       "net.title": "无法连接验证服务",
@@ -514,9 +518,31 @@
     if (both) fact(facts, "fact.name", formatName(given, family));
     for (const [name, value] of entries) {
       if (both && (name === "givenName" || name === "familyName")) continue;
+      if (name === PORTRAIT) continue; // an image, shown only by an identity answer
       if (AGE_CLAIM.test(name) && typeof value === "boolean") ageAnswer(facts, name, value, display);
       else addFact(facts, claimLabel(name, display), claimValue(value), fallbackLabel(name, "en"));
     }
+  }
+
+  // A portrait is shown only as an image, and only a JPEG or PNG data URL of at most the
+  // issuer's 5487 characters (what the issuer admits): any other value (an https: URL,
+  // SVG, markup) is never loaded, so the page fetches nothing a wallet chose.
+  const PORTRAIT = "portrait";
+  const PORTRAIT_URL = /^data:image\/(jpeg|png);base64,[A-Za-z0-9+/]+={0,2}$/;
+
+  function portraitFigure(facts, value) {
+    if (typeof value !== "string" || value.length > 5487 || !PORTRAIT_URL.test(value)) return;
+    const figure = document.createElement("figure");
+    figure.className = "portrait";
+    const img = document.createElement("img");
+    img.alt = t("photo.alt");
+    img.decoding = "async";
+    img.referrerPolicy = "no-referrer";
+    img.src = value;
+    const caption = document.createElement("figcaption");
+    caption.textContent = t("photo.compare");
+    figure.append(img, caption);
+    facts.before(figure);
   }
 
   function disclosedFacts(node, facts, credential) {
@@ -1015,6 +1041,7 @@
       const displays = answerDisplays(result);
       for (const [query, answers] of Object.entries(result.claims || {})) {
         for (const claims of Array.isArray(answers) ? answers : []) {
+          if (preset === "identity" && claims) portraitFigure(facts, claims[PORTRAIT]);
           claimFacts(facts, claims, displays[query]);
         }
       }
