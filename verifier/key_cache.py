@@ -130,28 +130,31 @@ class StampFileSignal:
         return None
 
 
-class PostgresSignal:
-    """PostgreSQL: ``NOTIFY`` with the change, a ``LISTEN`` thread per process."""
+class _ListenerSignal:
+    """A signal whose other processes' changes arrive on a listener thread.
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    The thread starts with the first authentication (not with a CLI command). While it
+    is not listening, :meth:`generation` is None, so the cache is bypassed: a lost
+    message never leaves a removed key working.
+    """
+
+    _thread_name = "trustid-key-cache-listen"
+
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._generation = 0
         self._listening = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def announce(self, session: Session) -> None:
-        session.execute(text(f"NOTIFY {CHANNEL}"))
-
     def after_commit(self) -> None:
         self._bump()
 
     def generation(self) -> object | None:
         with self._lock:
-            if self._thread is None:  # started by the first authentication, not by the CLI
+            if self._thread is None:
                 self._thread = threading.Thread(
-                    target=self._listen, name="trustid-key-cache-listen", daemon=True
+                    target=self._listen, name=self._thread_name, daemon=True
                 )
                 self._thread.start()
             return self._generation if self._listening else None
@@ -164,6 +167,20 @@ class PostgresSignal:
             self._generation += 1
             if listening is not None:
                 self._listening = listening
+
+    def _listen(self) -> None:  # pragma: no cover - every subclass has its own
+        raise NotImplementedError
+
+
+class PostgresSignal(_ListenerSignal):
+    """PostgreSQL: ``NOTIFY`` with the change, a ``LISTEN`` thread per process."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__()
+        self._engine = engine
+
+    def announce(self, session: Session) -> None:
+        session.execute(text(f"NOTIFY {CHANNEL}"))
 
     def _listen(self) -> None:
         import psycopg
@@ -191,17 +208,15 @@ class PostgresSignal:
         self._bump(listening=False)
 
 
-class RedisSignal:
+class RedisSignal(_ListenerSignal):
     """Redis pub/sub: ``PUBLISH`` after each change, a subscriber thread per process."""
 
+    _thread_name = "trustid-key-cache-redis"
+
     def __init__(self, client: redis.Redis, channel: str) -> None:
+        super().__init__()
         self._redis = client
         self.channel = channel
-        self._lock = threading.Lock()
-        self._generation = 0
-        self._listening = False
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def announce(self, session: Session) -> None:
         return None
@@ -214,27 +229,12 @@ class RedisSignal:
             # The database's own signal (and the TTL) still reach the other processes.
             log.warning("API key cache: could not publish the change on Redis (%s)", exc)
 
-    def generation(self) -> object | None:
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._listen, name="trustid-key-cache-redis", daemon=True
-                )
-                self._thread.start()
-            return self._generation if self._listening else None
-
     def close(self) -> None:
         self._stop.set()
         with self._lock:
             idle = self._thread is None
         if idle:  # otherwise the listener closes the client when it stops
             self._redis.close()
-
-    def _bump(self, *, listening: bool | None = None) -> None:
-        with self._lock:
-            self._generation += 1
-            if listening is not None:
-                self._listening = listening
 
     def _listen(self) -> None:
         try:
